@@ -1,0 +1,122 @@
+"""``python -m pipelines COMMAND``: exit 0 on success, 2 on rejected input, 1 on internal failure."""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from pipelines.home import Home, LockedError
+from pipelines.report import format_report
+
+EXIT_OK, EXIT_FAILURE, EXIT_REJECTED = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m pipelines", description="实绩 Shiji 数据管道")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def command(name, help_text):
+        c = sub.add_parser(name, help=help_text)
+        c.add_argument("--home", type=Path, default=None, help="数据目录(默认 data/ 或 SHIJI_HOME)")
+        return c
+
+    c = command("demo", "生成演示数据批次")
+    c.add_argument("--out", type=Path, required=True)
+    c.add_argument("--seed", type=int, default=7)
+    c.add_argument("--scale", choices=("county", "province"), default="county")
+    c = command("ingest", "校验并导入一个批次(文件夹或工作簿)")
+    c.add_argument("path", type=Path)
+    command("rebuild", "从归档重建当前数据(配置变更后)")
+    command("status", "当前版本、各表行数、数据截至")
+    c = command("rollback", "回退到更早的版本")
+    c.add_argument("version", nargs="?")
+    c = command("export", "导出结果表为 .csv 或 .xlsx")
+    c.add_argument("name")
+    c.add_argument("--out", type=Path, required=True)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    home = Home(args.home)
+    try:
+        return COMMANDS[args.command](args, home)
+    except LockedError as e:
+        print(f"错误: {e}", file=sys.stderr)
+        return EXIT_FAILURE
+    except (ValueError, KeyError) as e:
+        print(f"错误: {e}", file=sys.stderr)
+        return EXIT_REJECTED
+    except Exception:  # internal failure: keep the trace for the operator
+        traceback.print_exc()
+        return EXIT_FAILURE
+
+
+def cmd_demo(args, home) -> int:
+    from pipelines.demo import generate
+
+    counts = generate(args.out, seed=args.seed, scale=args.scale)
+    for name, n in counts.items():
+        print(f"{name}: {n} 行")
+    print(f"演示批次已写入 {args.out}(真值在 {args.out / '_truth'},不会被导入)")
+    return EXIT_OK
+
+
+def cmd_ingest(args, home) -> int:
+    from pipelines.ingest import ingest
+
+    outcome = ingest(args.path, home)
+    for notice in outcome.notices:
+        print(f"提示: {notice}")
+    if outcome.status == "rejected":
+        print(format_report(outcome.issues), file=sys.stderr)
+        print(f"校验报告: {outcome.report}", file=sys.stderr)
+        return EXIT_REJECTED
+    if outcome.status == "unchanged":
+        print(f"无变化,当前版本仍为 {outcome.version}")
+        return EXIT_OK
+    print(f"已发布版本 {outcome.version}")
+    for name, n in outcome.rows.items():
+        if n:
+            print(f"  {name}: {n} 行")
+    return EXIT_OK
+
+
+def cmd_rebuild(args, home) -> int:
+    from pipelines.ingest import rebuild
+
+    outcome = rebuild(home)
+    if outcome.status == "rejected":
+        print(format_report(outcome.issues), file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"已重建为版本 {outcome.version}" if outcome.version else outcome.notices[0])
+    return EXIT_OK
+
+
+def cmd_status(args, home) -> int:
+    from pipelines.status import status_text
+
+    print(status_text(home))
+    return EXIT_OK
+
+
+def cmd_rollback(args, home) -> int:
+    from pipelines.ingest import rollback
+
+    print(f"已回退到版本 {rollback(home, args.version)}")
+    return EXIT_OK
+
+
+def cmd_export(args, home) -> int:
+    from pipelines.export import export
+
+    n = export(home, args.name, args.out)
+    print(f"已导出 {args.name}: {n} 行 → {args.out}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "demo": cmd_demo, "ingest": cmd_ingest, "rebuild": cmd_rebuild, "status": cmd_status,
+    "rollback": cmd_rollback, "export": cmd_export,
+}

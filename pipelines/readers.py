@@ -1,0 +1,335 @@
+"""Decode batch files into raw string tables, refusing unsafe or unreadable content up front.
+
+A batch is a folder of CSV/XLSX files or one workbook whose sheets are tables. Readers know
+nothing about column meaning beyond matching headers to the contract; values stay strings.
+Every refusal is an :class:`pipelines.report.Issue` naming the file, row and rule.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+import re
+from pathlib import Path
+
+from pipelines.contract import TABLES, Table, table_for_name
+from pipelines.normalize import clean
+from pipelines.report import Issue
+
+# Limits checked on the zip directory before any XML is parsed (zip-bomb defence).
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+MAX_ZIP_ENTRIES = 5_000
+MAX_FILE_BYTES = 100 * 1024 * 1024
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SUPPORTED_SUFFIXES = {".csv", ".xlsx"}
+
+
+@dataclass
+class RawTable:
+    """One table as read from a file or sheet: canonical column names, string cells."""
+
+    table: Table
+    source: str  # file name, or "file.xlsx:sheet"
+    columns: list[str]
+    rows: list[list[str]]
+    row_numbers: list[int]  # as the user sees them in Excel or a text editor
+    path: Path | None = None
+
+
+def read_batch(path: Path) -> tuple[list[RawTable], list[Issue], list[str]]:
+    """Read a folder or a single file. Returns tables, issues and notices."""
+    path = Path(path)
+    issues: list[Issue] = []
+    notices: list[str] = []
+    tables: list[RawTable] = []
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+        if not files:
+            issues.append(Issue(path.name, None, None, "空批次", "", "文件夹中没有可导入的文件"))
+        for f in files:
+            got, errs, notes = _read_file(f, folder_batch=True)
+            tables += got
+            issues += errs
+            notices += notes
+    elif path.is_file():
+        got, errs, notes = _read_file(path, folder_batch=False)
+        tables += got
+        issues += errs
+        notices += notes
+    else:
+        issues.append(Issue(str(path), None, None, "文件不存在", "", "找不到该文件或文件夹"))
+    seen: dict[str, str] = {}
+    for t in tables:
+        if t.table.name in seen:
+            issues.append(Issue(t.source, None, None, "重复表", t.table.name,
+                                f"表 {t.table.name} 在本批次中出现两次(另见 {seen[t.table.name]})"))
+        seen.setdefault(t.table.name, t.source)
+    if not tables and not issues:
+        issues.append(Issue(path.name, None, None, "空批次", "", "没有找到任何与数据约定相符的表"))
+    return tables, issues, notices
+
+
+def _read_file(f: Path, folder_batch: bool):
+    suffix = f.suffix.lower()
+    if suffix == ".xlsm":
+        return [], [Issue(f.name, None, None, "宏文件", suffix, "不接受带宏的工作簿(.xlsm),请另存为 .xlsx")], []
+    if suffix not in SUPPORTED_SUFFIXES:
+        if folder_batch:
+            return [], [], [f"{f.name}: 不是 CSV/XLSX 文件,已忽略"]
+        return [], [Issue(f.name, None, None, "文件类型不支持", suffix, "只接受 .csv 或 .xlsx")], []
+    size = f.stat().st_size
+    if size == 0:
+        return [], [Issue(f.name, None, None, "空文件", "", "文件为空")], []
+    if size > MAX_FILE_BYTES:
+        return [], [Issue(f.name, None, None, "文件过大", str(size), f"文件超过 {MAX_FILE_BYTES // 2**20} MB 上限")], []
+    data = f.read_bytes()
+    if suffix == ".csv":
+        table = table_for_name(f.stem)
+        if table is None:
+            return [], [], [f"{f.name}: 文件名不对应任何数据表,已忽略"]
+        return _read_csv(f, data, table)
+    return _read_xlsx(f, data, folder_batch)
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+def decode_text(name: str, data: bytes) -> tuple[str | None, Issue | None]:
+    """UTF-8 (with or without BOM), else GB18030; anything else is refused."""
+    if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC) or data.startswith(b"%PDF"):
+        return None, Issue(name, None, None, "文件内容与扩展名不符", data[:4].hex(),
+                           "扩展名是 .csv,但内容是二进制文件(如 Excel 或 PDF)")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        return None, Issue(name, None, None, "编码不支持", "UTF-16/二进制",
+                           "只接受 UTF-8 或 GB18030 编码的 CSV")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), None
+        except UnicodeDecodeError:
+            continue
+    return None, Issue(name, None, None, "编码不支持", "", "只接受 UTF-8 或 GB18030 编码的 CSV")
+
+
+def _read_csv(f: Path, data: bytes, table: Table):
+    text, issue = decode_text(f.name, data)
+    if issue:
+        return [], [issue], []
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    raw_rows, line_numbers = [], []
+    try:
+        for row in reader:
+            raw_rows.append(row)
+            line_numbers.append(reader.line_num)
+    except csv.Error as e:
+        return [], [Issue(f.name, reader.line_num, None, "CSV格式错误", "", str(e))], []
+    while raw_rows and not any(clean(c) for c in raw_rows[-1]):
+        raw_rows.pop()
+        line_numbers.pop()
+    if not raw_rows:
+        return [], [Issue(f.name, None, None, "空文件", "", "文件中没有内容")], []
+    return _assemble(f, f.name, table, [raw_rows[0]], raw_rows[1:], line_numbers[1:])
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+def check_xlsx_container(name: str, data: bytes) -> Issue | None:
+    """Magic bytes, macros and zip-bomb limits, all from the zip directory alone."""
+    if data.startswith(OLE_MAGIC):
+        return Issue(name, None, None, "文件内容与扩展名不符", "OLE2",
+                     "这是旧版 .xls 或其他 Office 二进制文件,请另存为 .xlsx")
+    if not data.startswith(ZIP_MAGIC):
+        return Issue(name, None, None, "文件内容与扩展名不符", data[:4].hex(),
+                     "扩展名是 .xlsx,但内容不是 Excel 工作簿")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except zipfile.BadZipFile:
+        return Issue(name, None, None, "文件内容与扩展名不符", "", "工作簿已损坏,无法打开")
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        return Issue(name, None, None, "文件内容与扩展名不符", "", "压缩包中没有 Excel 工作簿结构")
+    if len(infos) > MAX_ZIP_ENTRIES:
+        return Issue(name, None, None, "压缩炸弹", str(len(infos)), "压缩包内文件数超过上限")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNPACKED_BYTES:
+        return Issue(name, None, None, "压缩炸弹", str(total),
+                     f"解压后大小超过 {MAX_UNPACKED_BYTES // 2**20} MB 上限")
+    for i in infos:
+        if i.compress_size and i.file_size / i.compress_size > MAX_COMPRESSION_RATIO and i.file_size > 1_000_000:
+            return Issue(name, None, None, "压缩炸弹", f"{i.file_size / i.compress_size:.0f}",
+                         f"{i.filename} 的压缩比超过 {MAX_COMPRESSION_RATIO} 倍")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        return Issue(name, None, None, "宏文件", "vbaProject.bin", "工作簿含有宏,请去掉宏后另存为 .xlsx")
+    content_types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
+    if "macroEnabled" in content_types:
+        return Issue(name, None, None, "宏文件", "macroEnabled", "工作簿含有宏,请去掉宏后另存为 .xlsx")
+    return None
+
+
+def _read_xlsx(f: Path, data: bytes, folder_batch: bool):
+    issue = check_xlsx_container(f.name, data)
+    if issue:
+        return [], [issue], []
+    import openpyxl  # imported late: CSV-only batches never pay for it
+
+    try:
+        wb_values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        wb_formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+    except Exception as e:  # openpyxl raises many types for malformed parts
+        return [], [Issue(f.name, None, None, "文件内容与扩展名不符", "", f"工作簿无法解析: {type(e).__name__}")], []
+    tables, issues, notices = [], [], []
+    file_table = table_for_name(f.stem) if folder_batch else None
+    for ws in wb_values.worksheets:
+        table = table_for_name(ws.title)
+        if table is None and file_table is not None and len(wb_values.worksheets) == 1:
+            table = file_table
+        if table is None:
+            notices.append(f"{f.name}:{ws.title}: 工作表名不对应任何数据表,已忽略")
+            continue
+        source = f"{f.name}:{ws.title}"
+        got, errs, notes = _read_sheet(f, source, table, ws, wb_formulas[ws.title])
+        tables += got
+        issues += errs
+        notices += notes
+    return tables, issues, notices
+
+
+def _read_sheet(f: Path, source: str, table: Table, ws, ws_formulas):
+    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    if not grid or not any(c not in (None, "") for r in grid for c in r):
+        return [], [Issue(source, None, None, "空文件", "", "工作表为空")], []
+    issues = []
+    for row in ws_formulas.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cached = ws.cell(row=cell.row, column=cell.column).value
+                if cached is None:
+                    issues.append(Issue(source, cell.row, cell.coordinate, "公式无缓存值", str(cell.value)[:40],
+                                        "公式单元格没有计算结果,请在 Excel 中重新计算并保存,或粘贴为数值"))
+    if issues:
+        return [], issues, []
+    # Merged cells: copy the top-left value across the range so two-row headers read naturally.
+    for merged in ws.merged_cells.ranges:
+        top_left = grid[merged.min_row - 1][merged.min_col - 1] if merged.min_row - 1 < len(grid) else None
+        for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
+            for c in range(merged.min_col - 1, merged.max_col):
+                if c < len(grid[r]):
+                    grid[r][c] = top_left
+    cells = [[_cell_text(v) for v in row] for row in grid]
+    header_start, depth = _find_header(cells, table)
+    if header_start is None:
+        return [], [Issue(source, 1, None, "表头无法识别", " | ".join(c for c in cells[0] if c)[:80],
+                          f"前几行中找不到与表 {table.name}({table.zh})相符的表头")], []
+    header_rows = cells[header_start:header_start + depth]
+    body = cells[header_start + depth:]
+    numbers = list(range(header_start + depth + 1, header_start + depth + 1 + len(body)))
+    while body and not any(body[-1]):
+        body.pop()
+        numbers.pop()
+    return _assemble(f, source, table, header_rows, body, numbers)
+
+
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        text = v.isoformat()
+        return text[:10] if text.endswith("T00:00:00") or len(text) == 10 else text
+    return clean(v)
+
+
+def _find_header(cells: list[list[str]], table: Table) -> tuple[int | None, int]:
+    """The header is the first of the top rows whose cells match the contract, one or two rows deep."""
+    best = (None, 1, 0)
+    for start in range(min(6, len(cells))):
+        for depth in (1, 2):
+            if start + depth > len(cells):
+                continue
+            names = _header_names(cells[start:start + depth], table)
+            score = len({n for n in names if n})
+            if score > best[2] or (score == best[2] and score and depth == 1 and best[0] == start):
+                best = (start, depth, score)
+    start, depth, score = best
+    required = sum(c.required for c in table.columns)
+    return (start, depth) if score >= max(2, min(required, 2)) else (None, 1)
+
+
+# --- Header mapping ----------------------------------------------------------------------------
+
+_PAREN = re.compile(r"[(\[（【].*?[)\]）】]")
+
+
+def _header_key(h: str) -> str:
+    return _PAREN.sub("", clean(h)).replace(" ", "").replace("*", "").lower()
+
+
+def alias_index(table: Table) -> dict[str, str]:
+    index = {}
+    for col in table.columns:
+        for a in (col.name, *col.aliases):
+            index.setdefault(_header_key(a), col.name)
+    return index
+
+
+def _header_names(header_rows: list[list[str]], table: Table) -> list[str | None]:
+    """Map each column of a one- or two-row header to a canonical name (or None)."""
+    index = alias_index(table)
+    width = max(len(r) for r in header_rows)
+    names = []
+    for j in range(width):
+        parts = [r[j] if j < len(r) else "" for r in header_rows]
+        candidates = [parts[-1], "".join(dict.fromkeys(parts)), parts[0]]
+        name = None
+        for cand in candidates:
+            key = _header_key(cand)
+            if key in index:
+                name = index[key]
+                break
+        names.append(name)
+    return names
+
+
+def _assemble(f: Path, source: str, table: Table, header_rows, body, numbers):
+    names = _header_names(header_rows, table)
+    shown = [" ".join(dict.fromkeys(p for p in (r[j] if j < len(r) else "" for r in header_rows) if p))
+             for j in range(len(names))]
+    issues, notices = [], []
+    seen: dict[str, int] = {}
+    for j, n in enumerate(names):
+        if n is None:
+            if shown[j]:
+                notices.append(f"{source}: 列「{shown[j]}」不在数据约定中,已忽略")
+            continue
+        if n in seen:
+            issues.append(Issue(source, None, shown[j], "重复列", shown[j],
+                                f"列 {n} 出现两次(第 {seen[n] + 1} 列和第 {j + 1} 列)"))
+        else:
+            seen[n] = j
+    if len(header_rows) > 1 and not seen:
+        issues.append(Issue(source, 1, None, "表头无法识别", " | ".join(shown)[:80], "合并表头与任何模板都不匹配"))
+    for col in table.columns:
+        if col.required and col.name not in seen:
+            issues.append(Issue(source, None, col.name, "缺少必填列", "",
+                                f"缺少必填列 {col.name}({' / '.join(col.aliases)})"))
+    if not body:
+        issues.append(Issue(source, None, None, "无数据行", "", "只有表头,没有数据行"))
+    if issues:
+        return [], issues, notices
+    cols = list(seen)
+    idx = [seen[c] for c in cols]
+    rows = [[(r[j] if j < len(r) else "") for j in idx] for r in body]
+    keep = [i for i, r in enumerate(rows) if any(clean(c) for c in r)]
+    return [RawTable(table, source, cols, [rows[i] for i in keep], [numbers[i] for i in keep], f)], [], notices
+
+
+__all__ = ["RawTable", "read_batch", "TABLES"]

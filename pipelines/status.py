@@ -1,0 +1,37 @@
+"""What is published: version, as-of, row counts per table, versions kept."""
+from __future__ import annotations
+
+from pipelines import build
+from pipelines.contract import TABLES
+from pipelines.home import Home
+
+
+def data_status(home: Home) -> dict | None:
+    current = home.current()
+    if current is None:
+        return None
+    info = build.read_info(current["path"])
+    return {
+        "version": current["version"],
+        "published_at": current.get("published_at"),
+        "as_of": info.get("as_of", ""),
+        "built_at": info.get("built_at"),
+        "rows": build.row_counts(current["path"]),
+        "versions": home.versions(),
+        "batches": len(build.read_manifest(current["path"])["batches"]),
+    }
+
+
+def status_text(home: Home) -> str:
+    s = data_status(home)
+    if s is None:
+        return f"{home.root}: 尚无已发布的数据。先运行 python -m pipelines ingest PATH。"
+    lines = [
+        f"当前版本: {s['version']}(发布于 {s['published_at']})",
+        f"数据截至: {s['as_of'] or '—'}",
+        f"已导入批次: {s['batches']}",
+        "各表行数:",
+    ]
+    lines += [f"  {name}({TABLES[name].zh}): {n}" for name, n in s["rows"].items()]
+    lines.append(f"保留的版本: {', '.join(s['versions'])}")
+    return "\n".join(lines)
