@@ -1,0 +1,32 @@
+"""Cached read access for pages. Every cache key includes the version file (and, once roles
+exist, the caller's scope) so a new publish or another user's scope never serves stale rows."""
+from __future__ import annotations
+
+import streamlit as st
+
+from pipelines.home import Home, default_home
+
+
+def current_home() -> Home:
+    return Home(default_home())
+
+
+@st.cache_resource(show_spinner=False)
+def _bootstrap(root: str) -> str:
+    from pipelines.bootstrap import ensure_data
+
+    return ensure_data(Home(root))
+
+
+def ensure_published(home: Home) -> str:
+    if home.current() is not None:
+        return home.current()["version"]
+    return _bootstrap(str(home.root))
+
+
+@st.cache_data(show_spinner=False, ttl=3600)
+def data_status(root: str, version: str) -> dict | None:
+    """Status of one version; ``version`` is in the key so a new publish is a cache miss."""
+    from pipelines.status import data_status as compute
+
+    return compute(Home(root))
