@@ -1,0 +1,394 @@
+"""Cadre composite score per cadre × year (DOMAIN.md §5.3, result table `cadre_scores`).
+
+    综合得分 total = max(floor, 0.80 × 实绩分 + 0.20 × 评价分 + 加分 − 扣分)
+
+* 实绩分 (performance_score, 0–100):
+  task part = Σ_cat w_cat · mean_task(score_task · difficulty) / Σ_cat w_cat over the categories
+  the cadre has tasks in; the mean inside a category is weighted by the cadre's role share
+  (责任人 0.6, 配合 0.4 split evenly); score_task = 100 · min(actual / planned milestone, 1).
+  For cadres whose role_type has a role indicator (招商: 项目转化率/转化达产率, 工业: 亩均效益
+  提升率) the role part takes ``role_indicators.share`` (20 %) and tasks the rest.
+  The result is capped at 100.
+* 评价分 (rating_score): from models.ratings; if missing, 实绩分 carries 100 % (configurable).
+* 加分 (bonus): +2 per 标志性成果, capped at +5.
+* 扣分 (deduction): card deductions (models.cards) + 5 per verified 负面情形.
+* grade 优秀/称职/基本称职/不称职 by cut-off; a red card or a verified 负面情形 blocks 优秀.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.cards import card_deductions, task_roles
+from models.config import is_missing, resolve
+from models.scoring import period_frame, period_info
+
+RESULT_COLUMNS = ["cadre_id", "year", "performance_score", "rating_score", "bonus", "deduction",
+                  "total", "grade"]
+
+
+def _period_key(p: Any) -> int:
+    y, _, m = period_info(p)
+    return 100 * y + m
+
+
+def _period_keys(periods: pd.Series) -> pd.Series:
+    pf = period_frame(periods)
+    return 100 * pf["year"] + pf["end_month"]
+
+
+def task_scores(task_status: pd.DataFrame, tasks: pd.DataFrame, as_of: str | None = None,
+                config: dict | None = None) -> pd.DataFrame:
+    """Score of every task at ``as_of`` (its latest report up to then; default the latest).
+
+    score_task = 100 · min(actual_pct / planned_pct, task_score_cap); a zero milestone scores
+    100; a task without any report scores 0. Columns: task_id, year, category, difficulty,
+    period, planned_pct, actual_pct, task_score, note.
+    """
+    perf = resolve(config, "weights")["performance"]
+    cap = float(perf["task_score_cap"])
+    st = task_status.copy()
+    if len(st):
+        st["_k"] = _period_keys(st["period"])
+        if as_of is not None:
+            st = st[st["_k"] <= _period_key(as_of)]
+    if len(st):
+        last = st.sort_values(["task_id", "_k"]).drop_duplicates("task_id", keep="last").set_index("task_id")
+    else:
+        last = pd.DataFrame(columns=["period", "planned_pct", "actual_pct"])
+    out = tasks[["task_id", "year"]].copy()
+    out["year"] = out["year"].astype(int)
+    out["category"] = tasks["category"] if "category" in tasks.columns else None
+    diff = pd.to_numeric(tasks["difficulty"], errors="coerce") if "difficulty" in tasks.columns else np.nan
+    out["difficulty"] = pd.Series(diff, index=tasks.index).fillna(float(perf["difficulty_default"])).astype(float)
+    last = last[["period", "planned_pct", "actual_pct"]]
+    out["period"] = out["task_id"].map(last["period"])
+    out["planned_pct"] = out["task_id"].map(last["planned_pct"]).astype(float)
+    out["actual_pct"] = out["task_id"].map(last["actual_pct"]).astype(float)
+    reported = out["period"].notna()
+    ratio = (out["actual_pct"] / out["planned_pct"].where(out["planned_pct"] > 0)).clip(0.0, cap)
+    out["task_score"] = np.where(~reported, 0.0, np.where(out["planned_pct"] > 0, 100.0 * ratio, 100.0))
+    out["note"] = np.where(~reported, "无进度填报,按0分计",
+                           np.where(out["planned_pct"] > 0, "", "计划进度为0,按满分计"))
+    return out.reset_index(drop=True)
+
+
+def score_role_measure(value: float, spec: dict, benchmark: float = np.nan) -> float:
+    """A role measure on 0–100: completion ``100·clip(v/target, 0, cap)`` or growth gap
+    ``100·clip(0.5 + (v − benchmark)/width, 0, 1)`` (benchmark 0 when missing)."""
+    if value is None or pd.isna(value):
+        return np.nan
+    if spec["method"] == "completion":
+        return 100.0 * min(max(float(value) / float(spec["target"]), 0.0), float(spec.get("cap", 1.0)))
+    b = 0.0 if benchmark is None or pd.isna(benchmark) else float(benchmark)
+    return 100.0 * min(max(0.5 + (float(value) - b) / float(spec["width"]), 0.0), 1.0)
+
+
+def role_measures(
+    funnel_cadre: pd.DataFrame | None = None,
+    mujun_cadre: pd.DataFrame | None = None,
+    mujun_county: pd.DataFrame | None = None,
+    config: dict | None = None,
+) -> pd.DataFrame:
+    """Role indicator values per cadre × assessment year (cadre_id, year, measure, value,
+    benchmark, source).
+
+    * from ``funnel_by_cadre``: conversion_rate and capacity_rate of the cohort signed in
+      year − cohort_lag_years (quarter cohorts are summed to years);
+    * from ``cadre_mujun``: mujun_uplift_rate (提升率 of the primary level), benchmark = the
+      county's rate of the same year from ``county_mujun``; mujun_uplift (提升值) for display.
+    """
+    ri = resolve(config, "weights")["performance"]["role_indicators"]
+    lag = int(ri.get("cohort_lag_years", 1))
+    parts = []
+    if funnel_cadre is not None and len(funnel_cadre):
+        f = funnel_cadre.copy()
+        f["cohort_year"] = f["cohort"].astype(str).str.slice(0, 4).astype(int)
+        g = f.groupby(["cadre_id", "cohort_year"], as_index=False)[
+            ["n_signed", "n_started", "cap_n_producing", "cap_n_at_capacity"]].sum()
+        g["year"] = g["cohort_year"] + lag
+        conv = g["n_started"] / g["n_signed"].where(g["n_signed"] > 0)
+        capr = g["cap_n_at_capacity"] / g["cap_n_producing"].where(g["cap_n_producing"] > 0)
+        src = [f"{y}年签约队列" for y in g["cohort_year"]]
+        for name, val in (("conversion_rate", conv), ("capacity_rate", capr)):
+            parts.append(pd.DataFrame({"cadre_id": g["cadre_id"], "year": g["year"], "measure": name,
+                                       "value": val, "benchmark": np.nan, "source": src}))
+    if mujun_cadre is not None and len(mujun_cadre):
+        m = mujun_cadre.copy()
+        bench = (mujun_county.set_index("year")["uplift_rate"]
+                 if mujun_county is not None and len(mujun_county) else pd.Series(dtype=float))
+        b = m["year"].map(bench).astype(float)
+        parts.append(pd.DataFrame({"cadre_id": m["cadre_id"], "year": m["year"],
+                                   "measure": "mujun_uplift_rate", "value": m["uplift_rate"],
+                                   "benchmark": b, "source": "挂联/属地企业平衡面板"}))
+        parts.append(pd.DataFrame({"cadre_id": m["cadre_id"], "year": m["year"],
+                                   "measure": "mujun_uplift", "value": m["uplift"],
+                                   "benchmark": np.nan, "source": "挂联/属地企业平衡面板"}))
+    if not parts:
+        return pd.DataFrame(columns=["cadre_id", "year", "measure", "value", "benchmark", "source"])
+    out = pd.concat(parts, ignore_index=True)
+    out["year"] = out["year"].astype(int)
+    return out
+
+
+def performance_scores(
+    task_scores_df: pd.DataFrame,
+    tasks: pd.DataFrame,
+    cadres: pd.DataFrame | None = None,
+    role_measures_df: pd.DataFrame | None = None,
+    config: dict | None = None,
+) -> pd.DataFrame:
+    """实绩分 per cadre × year.
+
+    Columns: cadre_id, year, performance_score, task_part, role_part, role_share_used,
+    n_tasks, category_detail, role_detail, performance_raw.
+    """
+    cfg = resolve(config, "weights")
+    perf = cfg["performance"]
+    cw = {k: float(v) for k, v in perf["category_weights"].items()}
+    unknown_w = float(perf["unknown_category_weight"])
+    ri = perf["role_indicators"]
+    roles = task_roles(tasks, cfg)
+    m = roles.merge(task_scores_df[["task_id", "category", "difficulty", "task_score"]], on="task_id")
+    m["category"] = m["category"].map(lambda c: "未分类" if is_missing(c) else str(c))
+    m["value"] = m["task_score"] * m["difficulty"]
+    m["cat_w"] = m["category"].map(lambda c: cw.get(c, unknown_w))
+
+    # Share-weighted mean per cadre × year × category, then the category-weighted mean.
+    m["_sv"] = m["share"] * m["value"]
+    cat = m.groupby(["cadre_id", "year", "category"], sort=False).agg(
+        sv=("_sv", "sum"), s=("share", "sum"), w=("cat_w", "first")).reset_index()
+    cat["mean"] = cat["sv"] / cat["s"]
+    cat["wm"] = cat["w"] * cat["mean"]
+    per = cat.groupby(["cadre_id", "year"], sort=True).agg(
+        wm=("wm", "sum"), w=("w", "sum"), mean=("mean", "mean")).reset_index()
+    cat = cat.merge(per[["cadre_id", "year", "w"]].rename(columns={"w": "wsum"}), on=["cadre_id", "year"])
+    cat["_txt"] = [f"{c}:{(w / ws if ws > 0 else 0):.3f}×{mn:.2f}"
+                   for c, w, ws, mn in zip(cat["category"], cat["w"], cat["wsum"], cat["mean"])]
+    details = cat.groupby(["cadre_id", "year"])["_txt"].agg(";".join)
+    n_tasks = m.groupby(["cadre_id", "year"])["task_id"].nunique()
+    results: dict[tuple[str, int], dict] = {}
+    for cadre, year, wm, w, mean in zip(per["cadre_id"], per["year"], per["wm"], per["w"], per["mean"]):
+        key = (cadre, year)
+        results[(str(cadre), int(year))] = {
+            "task_part": float(wm / w) if w > 0 else float(mean),
+            "n_tasks": int(n_tasks[key]), "category_detail": details[key]}
+
+    role_type = {}
+    if cadres is not None and "role_type" in cadres.columns:
+        role_type = {str(c): r for c, r in zip(cadres["cadre_id"], cadres["role_type"]) if not is_missing(r)}
+    rm = role_measures_df if role_measures_df is not None else pd.DataFrame(
+        columns=["cadre_id", "year", "measure", "value", "benchmark"])
+    rm_lookup = {(str(c), int(y), ms): (v, b) for c, y, ms, v, b in
+                 zip(rm["cadre_id"], rm["year"], rm["measure"], rm["value"],
+                     rm["benchmark"] if "benchmark" in rm.columns else [np.nan] * len(rm))}
+    role_keys = {(str(c), int(y)) for c, y, v in zip(rm["cadre_id"], rm["year"], rm["value"])
+                 if role_type.get(str(c)) in (ri["roles"] or {}) and not is_missing(v)}
+    for key in role_keys:
+        results.setdefault(key, {"task_part": np.nan, "n_tasks": 0, "category_detail": ""})
+
+    rows = []
+    share = float(ri["share"])
+    for (cadre, year), r in sorted(results.items()):
+        role_part, detail = np.nan, ""
+        spec = (ri["roles"] or {}).get(role_type.get(cadre))
+        if spec:
+            num = den = 0.0
+            bits = []
+            for ms, mspec in spec["measures"].items():
+                v, b = rm_lookup.get((cadre, year, ms), (np.nan, np.nan))
+                s = score_role_measure(v, mspec, b)
+                if not pd.isna(s):
+                    num += float(mspec["weight"]) * s
+                    den += float(mspec["weight"])
+                    bits.append(f"{mspec.get('name', ms)}={v:.4g}→{s:.1f}")
+                else:
+                    bits.append(f"{mspec.get('name', ms)}无数据")
+            role_part = num / den if den > 0 else np.nan
+            detail = ";".join(bits)
+        tp = r["task_part"]
+        if not pd.isna(role_part) and not pd.isna(tp):
+            raw, used = (1 - share) * tp + share * role_part, share
+        elif not pd.isna(role_part):
+            raw, used = role_part, 1.0
+        else:
+            raw, used = tp, 0.0
+        rows.append({"cadre_id": cadre, "year": year,
+                     "performance_score": min(raw, float(perf["performance_cap"])) if not pd.isna(raw) else np.nan,
+                     "task_part": tp, "role_part": role_part, "role_share_used": used,
+                     "n_tasks": r["n_tasks"], "category_detail": r["category_detail"],
+                     "role_detail": detail, "performance_raw": raw})
+    return pd.DataFrame(rows, columns=["cadre_id", "year", "performance_score", "task_part", "role_part",
+                                       "role_share_used", "n_tasks", "category_detail", "role_detail",
+                                       "performance_raw"])
+
+
+def landmark_qualifies(row: dict | pd.Series, config: dict | None = None) -> bool:
+    """标志性成果: at least ``min_criteria`` of c1..c5 met, including one of ``required_any``."""
+    lm = resolve(config, "weights")["landmark"]
+    hits = {f"c{i}": _truthy(row.get(f"c{i}")) for i in range(1, 6)}
+    return sum(hits.values()) >= int(lm["min_criteria"]) and any(hits[c] for c in lm["required_any"])
+
+
+def _year_of(df: pd.DataFrame) -> pd.Series:
+    if "year" in df.columns:
+        return df["year"].astype(int)
+    if "date" in df.columns:
+        return pd.to_datetime(df["date"]).dt.year
+    raise ValueError("需要 year 或 date 列")
+
+
+def _truthy(x: Any) -> bool:
+    if isinstance(x, str):
+        return x.strip().lower() in ("true", "1", "是", "yes", "y", "t")
+    return False if is_missing(x) else bool(x)
+
+
+def _verified(df: pd.DataFrame) -> pd.Series:
+    if "verified" not in df.columns:
+        return pd.Series(True, index=df.index)
+    return df["verified"].map(_truthy).astype(bool)
+
+
+def grade_for(total: float, blocked: bool, config: dict | None = None) -> str:
+    """The grade of a total; 优秀 becomes ``blocked_excellent_to`` when blocked."""
+    g = resolve(config, "weights")["grades"]
+    if total is None or pd.isna(total):
+        return g.get("not_assessable", "不可评定")
+    levels = g["levels"]
+    grade = levels[-1]["grade"]
+    for lv in levels:
+        if total >= float(lv["min"]) - 1e-9:
+            grade = lv["grade"]
+            break
+    if blocked and grade == levels[0]["grade"]:
+        grade = g["blocked_excellent_to"]
+    return grade
+
+
+def cadre_scores(
+    tasks: pd.DataFrame,
+    task_status: pd.DataFrame,
+    ratings: pd.DataFrame | None = None,
+    cadres: pd.DataFrame | None = None,
+    role_measures_df: pd.DataFrame | None = None,
+    landmarks: pd.DataFrame | None = None,
+    negative_cases: pd.DataFrame | None = None,
+    as_of: str | None = None,
+    year: int | None = None,
+    config: dict | None = None,
+    cards_config: dict | None = None,
+) -> pd.DataFrame:
+    """综合得分 per cadre × year (result table ``cadre_scores``).
+
+    Parameters
+    ----------
+    tasks : contract ``tasks``.
+    task_status : output of ``cards.task_status`` (optionally after ``cards.apply_overrides``).
+    ratings : output of ``ratings.aggregate_ratings(by="year")`` (cadre_id, year, rating_score).
+    cadres : contract ``cadres`` (cadre_id, role_type) for role indicators.
+    role_measures_df : output of ``role_measures``.
+    landmarks : cadre_id, year[, verified, c1..c5]: one row per 标志性成果 claim.
+    negative_cases : cadre_id, year or date[, verified]: one row per 负面情形.
+    as_of : period 'YYYY-MM' up to which task progress counts (default: all).
+    year : keep only this assessment year (default: every year found).
+
+    Returns the contract columns plus task_part, role_part, role_share_used, n_tasks,
+    card_deduction, negative_deduction, n_landmarks, n_negative_cases, red_card,
+    excellent_blocked, performance_weight_used, rating_weight_used, rule.
+    """
+    cfg = resolve(config, "weights")
+    comp = cfg["composite"]
+    st = task_status
+    if as_of is not None and len(st):
+        st = st[(_period_keys(st["period"]) <= _period_key(as_of)).to_numpy()]
+    ts = task_scores(st, tasks, config=cfg)
+    perf = performance_scores(ts, tasks, cadres, role_measures_df, cfg)
+    ded = card_deductions(st, tasks, cards_config, cfg)
+
+    keys = set(zip(perf["cadre_id"].astype(str), perf["year"].astype(int)))
+    rat = {}
+    if ratings is not None and len(ratings):
+        rat = {(str(c), int(y)): s for c, y, s in zip(ratings["cadre_id"], ratings["year"], ratings["rating_score"])}
+        keys |= set(rat)
+    n_land: dict[tuple[str, int], int] = {}
+    if landmarks is not None and len(landmarks):
+        lm = landmarks.copy()
+        lm["_year"] = _year_of(lm)
+        ok = _verified(lm)
+        if any(f"c{i}" in lm.columns for i in range(1, 6)):
+            ok &= lm.apply(lambda r: landmark_qualifies(r, cfg), axis=1)
+        for (c, y), n in lm[ok].groupby([lm["cadre_id"].astype(str), "_year"]).size().items():
+            n_land[(c, int(y))] = int(n)
+        keys |= set(n_land)
+    n_neg: dict[tuple[str, int], int] = {}
+    if negative_cases is not None and len(negative_cases):
+        nc = negative_cases.copy()
+        nc["_year"] = _year_of(nc)
+        nc = nc[_verified(nc)]
+        for (c, y), n in nc.groupby([nc["cadre_id"].astype(str), "_year"]).size().items():
+            n_neg[(c, int(y))] = int(n)
+        keys |= set(n_neg)
+    card_d = {(str(c), int(y)): (float(d), bool(r)) for c, y, d, r in
+              zip(ded["cadre_id"], ded["year"], ded["deduction"], ded["red_card"])}
+    perf_i = perf.set_index(["cadre_id", "year"])
+    red_blocks = bool(resolve(cards_config, "cards")["red_blocks_excellent"])
+
+    if year is not None:
+        keys = {k for k in keys if k[1] == int(year)}
+    rows = []
+    pw, rw = float(comp["performance_weight"]), float(comp["rating_weight"])
+    for cadre, year in sorted(keys):
+        p = perf_i.loc[(cadre, year)] if (cadre, year) in perf_i.index else None
+        ps = float(p["performance_score"]) if p is not None else np.nan
+        rs = rat.get((cadre, year), np.nan)
+        rs = float(rs) if not is_missing(rs) else np.nan
+        nl = n_land.get((cadre, year), 0)
+        bonus = min(float(comp["bonus_cap"]), float(comp["bonus_per_landmark"]) * nl)
+        cd, red = card_d.get((cadre, year), (0.0, False))
+        nn = n_neg.get((cadre, year), 0)
+        nd = float(comp["negative_case_deduction"]) * nn
+        deduction = cd + nd
+        rules = []
+        if pd.isna(ps):
+            total, pwu, rwu = np.nan, np.nan, np.nan
+            rules.append("无实绩数据,不予评定")
+        elif pd.isna(rs):
+            if comp["missing_rating"] == "renormalise":
+                pwu, rwu = 1.0, 0.0
+                total = max(float(comp["floor"]), ps + bonus - deduction)
+                rules.append("评价分空缺,实绩分按100%计")
+            else:
+                total, pwu, rwu = np.nan, np.nan, np.nan
+                rules.append("评价分空缺,不予评定")
+        else:
+            pwu, rwu = pw, rw
+            total = max(float(comp["floor"]), pw * ps + rw * rs + bonus - deduction)
+            rules.append(f"{pw:.2f}×实绩{ps:.2f}+{rw:.2f}×评价{rs:.2f}")
+        if bonus:
+            rules.append(f"标志性成果{nl}项+{bonus:g}(封顶{comp['bonus_cap']})")
+        if cd:
+            rules.append(f"亮牌扣{cd:g}")
+        if nd:
+            rules.append(f"负面情形{nn}项扣{nd:g}")
+        blocked = (red and red_blocks) or nn > 0
+        grade = grade_for(total, blocked, cfg)
+        if blocked and not pd.isna(total) and total >= float(cfg["grades"]["levels"][0]["min"]) - 1e-9:
+            rules.append(("红牌" if red else "负面情形") + f"不得评优秀→{grade}")
+        rows.append({
+            "cadre_id": cadre, "year": year, "performance_score": ps, "rating_score": rs,
+            "bonus": bonus, "deduction": deduction, "total": total, "grade": grade,
+            "task_part": float(p["task_part"]) if p is not None else np.nan,
+            "role_part": float(p["role_part"]) if p is not None else np.nan,
+            "role_share_used": float(p["role_share_used"]) if p is not None else np.nan,
+            "n_tasks": int(p["n_tasks"]) if p is not None else 0,
+            "card_deduction": cd, "negative_deduction": nd, "n_landmarks": nl,
+            "n_negative_cases": nn, "red_card": red, "excellent_blocked": blocked,
+            "performance_weight_used": pwu, "rating_weight_used": rwu, "rule": ";".join(rules),
+        })
+    extra = ["task_part", "role_part", "role_share_used", "n_tasks", "card_deduction",
+             "negative_deduction", "n_landmarks", "n_negative_cases", "red_card", "excellent_blocked",
+             "performance_weight_used", "rating_weight_used", "rule"]
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS + extra)

@@ -1,0 +1,123 @@
+"""360° evaluation (多维评价) aggregated to 评价分 per cadre × period or year (DOMAIN.md §5.2).
+
+Rules (``data/reference/ratings.yaml``):
+
+* grade words 好/较好/一般/差 → 100/80/60/40 (海盐 1.0–0.4 coefficients × 100); numbers 0–100 as is;
+* each rater counts once per group: a rater's scores in the aggregation period are averaged first;
+* group score = mean over its raters; a group with fewer than ``min_raters`` raters is dropped;
+* 评价分 = Σ w_g · score_g / Σ w_g over the kept groups (weights re-normalised);
+* the rule applied is spelled out in ``rule`` and ``groups_dropped``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.config import is_missing, resolve
+
+
+def convert_score(x: Any, grade_scores: dict[str, float]) -> float:
+    """A rating as a number 0–100: numbers pass, grade words are converted, else NaN."""
+    if is_missing(x):
+        return np.nan
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return float(x)
+    s = str(x).strip()
+    if s in grade_scores:
+        return float(grade_scores[s])
+    try:
+        return float(s.rstrip("分"))
+    except ValueError:
+        return np.nan
+
+
+def _scores(ratings: pd.DataFrame, grade_scores: dict) -> pd.Series:
+    if "score" in ratings.columns:
+        return ratings["score"].map(lambda x: convert_score(x, grade_scores)).astype(float)
+    # The staging view splits the contract column into score_num and grade.
+    num = pd.to_numeric(ratings.get("score_num"), errors="coerce").astype(float)
+    word = ratings.get("grade", pd.Series(np.nan, index=ratings.index))
+    return num.fillna(word.map(lambda x: convert_score(x, grade_scores)).astype(float))
+
+
+def _key(ratings: pd.DataFrame, by: str) -> pd.Series:
+    if by == "year":
+        return ratings["period"].astype(str).str.slice(0, 4).astype(int)
+    if by == "period":
+        return ratings["period"].astype(str)
+    raise ValueError("by 应为 'year' 或 'period'")
+
+
+def rating_groups(ratings: pd.DataFrame, by: str = "year", config: dict | None = None) -> pd.DataFrame:
+    """One row per cadre × (year|period) × rater group.
+
+    Columns: cadre_id, <by>, rater_group, n_raters, mean_score, weight_nominal, kept,
+    weight_used, reason.
+    """
+    cfg = resolve(config, "ratings")
+    weights = {k: float(v) for k, v in cfg["group_weights"].items()}
+    min_raters = int(cfg["min_raters"])
+    df = ratings.copy()
+    df["_score"] = _scores(df, cfg["grade_scores"])
+    bad = df[df["_score"].isna() | (df["_score"] < 0) | (df["_score"] > 100)]
+    if len(bad):
+        raise ValueError(f"评价得分无法识别或超出0–100: {bad['score'].head(5).tolist() if 'score' in bad else len(bad)}")
+    df[by] = _key(df, by)
+    per_rater = df.groupby(["cadre_id", by, "rater_group", "rater_id"], as_index=False)["_score"].mean()
+    g = per_rater.groupby(["cadre_id", by, "rater_group"], as_index=False).agg(
+        n_raters=("rater_id", "nunique"), mean_score=("_score", "mean"))
+    g["weight_nominal"] = g["rater_group"].map(weights).fillna(0.0)
+    g["kept"] = (g["n_raters"] >= min_raters) & (g["weight_nominal"] > 0)
+    g["reason"] = np.where(
+        g["weight_nominal"] <= 0, "该评价主体无权重",
+        np.where(g["kept"], "", g["n_raters"].astype(str) + f"人<{min_raters}人,剔除"))
+    kept_w = g["weight_nominal"].where(g["kept"], 0.0)
+    total = kept_w.groupby([g["cadre_id"], g[by]]).transform("sum")
+    g["weight_used"] = (kept_w / total.where(total > 0)).fillna(0.0)
+    order = {k: i for i, k in enumerate(weights)}
+    g["_o"] = g["rater_group"].map(order).fillna(len(order))
+    return g.sort_values(["cadre_id", by, "_o"]).drop(columns="_o").reset_index(drop=True)
+
+
+def aggregate_ratings(ratings: pd.DataFrame, by: str = "year", config: dict | None = None) -> pd.DataFrame:
+    """评价分 per cadre × year (default) or period.
+
+    Columns: cadre_id, <by>, rating_score (NaN when every group is dropped), n_raters,
+    groups_used, groups_dropped, weights_used, nominal_weight_kept, rule.
+    """
+    cfg = resolve(config, "ratings")
+    g = rating_groups(ratings, by=by, config=cfg)
+    rows = []
+    for (cadre, key), sub in g.groupby(["cadre_id", by], sort=True):
+        kept = sub[sub["kept"]]
+        dropped = sub[~sub["kept"]]
+        score = float((kept["weight_used"] * kept["mean_score"]).sum()) if len(kept) else np.nan
+        nominal = float(kept["weight_nominal"].sum())
+        dropped_txt = ";".join(f"{r.rater_group}({r.reason})" for r in dropped.itertuples())
+        used_txt = ";".join(f"{r.rater_group}:{r.weight_used:.4f}" for r in kept.itertuples())
+        absent = [k for k, w in cfg["group_weights"].items()
+                  if float(w) > 0 and k not in set(sub["rater_group"])]
+        if not len(kept):
+            rule = f"各评价主体人数均不足{cfg['min_raters']}人,评价分空缺"
+        elif nominal < 1 - 1e-9:
+            parts = []
+            if len(dropped):
+                parts.append("剔除" + "、".join(dropped["rater_group"]))
+            if absent:
+                parts.append("缺少" + "、".join(absent))
+            rule = ",".join(parts) + f";保留权重合计{nominal:.2f},按比例归一到1"
+        else:
+            rule = "五类评价主体齐全,按原权重加权"
+        rows.append({
+            "cadre_id": cadre, by: key, "rating_score": score,
+            "n_raters": int(sub["n_raters"].sum()),
+            "groups_used": ";".join(kept["rater_group"]),
+            "groups_dropped": dropped_txt,
+            "weights_used": used_txt,
+            "nominal_weight_kept": nominal,
+            "rule": rule,
+        })
+    return pd.DataFrame(rows, columns=["cadre_id", by, "rating_score", "n_raters", "groups_used",
+                                       "groups_dropped", "weights_used", "nominal_weight_kept", "rule"])

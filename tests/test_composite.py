@@ -1,0 +1,305 @@
+"""models/composite.py: 实绩分, role indicators, 80/20 total, bonus, deduction, grade, invariants."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.cards import task_status
+from models.composite import (
+    RESULT_COLUMNS,
+    cadre_scores,
+    grade_for,
+    landmark_qualifies,
+    performance_scores,
+    role_measures,
+    task_scores,
+)
+from models.config import load_reference
+from models.funnel import funnel_by_cadre
+from models.mujun import cadre_links, cadre_mujun, county_mujun, firm_scores
+from models.ratings import aggregate_ratings
+
+
+def _tasks(rows):
+    return pd.DataFrame(rows, columns=["task_id", "year", "title", "category", "unit_id", "lead_cadre_id",
+                                       "co_cadre_ids", "due", "difficulty"])
+
+
+def _prog(rows):
+    return pd.DataFrame(rows, columns=["task_id", "period", "planned_pct", "actual_pct"])
+
+
+# Three tasks used in several tests (year-end reports):
+#   T1 指标争先, 责任人 C1, 配合 C2;C3, difficulty 1.2, 90 / 100 → score 90
+#   T2 项目攻坚, 责任人 C2, no co-cadre, difficulty default 1.0, 100 / 100 → 100
+#   T3 改革突破, 责任人 C1, difficulty 0.8, 60 / 100 → 60 (gap −40 → 红, −4)
+TASKS = _tasks([
+    ("T1", 2024, "a", "指标争先", "U1", "C1", "C2;C3", "2024-12-31", 1.2),
+    ("T2", 2024, "b", "项目攻坚", "U1", "C2", "", "2024-12-31", np.nan),
+    ("T3", 2024, "c", "改革突破", "U1", "C1", None, "2024-12-31", 0.8),
+])
+PROG = _prog([("T1", "2024-12", 100, 90), ("T2", "2024-12", 100, 100), ("T3", "2024-12", 100, 60)])
+
+
+def test_task_scores():
+    tasks = _tasks([
+        ("A", 2024, "", "项目攻坚", "U1", "C1", "", "2024-12-31", 1.0),
+        ("B", 2024, "", "项目攻坚", "U1", "C1", "", "2024-12-31", 1.0),
+        ("C", 2024, "", "项目攻坚", "U1", "C1", "", "2024-12-31", 1.0),
+        ("D", 2024, "", "项目攻坚", "U1", "C1", "", "2024-12-31", 1.0),
+    ])
+    prog = _prog([("A", "2024-03", 40, 30), ("A", "2024-06", 80, 60), ("B", "2024-06", 0, 0),
+                  ("D", "2024-06", 50, 70)])
+    ts = task_scores(task_status(tasks, prog), tasks).set_index("task_id")
+    assert ts.loc["A", "task_score"] == pytest.approx(75.0)   # latest report: 100·60/80
+    assert ts.loc["B", "task_score"] == 100.0                 # nothing planned yet
+    assert ts.loc["C", "task_score"] == 0.0 and "无进度填报" in ts.loc["C", "note"]
+    assert ts.loc["D", "task_score"] == 100.0                 # 70/50 capped at 1
+    # As of March the March report counts: 100·30/40 = 75 as well; as of February nothing yet.
+    ts_mar = task_scores(task_status(tasks, prog), tasks, as_of="2024-03").set_index("task_id")
+    assert ts_mar.loc["A", "period"] == "2024-03"
+    assert ts_mar.loc["B", "task_score"] == 0.0
+
+
+def test_performance_categories_difficulty_and_shares():
+    ts = task_scores(task_status(TASKS, PROG), TASKS)
+    p = performance_scores(ts, TASKS).set_index("cadre_id")
+    # C1: 指标争先 T1 90·1.2 = 108; 改革突破 T3 60·0.8 = 48.
+    #     (0.40·108 + 0.25·48) / (0.40 + 0.25) = 55.2 / 0.65 = 84.923
+    assert p.loc["C1", "performance_score"] == pytest.approx(55.2 / 0.65)
+    # C2: 指标争先 T1 (配合) 108; 项目攻坚 T2 100: (0.40·108 + 0.35·100) / 0.75 = 104.267 → capped 100.
+    assert p.loc["C2", "task_part"] == pytest.approx(78.2 / 0.75)
+    assert p.loc["C2", "performance_score"] == 100.0
+    # C3: only T1 (配合): 108 → capped 100.
+    assert p.loc["C3", "performance_score"] == 100.0
+    assert p.loc["C1", "n_tasks"] == 2 and p.loc["C3", "n_tasks"] == 1
+
+
+def test_role_share_weights_tasks_within_a_category():
+    # X leads A (score 100, share 1.0) and is the single 配合 on B (score 50, share 0.4):
+    # mean = (1.0·100 + 0.4·50) / 1.4 = 85.714.
+    tasks = _tasks([
+        ("A", 2024, "", "项目攻坚", "U1", "X", "", "2024-12-31", 1.0),
+        ("B", 2024, "", "项目攻坚", "U1", "Y", "X", "2024-12-31", 1.0),
+    ])
+    prog = _prog([("A", "2024-12", 100, 100), ("B", "2024-12", 100, 50)])
+    p = performance_scores(task_scores(task_status(tasks, prog), tasks), tasks).set_index("cadre_id")
+    assert p.loc["X", "performance_score"] == pytest.approx(120 / 1.4)
+    assert p.loc["Y", "performance_score"] == pytest.approx(50.0)
+
+
+def test_role_indicators_for_zhaoshang_and_industrial_cadres():
+    cadres = pd.DataFrame({"cadre_id": ["C1", "C2", "C3"], "role_type": ["工业", "招商", "招商"]})
+    rm = pd.DataFrame({
+        "cadre_id": ["C2", "C2", "C1"], "year": [2024] * 3,
+        "measure": ["conversion_rate", "capacity_rate", "mujun_uplift_rate"],
+        "value": [0.5, 0.3, 0.24], "benchmark": [np.nan, np.nan, 0.105],
+    })
+    ts = task_scores(task_status(TASKS, PROG), TASKS)
+    p = performance_scores(ts, TASKS, cadres, rm).set_index("cadre_id")
+    # C2 (招商): 转化率 0.5/0.6 → 83.333; 转化达产率 0.3/0.6 → 50; role part = 66.667.
+    #   实绩分 = 0.8·104.267 + 0.2·66.667 = 83.413 + 13.333 = 96.747
+    assert p.loc["C2", "role_part"] == pytest.approx(200 / 3)
+    assert p.loc["C2", "performance_score"] == pytest.approx(0.8 * 78.2 / 0.75 + 0.2 * 200 / 3)
+    assert p.loc["C2", "role_share_used"] == 0.2
+    # C1 (工业): 提升率 0.24 vs county 0.105: 100·(0.5 + 0.135/0.30) = 95.
+    #   实绩分 = 0.8·84.923 + 0.2·95 = 67.938 + 19 = 86.938
+    assert p.loc["C1", "role_part"] == pytest.approx(95.0)
+    assert p.loc["C1", "performance_score"] == pytest.approx(0.8 * 55.2 / 0.65 + 19.0)
+    # C3 (招商) has no cohort: the role part is undefined and tasks carry 100 %.
+    assert np.isnan(p.loc["C3", "role_part"]) and p.loc["C3", "role_share_used"] == 0.0
+    assert "无数据" in p.loc["C3", "role_detail"]
+
+
+def test_role_measures_use_the_previous_cohort_and_county_benchmark():
+    f = pd.DataFrame({"cadre_id": ["Z1", "Z1"], "cohort": ["2023", "2024"], "n_signed": [4, 2],
+                      "n_started": [3, 0], "cap_n_producing": [2, 0], "cap_n_at_capacity": [1, 0]})
+    m = pd.DataFrame({"cadre_id": ["K1"], "year": [2024], "uplift": [2.5], "uplift_rate": [0.1]})
+    c = pd.DataFrame({"county": ["全县"], "year": [2024], "uplift": [1.0], "uplift_rate": [0.04]})
+    rm = role_measures(f, m, c).set_index(["cadre_id", "year", "measure"])
+    # Assessment year 2024 ← cohort 2023 (lag 1): 3/4 and 1/2.
+    assert rm.loc[("Z1", 2024, "conversion_rate"), "value"] == 0.75
+    assert rm.loc[("Z1", 2024, "capacity_rate"), "value"] == 0.5
+    assert np.isnan(rm.loc[("Z1", 2025, "capacity_rate"), "value"])  # 0 producing → undefined
+    assert rm.loc[("K1", 2024, "mujun_uplift_rate"), "benchmark"] == 0.04
+
+
+def test_composite_total_80_20_bonus_deduction_and_grade():
+    st = task_status(TASKS, PROG)
+    ratings = pd.DataFrame({"cadre_id": ["C1", "C2"], "year": [2024, 2024], "rating_score": [80.0, 90.0]})
+    landmarks = pd.DataFrame({"cadre_id": ["C2"] * 3, "year": [2024] * 3})
+    out = cadre_scores(TASKS, st, ratings, landmarks=landmarks).set_index("cadre_id")
+    assert list(out.reset_index().columns[:8]) == RESULT_COLUMNS
+    # C1: 0.8·84.923 + 0.2·80 = 83.938; T3 red card −4 → 79.938 → 称职.
+    c1 = out.loc["C1"]
+    assert c1["deduction"] == 4.0 and c1["red_card"]
+    assert c1["total"] == pytest.approx(0.8 * 55.2 / 0.65 + 16 - 4)
+    assert c1["grade"] == "称职"
+    # C2: 0.8·100 + 0.2·90 = 98; 3 landmarks × 2 = 6 → capped at 5 → 103 → 优秀.
+    c2 = out.loc["C2"]
+    assert c2["bonus"] == 5.0 and c2["total"] == pytest.approx(103.0) and c2["grade"] == "优秀"
+    # C3: no rating → 实绩分 carries 100 %: total 100.
+    c3 = out.loc["C3"]
+    assert np.isnan(c3["rating_score"]) and c3["total"] == 100.0
+    assert (c3["performance_weight_used"], c3["rating_weight_used"]) == (1.0, 0.0)
+    assert "评价分空缺" in c3["rule"]
+
+
+def test_red_card_and_negative_case_block_excellent():
+    # R leads two 项目攻坚 tasks: OK (done, difficulty 1.2 → 120) and LATE (红 in May, done by
+    # December → 100). 实绩分 = mean(120, 100) = 110 → capped 100; rating 100:
+    # total = 0.8·100 + 0.2·100 − 4 = 96 ≥ 90, but the red card blocks 优秀 → 称职.
+    tasks = _tasks([
+        ("OK", 2024, "", "项目攻坚", "U1", "R", "", "2024-12-31", 1.2),
+        ("LATE", 2024, "", "项目攻坚", "U1", "R", "", "2024-12-31", 1.0),
+        ("N1", 2024, "", "项目攻坚", "U1", "N", "", "2024-12-31", 1.0),
+    ])
+    prog = _prog([("OK", "2024-12", 100, 100), ("LATE", "2024-05", 50, 10), ("LATE", "2024-12", 100, 100),
+                  ("N1", "2024-12", 100, 100)])
+    st = task_status(tasks, prog)
+    ratings = pd.DataFrame({"cadre_id": ["R", "N"], "year": [2024, 2024], "rating_score": [100.0, 100.0]})
+    neg = pd.DataFrame({"cadre_id": ["N", "N"], "date": ["2024-08-01", "2024-09-01"], "verified": [True, False]})
+    out = cadre_scores(tasks, st, ratings, negative_cases=neg).set_index("cadre_id")
+    r = out.loc["R"]
+    assert r["total"] == pytest.approx(96.0) and r["grade"] == "称职" and r["excellent_blocked"]
+    assert "红牌不得评优秀" in r["rule"]
+    # N: one verified case (the unverified one does not count): −5 → 95, blocked → 称职.
+    n = out.loc["N"]
+    assert (n["n_negative_cases"], n["deduction"]) == (1, 5.0)
+    assert n["total"] == pytest.approx(95.0) and n["grade"] == "称职"
+    # The same red card overridden to 黄 (with a reason) no longer blocks and deducts 1.
+    from models.cards import apply_overrides
+
+    st2, _ = apply_overrides(st, pd.DataFrame({"task_id": ["LATE"], "period": ["2024-05"], "card": ["黄"],
+                                               "reason": ["经核实系统计口径调整"]}))
+    r2 = cadre_scores(tasks, st2, ratings).set_index("cadre_id").loc["R"]
+    assert r2["total"] == pytest.approx(99.0) and r2["grade"] == "优秀"
+
+
+def test_floor_at_zero_and_not_assessable():
+    tasks = _tasks([("T", 2024, "", "项目攻坚", "U1", "L", "", "2024-12-31", 1.0)])
+    st = task_status(tasks, _prog([("T", "2024-12", 100, 0)]))
+    ratings = pd.DataFrame({"cadre_id": ["L", "Q"], "year": [2024, 2024], "rating_score": [10.0, 95.0]})
+    neg = pd.DataFrame({"cadre_id": ["L"] * 3, "year": [2024] * 3})
+    out = cadre_scores(tasks, st, ratings, negative_cases=neg).set_index("cadre_id")
+    # L: 0.8·0 + 0.2·10 = 2; −4 (红) − 15 → floored at 0 → 不称职.
+    assert out.loc["L", "total"] == 0.0 and out.loc["L", "grade"] == "不称职"
+    # Q has a rating but no tasks: no 实绩分 → not assessed.
+    assert np.isnan(out.loc["Q", "total"]) and out.loc["Q", "grade"] == "不可评定"
+
+
+@pytest.mark.parametrize(
+    "total, grade",
+    [(90.0, "优秀"), (89.99, "称职"), (75.0, "称职"), (74.99, "基本称职"), (60.0, "基本称职"),
+     (59.99, "不称职"), (0.0, "不称职"), (np.nan, "不可评定")],
+)
+def test_grade_cutoffs(total, grade):
+    assert grade_for(total, blocked=False) == grade
+
+
+def test_landmark_rule():
+    assert landmark_qualifies({"c1": True, "c3": True, "c4": True})
+    assert not landmark_qualifies({"c3": True, "c4": True, "c5": True})  # needs C1 or C2
+    assert not landmark_qualifies({"c1": True, "c2": True})              # only 2 of 5
+    lm = pd.DataFrame({"cadre_id": ["C2"] * 3, "year": [2024] * 3, "c1": [True, False, True],
+                       "c2": [False, False, True], "c3": [True, True, False], "c4": [True, True, False],
+                       "c5": [False, True, False], "verified": [True, True, True]})
+    out = cadre_scores(TASKS, task_status(TASKS, PROG), landmarks=lm).set_index("cadre_id")
+    assert out.loc["C2", "n_landmarks"] == 1 and out.loc["C2", "bonus"] == 2.0
+
+
+def test_policy_lives_in_yaml():
+    cfg = copy.deepcopy(load_reference("weights"))
+    cfg["composite"]["performance_weight"], cfg["composite"]["rating_weight"] = 0.7, 0.3
+    ratings = pd.DataFrame({"cadre_id": ["C3"], "year": [2024], "rating_score": [50.0]})
+    out = cadre_scores(TASKS, task_status(TASKS, PROG), ratings, config=cfg).set_index("cadre_id")
+    assert out.loc["C3", "total"] == pytest.approx(0.7 * 100 + 0.3 * 50)
+
+
+# ---- invariants on a synthetic county -----------------------------------------------------
+
+def _synthetic(seed=2024):
+    rng = np.random.default_rng(seed)
+    cadres = [f"K{i:02d}" for i in range(18)]
+    role = {c: ("招商" if i < 4 else "工业" if i < 8 else "综合") for i, c in enumerate(cadres)}
+    cats = ["指标争先", "项目攻坚", "改革突破", "民生实事"]
+    tasks, prog = [], []
+    for t in range(60):
+        lead = cadres[int(rng.integers(len(cadres)))]
+        co = [c for c in rng.choice(cadres, int(rng.integers(0, 3)), replace=False) if c != lead]
+        tasks.append((f"T{t:03d}", 2024, f"任务{t}", cats[int(rng.integers(4))], "U1", lead, ";".join(co),
+                      f"2024-{int(rng.integers(6, 13)):02d}-28", float(rng.choice([0.8, 1.0, 1.2]))))
+        planned = np.linspace(10, 100, 11)
+        actual = np.clip(planned + np.cumsum(rng.normal(-2, 6, 11)), 0, 100)
+        if rng.random() < 0.1:
+            continue  # a task with no progress reported at all
+        for m, (pl, ac) in enumerate(zip(planned, actual), start=2):
+            prog.append((f"T{t:03d}", f"2024-{m:02d}", float(pl), float(ac)))
+    tasks = _tasks(tasks)
+    prog = _prog(prog)
+    ratings = []
+    for c in cadres[:-3]:  # three cadres without any rating
+        for g, n in (("上级", 6), ("同级", 8), ("下级", int(rng.integers(3, 9))), ("群众", 10), ("服务对象", 5)):
+            for i in range(n):
+                ratings.append(("2024", c, g, f"{c}{g}{i}", rng.choice(["好", "较好", "一般", "差", 85, 92])))
+    ratings = pd.DataFrame(ratings, columns=["period", "cadre_id", "rater_group", "rater_id", "score"])
+    projects = pd.DataFrame({
+        "project_id": [f"P{i}" for i in range(30)], "unit_id": "U1",
+        "cadre_id": [cadres[i % 4] for i in range(30)], "name": "p", "agreed_investment": 1e4,
+        "signed": [pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(d)) for d in rng.integers(0, 360, 30)],
+    })
+    projects["landed"] = projects["signed"] + pd.to_timedelta(rng.integers(20, 200, 30), unit="D")
+    projects["started"] = projects["landed"] + pd.to_timedelta(rng.integers(20, 300, 30), unit="D")
+    projects["producing"] = projects["started"] + pd.to_timedelta(rng.integers(60, 400, 30), unit="D")
+    projects["at_capacity"] = projects["producing"] + pd.to_timedelta(rng.integers(60, 500, 30), unit="D")
+    ents = pd.DataFrame({"enterprise_id": [f"E{i}" for i in range(40)], "unit_id": "U1",
+                         "land_mu": rng.uniform(10, 80, 40), "above_scale": rng.random(40) < 0.8,
+                         "cadre_id": [cadres[4 + i % 4] for i in range(40)]})
+    ey = pd.DataFrame([{
+        "enterprise_id": e, "year": y, "tax": float(rng.uniform(100, 2000)), "value_added": float(rng.uniform(1e3, 9e3)),
+        "energy_tce": float(rng.uniform(500, 3000)), "emission_t": float(rng.uniform(0.5, 3)),
+        "employees": int(rng.integers(20, 500)), "rd_expense": float(rng.uniform(0, 900)),
+        "revenue": float(rng.uniform(5e3, 4e4))} for e in ents["enterprise_id"] for y in (2023, 2024)])
+    cad = pd.DataFrame({"cadre_id": cadres, "role_type": [role[c] for c in cadres]})
+    return tasks, prog, ratings, projects, ents, ey, cad
+
+
+def test_invariants_every_cadre_with_tasks_scored_and_totals_add_up():
+    tasks, prog, ratings, projects, ents, ey, cad = _synthetic()
+    st = task_status(tasks, prog)
+    rat = aggregate_ratings(ratings, by="year")
+    fs = firm_scores(ents, ey)
+    rm = role_measures(funnel_by_cadre(projects, as_of="2024-12-31"),
+                       cadre_mujun(fs, cadre_links(ents)), county_mujun(fs))
+    out = cadre_scores(tasks, st, rat, cad, rm, as_of="2024-12", year=2024)
+    assert (out["year"] == 2024).all() and out["cadre_id"].is_unique
+    comp = load_reference("weights")["composite"]
+
+    # Every cadre with a task (责任人 or 配合) has a 实绩分 and a total.
+    with_tasks = set(tasks["lead_cadre_id"]) | {c for s in tasks["co_cadre_ids"] for c in s.split(";") if c}
+    scored = out[out["performance_score"].notna() & out["total"].notna()]
+    assert with_tasks <= set(scored["cadre_id"])
+    # Totals add up: max(floor, wp·实绩 + wr·评价 + 加分 − 扣分), weights used sum to 1.
+    rs = out["rating_score"].fillna(0.0)
+    expect = (out["performance_weight_used"] * out["performance_score"] + out["rating_weight_used"] * rs
+              + out["bonus"] - out["deduction"]).clip(lower=comp["floor"])
+    ok = out["total"].notna()
+    assert np.allclose(out.loc[ok, "total"], expect[ok])
+    assert np.allclose(out.loc[ok, "performance_weight_used"] + out.loc[ok, "rating_weight_used"], 1.0)
+    assert ((out.loc[ok & out["rating_score"].notna(), "performance_weight_used"]) == 0.8).all()
+    # 实绩分 mixes tasks and the role part by the configured share.
+    both = out["role_part"].notna() & out["task_part"].notna()
+    assert both.any()
+    mix = (0.8 * out.loc[both, "task_part"] + 0.2 * out.loc[both, "role_part"]).clip(upper=100)
+    assert np.allclose(out.loc[both, "performance_score"], mix)
+    assert out["performance_score"].dropna().between(0, 100).all()
+    assert (out["bonus"] <= comp["bonus_cap"]).all() and (out["deduction"] >= 0).all()
+    assert not ((out["grade"] == "优秀") & out["red_card"]).any()
+    # Deductions equal the card deductions of the tasks each cadre leads.
+    lead_ded = st.groupby("lead_cadre_id")["deduction"].sum()
+    got = out.set_index("cadre_id")["deduction"]
+    for c, d in lead_ded.items():
+        assert got[c] == pytest.approx(d)

@@ -1,0 +1,116 @@
+"""models/ratings.py: grade conversion, rater-group weights, dropped groups re-normalised."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.config import load_reference
+from models.ratings import aggregate_ratings, convert_score, rating_groups
+
+GRADES = load_reference("ratings")["grade_scores"]
+
+
+def _ratings(spec, cadre="C1", period="2024"):
+    """spec: {group: (n_raters, score or list of scores)}."""
+    rows = []
+    for group, (n, score) in spec.items():
+        scores = score if isinstance(score, list) else [score] * n
+        for i in range(n):
+            rows.append((period, cadre, group, f"{cadre}-{group}-{i}", scores[i]))
+    return pd.DataFrame(rows, columns=["period", "cadre_id", "rater_group", "rater_id", "score"])
+
+
+def test_grade_words_converted():
+    assert [convert_score(w, GRADES) for w in ("好", "较好", "一般", "差")] == [100.0, 80.0, 60.0, 40.0]
+    assert convert_score(87.5, GRADES) == 87.5
+    assert convert_score("92", GRADES) == 92.0
+    assert np.isnan(convert_score("优", GRADES)) and np.isnan(convert_score(None, GRADES))
+
+
+def test_all_groups_full_uses_nominal_weights():
+    # 0.35·100 + 0.15·80 + 0.15·60 + 0.10·90 + 0.25·40 = 35 + 12 + 9 + 9 + 10 = 75.
+    r = _ratings({"上级": (5, "好"), "同级": (5, "较好"), "下级": (5, "一般"), "群众": (5, 90), "服务对象": (5, "差")})
+    out = aggregate_ratings(r).iloc[0]
+    assert out["rating_score"] == pytest.approx(75.0)
+    assert out["groups_dropped"] == "" and out["nominal_weight_kept"] == pytest.approx(1.0)
+    assert out["rule"] == "五类评价主体齐全,按原权重加权"
+
+
+def test_dropped_rater_group_and_renormalised_weights():
+    # 下级 has 3 raters (< 5): dropped. Kept nominal weights 0.35 + 0.15 + 0.10 + 0.25 = 0.85.
+    # 评价分 = (0.35·100 + 0.15·80 + 0.10·70 + 0.25·40) / 0.85 = 64 / 0.85 = 75.294.
+    r = _ratings({"上级": (5, "好"), "同级": (6, "较好"), "下级": (3, "一般"), "群众": (8, 70), "服务对象": (5, "差")})
+    out = aggregate_ratings(r).iloc[0]
+    assert out["rating_score"] == pytest.approx(64 / 0.85)
+    assert out["groups_dropped"] == "下级(3人<5人,剔除)"
+    assert out["groups_used"] == "上级;同级;群众;服务对象"
+    assert out["nominal_weight_kept"] == pytest.approx(0.85)
+    assert "剔除下级" in out["rule"] and "0.85" in out["rule"]
+    g = rating_groups(r).set_index("rater_group")
+    assert g.loc["上级", "weight_used"] == pytest.approx(0.35 / 0.85)
+    assert g.loc["下级", "weight_used"] == 0.0 and not g.loc["下级", "kept"]
+    assert g["weight_used"].sum() == pytest.approx(1.0)
+
+
+def test_absent_group_renormalised_too():
+    # No 群众 rows at all: (0.35·90 + 0.15·90 + 0.15·90 + 0.25·60) / 0.90
+    #                    = (31.5 + 13.5 + 13.5 + 15) / 0.9 = 73.5 / 0.9 = 81.667.
+    r = _ratings({"上级": (5, 90), "同级": (5, 90), "下级": (5, 90), "服务对象": (5, 60)})
+    out = aggregate_ratings(r).iloc[0]
+    assert out["rating_score"] == pytest.approx(73.5 / 0.9)
+    assert "缺少群众" in out["rule"]
+
+
+def test_every_group_too_small_gives_no_score():
+    r = _ratings({"上级": (2, "好"), "同级": (4, "好")})
+    out = aggregate_ratings(r).iloc[0]
+    assert np.isnan(out["rating_score"])
+    assert "评价分空缺" in out["rule"]
+
+
+def test_rater_counted_once_per_year():
+    # Two quarterly rounds by the same 5 superiors: 上级 mean of rater means.
+    q1 = _ratings({"上级": (5, [100, 100, 80, 80, 60])}, period="2024-Q1")
+    q2 = _ratings({"上级": (5, [80, 80, 80, 80, 80])}, period="2024-Q2")
+    g = rating_groups(pd.concat([q1, q2]), by="year").iloc[0]
+    assert g["n_raters"] == 5  # not 10
+    # rater means 90, 90, 80, 80, 70 → 82.
+    assert g["mean_score"] == pytest.approx(82.0)
+    by_period = aggregate_ratings(pd.concat([q1, q2]), by="period")
+    assert by_period["period"].tolist() == ["2024-Q1", "2024-Q2"]
+    assert by_period["rating_score"].tolist() == pytest.approx([84.0, 80.0])
+
+
+def test_staging_layout_score_num_and_grade():
+    r = _ratings({"上级": (5, "较好"), "服务对象": (5, 70)})
+    staged = r.assign(
+        score_num=pd.to_numeric(r["score"], errors="coerce"),
+        grade=r["score"].where(pd.to_numeric(r["score"], errors="coerce").isna()),
+    ).drop(columns="score")
+    # (0.35·80 + 0.25·70) / 0.60 = 45.5 / 0.6 = 75.833
+    assert aggregate_ratings(staged).iloc[0]["rating_score"] == pytest.approx(45.5 / 0.6)
+
+
+def test_min_raters_is_policy():
+    cfg = copy.deepcopy(load_reference("ratings"))
+    cfg["min_raters"] = 3
+    r = _ratings({"上级": (5, "好"), "下级": (3, "一般")})
+    # Kept both: (0.35·100 + 0.15·60) / 0.5 = 44 / 0.5 = 88.
+    assert aggregate_ratings(r, config=cfg).iloc[0]["rating_score"] == pytest.approx(88.0)
+
+
+def test_bad_score_rejected():
+    r = _ratings({"上级": (5, "优秀")})
+    with pytest.raises(ValueError, match="评价得分"):
+        aggregate_ratings(r)
+    with pytest.raises(ValueError):
+        aggregate_ratings(_ratings({"上级": (5, 120)}))
+
+
+def test_several_cadres_independent():
+    r = pd.concat([_ratings({"上级": (5, "好")}, cadre="A"), _ratings({"上级": (5, "差")}, cadre="B")])
+    out = aggregate_ratings(r).set_index("cadre_id")["rating_score"]
+    assert out.to_dict() == {"A": 100.0, "B": 40.0}
