@@ -121,13 +121,15 @@ def _references(state) -> list[Issue]:
         frame = _new(state[tname])
         if frame.empty or col not in frame:
             continue
+        values = frame[col].dropna().astype(str)
+        if TABLES[tname].column(col).kind == "list":
+            values = values.str.split(";").explode()
+        values = values[values != ""]
         known = set(state[ref_table][ref_col].dropna().astype(str))
         rule = REFERENCE_RULES[ref_table]
-        for _, row in frame[frame[col].notna()].iterrows():
-            values = str(row[col]).split(";") if TABLES[tname].column(col).kind == "list" else [str(row[col])]
-            for v in values:
-                if v and v not in known:
-                    issues.append(_issue(row, col, rule, v, f"{ref_table}.{ref_col} 中没有「{v}」(本批次和已发布数据中都找不到)"))
+        for idx, v in values[~values.isin(known)].items():
+            issues.append(_issue(frame.loc[idx], col, rule, v,
+                                 f"{ref_table}.{ref_col} 中没有「{v}」(本批次和已发布数据中都找不到)"))
     return issues
 
 
@@ -197,9 +199,11 @@ def _future(state, today: dt.date) -> list[Issue]:
     issues = []
     for tname in ("indicator_values", "task_progress", "ratings"):
         frame = _new(state[tname])
-        for _, row in frame[frame["period"].notna()].iterrows():
-            if nz.period_start(str(row["period"])) > today:
-                issues.append(_issue(row, "period", "未来期间", row["period"], f"期间晚于今天({today.isoformat()})"))
+        periods = frame["period"].dropna().astype(str)
+        starts = periods.map({p: nz.period_start(p) for p in periods.unique()})
+        for idx in starts.index[starts > today]:
+            row = frame.loc[idx]
+            issues.append(_issue(row, "period", "未来期间", row["period"], f"期间晚于今天({today.isoformat()})"))
     dated = [("task_progress", "reported_at")] + [("projects", s) for s in STAGES]
     for tname, col in dated:
         frame = _new(state[tname])
