@@ -59,6 +59,8 @@ def rating_groups(ratings: pd.DataFrame, by: str = "year", config: dict | None =
     cfg = resolve(config, "ratings")
     weights = {k: float(v) for k, v in cfg["group_weights"].items()}
     min_raters = int(cfg["min_raters"])
+    # Superiors are few by nature (3–5 county leaders); a group may have its own minimum.
+    group_min = {k: int(v) for k, v in (cfg.get("min_raters_by_group") or {}).items()}
     df = ratings.copy()
     df["_score"] = _scores(df, cfg["grade_scores"])
     bad = df[df["_score"].isna() | (df["_score"] < 0) | (df["_score"] > 100)]
@@ -69,10 +71,11 @@ def rating_groups(ratings: pd.DataFrame, by: str = "year", config: dict | None =
     g = per_rater.groupby(["cadre_id", by, "rater_group"], as_index=False).agg(
         n_raters=("rater_id", "nunique"), mean_score=("_score", "mean"))
     g["weight_nominal"] = g["rater_group"].map(weights).fillna(0.0)
-    g["kept"] = (g["n_raters"] >= min_raters) & (g["weight_nominal"] > 0)
+    g["min_raters"] = g["rater_group"].map(group_min).fillna(min_raters).astype(int)
+    g["kept"] = (g["n_raters"] >= g["min_raters"]) & (g["weight_nominal"] > 0)
     g["reason"] = np.where(
         g["weight_nominal"] <= 0, "该评价主体无权重",
-        np.where(g["kept"], "", g["n_raters"].astype(str) + f"人<{min_raters}人,剔除"))
+        np.where(g["kept"], "", g["n_raters"].astype(str) + "人<" + g["min_raters"].astype(str) + "人,剔除"))
     kept_w = g["weight_nominal"].where(g["kept"], 0.0)
     total = kept_w.groupby([g["cadre_id"], g[by]]).transform("sum")
     g["weight_used"] = (kept_w / total.where(total > 0)).fillna(0.0)
@@ -89,35 +92,48 @@ def aggregate_ratings(ratings: pd.DataFrame, by: str = "year", config: dict | No
     """
     cfg = resolve(config, "ratings")
     g = rating_groups(ratings, by=by, config=cfg)
-    rows = []
-    for (cadre, key), sub in g.groupby(["cadre_id", by], sort=True):
-        kept = sub[sub["kept"]]
-        dropped = sub[~sub["kept"]]
-        score = float((kept["weight_used"] * kept["mean_score"]).sum()) if len(kept) else np.nan
-        nominal = float(kept["weight_nominal"].sum())
-        dropped_txt = ";".join(f"{r.rater_group}({r.reason})" for r in dropped.itertuples())
-        used_txt = ";".join(f"{r.rater_group}:{r.weight_used:.4f}" for r in kept.itertuples())
-        absent = [k for k, w in cfg["group_weights"].items()
-                  if float(w) > 0 and k not in set(sub["rater_group"])]
-        if not len(kept):
-            rule = f"各评价主体人数均不足{cfg['min_raters']}人,评价分空缺"
+    keys = ["cadre_id", by]
+    columns = ["cadre_id", by, "rating_score", "n_raters", "groups_used",
+               "groups_dropped", "weights_used", "nominal_weight_kept", "rule"]
+    if g.empty:
+        return pd.DataFrame(columns=columns)
+    # Vectorised per group; only the rule sentence is assembled row by row (cheap strings).
+    kept = g[g["kept"]]
+    dropped = g[~g["kept"]]
+    out = g.groupby(keys, sort=True).agg(n_raters=("n_raters", "sum"),
+                                         present=("rater_group", lambda s: set(s))).reset_index()
+    idx = pd.MultiIndex.from_frame(out[keys])
+
+    def per_group(frame: pd.DataFrame, values: pd.Series, how) -> pd.Series:
+        series = values.groupby([frame["cadre_id"], frame[by]]).agg(how)
+        return series.reindex(idx)
+
+    score = per_group(kept, kept["weight_used"] * kept["mean_score"], "sum")
+    out["rating_score"] = score.where(per_group(kept, kept["kept"], "size").fillna(0).to_numpy() > 0).to_numpy()
+    out["nominal_weight_kept"] = per_group(kept, kept["weight_nominal"], "sum").fillna(0.0).to_numpy()
+    out["groups_used"] = per_group(kept, kept["rater_group"], ";".join).fillna("").to_numpy()
+    out["weights_used"] = per_group(
+        kept, kept["rater_group"] + ":" + kept["weight_used"].map("{:.4f}".format).astype(str), ";".join).fillna("").to_numpy()
+    out["groups_dropped"] = per_group(
+        dropped, dropped["rater_group"] + "(" + dropped["reason"] + ")", ";".join).fillna("").to_numpy()
+    dropped_names = per_group(dropped, dropped["rater_group"], list).to_numpy()
+    weighted = [k for k, w in cfg["group_weights"].items() if float(w) > 0]
+    rules = []
+    for score_, nominal, names, present in zip(out["rating_score"], out["nominal_weight_kept"],
+                                               dropped_names, out["present"]):
+        names = names if isinstance(names, list) else []
+        absent = [k for k in weighted if k not in present]
+        if pd.isna(score_):
+            rules.append(f"各评价主体人数均不足{cfg['min_raters']}人,评价分空缺")
         elif nominal < 1 - 1e-9:
             parts = []
-            if len(dropped):
-                parts.append("剔除" + "、".join(dropped["rater_group"]))
+            if names:
+                parts.append("剔除" + "、".join(names))
             if absent:
                 parts.append("缺少" + "、".join(absent))
-            rule = ",".join(parts) + f";保留权重合计{nominal:.2f},按比例归一到1"
+            rules.append(",".join(parts) + f";保留权重合计{nominal:.2f},按比例归一到1")
         else:
-            rule = "五类评价主体齐全,按原权重加权"
-        rows.append({
-            "cadre_id": cadre, by: key, "rating_score": score,
-            "n_raters": int(sub["n_raters"].sum()),
-            "groups_used": ";".join(kept["rater_group"]),
-            "groups_dropped": dropped_txt,
-            "weights_used": used_txt,
-            "nominal_weight_kept": nominal,
-            "rule": rule,
-        })
-    return pd.DataFrame(rows, columns=["cadre_id", by, "rating_score", "n_raters", "groups_used",
-                                       "groups_dropped", "weights_used", "nominal_weight_kept", "rule"])
+            rules.append("五类评价主体齐全,按原权重加权")
+    out["rule"] = rules
+    out["n_raters"] = out["n_raters"].astype(int)
+    return out[columns]

@@ -1,7 +1,73 @@
 """Analytics steps run inside every build, after the SQL marts: each takes the writer connection
-of the new version, reads marts, calls pure functions in ``models/`` and writes results back."""
+of the new version, reads raw/staging/marts, calls pure functions in ``models/`` and writes its
+results back as ``marts.*`` tables of the same new file."""
 from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.contract import TABLES
+
+PROVENANCE = ["_source", "_row", "_batch"]
+
+
+def read_table(con, relation: str) -> pd.DataFrame:
+    """A whole relation as a frame, without provenance columns. ``relation`` is internal."""
+    frame = con.execute(f"SELECT * FROM {relation}").df()
+    return frame.drop(columns=[c for c in PROVENANCE if c in frame])
+
+
+def write_mart(con, name: str, frame: pd.DataFrame) -> None:
+    """Create ``marts.<name>`` from a frame; list-valued cells become ';'-joined text."""
+    out = frame.reset_index(drop=True).copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, (list, tuple, set))).any():
+            out[col] = out[col].map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple, set)) else v)
+    con.register("mart_df", out)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT * FROM mart_df")
+    finally:
+        con.unregister("mart_df")
+
+
+def raw_tables(con) -> dict[str, pd.DataFrame]:
+    return {name: read_table(con, f"raw.{name}") for name in TABLES}
+
+
+def as_of_month(con) -> str:
+    return con.execute("SELECT value FROM meta.info WHERE key = 'as_of'").fetchall()[0][0]
+
+
+def assessment_step(con) -> None:
+    """Issue 3: unit_scores, task_status, ratings, 亩均, funnels, cadre_scores."""
+    from models import cards, composite, funnel, mujun, ratings, scoring
+
+    raw = raw_tables(con)
+    as_of = as_of_month(con)
+    write_mart(con, "unit_scores", scoring.score_indicators(raw["indicator_values"], raw["indicators"], raw["units"]))
+    status = cards.task_status(raw["tasks"], raw["task_progress"])
+    write_mart(con, "task_status", status)
+    rating_scores = ratings.aggregate_ratings(raw["ratings"], by="year")
+    write_mart(con, "rating_scores", rating_scores)
+    firms = mujun.firm_scores(raw["enterprises"], raw["enterprise_years"])
+    write_mart(con, "mujun_firms", firms)
+    write_mart(con, "mujun_units", mujun.unit_mujun(firms))
+    links = mujun.cadre_links(raw["enterprises"], raw["assignments"], raw["cadres"])
+    mujun_cadres = mujun.cadre_mujun(firms, links)
+    write_mart(con, "mujun_cadres", mujun_cadres)
+    funnel_cadres = funnel.funnel_by_cadre(raw["projects"], as_of=None, assignments=raw["assignments"])
+    write_mart(con, "funnel_cadres", funnel_cadres)
+    write_mart(con, "funnel_units", funnel.funnel_by_unit(raw["projects"]))
+    measures = composite.role_measures(funnel_cadres, mujun_cadres, mujun.county_mujun(firms))
+    write_mart(con, "role_measures", measures)
+    years = sorted(raw["tasks"]["year"].dropna().astype(int).unique())
+    scores = [
+        composite.cadre_scores(raw["tasks"], status, rating_scores, raw["cadres"], measures, as_of=as_of, year=y)
+        for y in years
+    ]
+    frame = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(
+        columns=["cadre_id", "year", "performance_score", "rating_score", "bonus", "deduction", "total", "grade"])
+    write_mart(con, "cadre_scores", frame)
 
 
 def default_steps() -> list:
-    return []
+    return [assessment_step]
