@@ -382,7 +382,8 @@ def score_indicators(
     df["weight"] = df["indicator"].map(lambda c: float(specs[c]["weight"])).astype(float)
     df["weighted_score"] = df["weight"] * chosen
     bands = sc["bands"]
-    df["band"] = [_band(r / k if k else np.nan, bands) for r, k in zip(df["rank"], df["n_comparable"])]
+    # A ranking band needs at least two comparable units (a lone county series has no rank).
+    df["band"] = [_band(r / k if k >= 2 else np.nan, bands) for r, k in zip(df["rank"], df["n_comparable"])]
     df["note"] = notes.str.strip(";")
 
     inc = period_increments(df[["unit_id", "indicator", "period", "value"]], indicators)

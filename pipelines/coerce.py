@@ -37,19 +37,24 @@ def coerce(raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
     suffixes: dict[str, list[str]] = {}
     for j, name in enumerate(raw.columns):
         col = table.column(name)
-        values, sufs = [], []
+        values, sufs, written = [], [], []
+        money = (table.name, name) in MONEY_COLUMNS
         for row, rownum in zip(raw.rows, raw.row_numbers):
             text = nz.clean(row[j])
             if nz.is_blank(text):
                 values.append(None)
                 sufs.append("")
+                written.append("")
                 continue
             try:
                 value, suffix = _parse(col, text)
             except ValueError as e:
                 issues.append(Issue(raw.source, rownum, name, PARSE_RULES.get(col.kind, "格式错误"), text, str(e)))
                 value, suffix = None, ""
-            if (table.name, name) in MONEY_COLUMNS and suffix:
+            # The unit as written (a bare amount in a money column means 万元): checked for
+            # mixing before 元/亿元 are converted, so "500万元" next to "1.2亿元" is refused.
+            written.append(suffix or ("万元" if money and value is not None else ""))
+            if money and suffix:
                 if suffix in nz.MONEY_FACTORS and value is not None:
                     value *= nz.MONEY_FACTORS[suffix]
                     suffix = "万元"
@@ -59,7 +64,7 @@ def coerce(raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
             sufs.append(suffix)
         data[name] = values
         suffixes[name] = sufs
-        issues += _mixed_units(raw, name, sufs)
+        issues += _mixed_units(raw, name, written)
     for col in table.columns:
         if col.name not in data:
             data[col.name] = [None] * len(raw.rows)

@@ -35,6 +35,8 @@ _PERIOD_PATTERNS = [
     # "2024年1-2月" / "2024年1—2月": January and February reported together, stored as 02.
     (re.compile(r"^(\d{4})年0?1[-~—–至]0?2月$"), "JF"),
     (re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$"), "M"),
+    # Excel turns a typed "2024-03" or "2024年3月" into a date cell, read back as 2024-03-01.
+    (re.compile(r"^(\d{4})-(\d{2})-01(?:[ t]00:00(?::00)?)?$", re.I), "M"),
     (re.compile(r"^(\d{4})(\d{2})$"), "M"),
     (re.compile(r"^(\d{4})年?(?:度)?$"), "Y"),
 ]

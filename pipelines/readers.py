@@ -78,7 +78,7 @@ def _read_file(f: Path, folder_batch: bool):
     if suffix == ".xlsm":
         return [], [Issue(f.name, None, None, "宏文件", suffix, "不接受带宏的工作簿(.xlsm),请另存为 .xlsx")], []
     if suffix not in SUPPORTED_SUFFIXES:
-        if folder_batch:
+        if folder_batch and table_for_name(f.stem) is None:
             return [], [], [f"{f.name}: 不是 CSV/XLSX 文件,已忽略"]
         return [], [Issue(f.name, None, None, "文件类型不支持", suffix, "只接受 .csv 或 .xlsx")], []
     size = f.stat().st_size
@@ -125,16 +125,24 @@ def _read_csv(f: Path, data: bytes, table: Table):
     reader = csv.reader(io.StringIO(text), dialect)
     raw_rows, line_numbers = [], []
     try:
-        for row in reader:
+        # Row numbers as Excel/WPS show them: one row per record, even when a quoted cell
+        # spans several lines (reader.line_num would give the record's last text line).
+        for number, row in enumerate(reader, start=1):
             raw_rows.append(row)
-            line_numbers.append(reader.line_num)
+            line_numbers.append(number)
     except csv.Error as e:
-        return [], [Issue(f.name, reader.line_num, None, "CSV格式错误", "", str(e))], []
+        return [], [Issue(f.name, len(raw_rows) + 1, None, "CSV格式错误", "", str(e))], []
     while raw_rows and not any(clean(c) for c in raw_rows[-1]):
         raw_rows.pop()
         line_numbers.pop()
     if not raw_rows:
         return [], [Issue(f.name, None, None, "空文件", "", "文件中没有内容")], []
+    width = len(raw_rows[0])
+    wide = [Issue(f.name, n, None, "列数不符", str(len(r)),
+                  f"该行有 {len(r)} 个字段,表头只有 {width} 列(含逗号的数值如 1,234.5 需加引号)")
+            for r, n in zip(raw_rows[1:], line_numbers[1:]) if len(r) > width]
+    if wide:
+        return [], wide, []
     return _assemble(f, f.name, table, [raw_rows[0]], raw_rows[1:], line_numbers[1:])
 
 
@@ -186,7 +194,7 @@ def _read_xlsx(f: Path, data: bytes, folder_batch: bool):
     except Exception as e:  # openpyxl raises many types for malformed parts
         return [], [Issue(f.name, None, None, "文件内容与扩展名不符", "", f"工作簿无法解析: {type(e).__name__}")], []
     tables, issues, notices = [], [], []
-    file_table = table_for_name(f.stem) if folder_batch else None
+    file_table = table_for_name(f.stem)
     for ws in wb_values.worksheets:
         table = table_for_name(ws.title)
         if table is None and file_table is not None and len(wb_values.worksheets) == 1:
@@ -203,7 +211,7 @@ def _read_xlsx(f: Path, data: bytes, folder_batch: bool):
 
 
 def _read_sheet(f: Path, source: str, table: Table, ws, ws_formulas):
-    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    grid = [[_cell_value(c) for c in r] for r in ws.iter_rows()]
     if not grid or not any(c not in (None, "") for r in grid for c in r):
         return [], [Issue(source, None, None, "空文件", "", "工作表为空")], []
     issues = []
@@ -235,6 +243,14 @@ def _read_sheet(f: Path, source: str, table: Table, ws, ws_formulas):
         body.pop()
         numbers.pop()
     return _assemble(f, source, table, header_rows, body, numbers)
+
+
+def _cell_value(cell):
+    """A cell's value; a number shown as a percentage (stored as 0.45) becomes the text "45%"."""
+    v = cell.value
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (cell.number_format or ""):
+        return f"{round(v * 100, 10):.15g}%"
+    return v
 
 
 def _cell_text(v) -> str:
