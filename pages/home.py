@@ -23,4 +23,4 @@ st.subheader("各表行数")
 counts = pd.DataFrame(
     [{"数据表": f"{TABLES[name].zh}({name})", "行数": n} for name, n in status["rows"].items()]
 )
-st.dataframe(counts, hide_index=True, width="content")
+st.dataframe(counts, hide_index=True, width="content", height=35 * (len(counts) + 1) + 3)
