@@ -69,5 +69,50 @@ def assessment_step(con) -> None:
     write_mart(con, "cadre_scores", frame)
 
 
+def attribution_step(con) -> None:
+    """Issue 4: contributions and platform effects for every indicator and task category."""
+    from models.attribution import fit_contributions
+    from models.cards import task_roles
+    from models.config import load_reference
+
+    cfg = load_reference("attribution")
+    records, shares = attribution_inputs(con, task_roles)
+    cadres = read_table(con, "raw.cadres")[["cadre_id", "role_type"]]
+    result = fit_contributions(records, shares, weights=cfg["composite_weights"], roles=cadres,
+                               **cfg["estimator"])
+    write_mart(con, "contributions", result.contributions)
+    write_mart(con, "platform_effects", result.platform_effects)
+    write_mart(con, "period_effects", result.period_effects)
+
+
+def attribution_inputs(con, task_roles) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Records (indicator, record_id, unit_id, period, y) and shares (indicator, record_id,
+    cadre_id, share) for the indicator outcomes and the task progress gaps."""
+    ind = con.execute("""
+        SELECT indicator, unit_id || '|' || period AS record_id, unit_id, period, outcome AS y
+        FROM marts.indicator_outcomes WHERE outcome IS NOT NULL
+    """).df()
+    ind_shares = con.execute("""
+        SELECT indicator, unit_id || '|' || period AS record_id, cadre_id, share
+        FROM marts.attribution_shares WHERE share > 0
+    """).df()
+    tasks = read_table(con, "raw.tasks")
+    # One record per task: its mean monthly gap. Monthly gaps of one task are cumulative and
+    # strongly autocorrelated; treated as independent records they gave intervals that covered
+    # the demo's true effects only 34-62 % of the time (94 % with one record per task).
+    gaps = con.execute("""
+        SELECT 'task:' || t.category AS indicator, s.task_id AS record_id, t.unit_id,
+               CAST(t.year AS VARCHAR) AS period, avg(s.gap_pp) AS y, s.task_id
+        FROM marts.task_status AS s JOIN raw.tasks AS t USING (task_id)
+        WHERE s.gap_pp IS NOT NULL
+        GROUP BY ALL
+    """).df()
+    roles = task_roles(tasks)
+    task_shares = gaps[["indicator", "record_id", "task_id"]].merge(roles[["task_id", "cadre_id", "share"]], on="task_id")
+    records = pd.concat([ind, gaps.drop(columns="task_id")], ignore_index=True)
+    shares = pd.concat([ind_shares, task_shares.drop(columns="task_id")], ignore_index=True)
+    return records, shares
+
+
 def default_steps() -> list:
-    return [assessment_step]
+    return [assessment_step, attribution_step]

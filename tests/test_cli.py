@@ -15,6 +15,9 @@ CONTRACT_COLUMNS = {
     "task_status": ["task_id", "period", "planned_pct", "actual_pct", "gap_pp", "status", "card"],
     "cadre_scores": ["cadre_id", "year", "performance_score", "rating_score", "bonus", "deduction", "total", "grade"],
     "unit_scores": ["unit_id", "indicator", "period", "value", "target", "completion", "rank", "score"],
+    "contributions": ["cadre_id", "indicator", "effect", "effect_fe", "se", "ci_low", "ci_high", "n_obs",
+                      "n_units", "component_id", "identified", "band", "flags"],
+    "platform_effects": ["unit_id", "indicator", "effect", "se", "n_movers"],
 }
 
 
