@@ -39,29 +39,19 @@ def coerce(raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
         col = table.column(name)
         values, sufs, written = [], [], []
         money = (table.name, name) in MONEY_COLUMNS
+        parsed: dict[str, tuple] = {}  # cells repeat a lot (ids, periods, grades): parse each text once
         for row, rownum in zip(raw.rows, raw.row_numbers):
-            text = nz.clean(row[j])
-            if nz.is_blank(text):
-                values.append(None)
-                sufs.append("")
-                written.append("")
-                continue
-            try:
-                value, suffix = _parse(col, text)
-            except ValueError as e:
-                issues.append(Issue(raw.source, rownum, name, PARSE_RULES.get(col.kind, "格式错误"), text, str(e)))
-                value, suffix = None, ""
-            # The unit as written (a bare amount in a money column means 万元): checked for
-            # mixing before 元/亿元 are converted, so "500万元" next to "1.2亿元" is refused.
-            written.append(suffix or ("万元" if money and value is not None else ""))
-            if money and suffix:
-                if suffix in nz.MONEY_FACTORS and value is not None:
-                    value *= nz.MONEY_FACTORS[suffix]
-                    suffix = "万元"
-                else:
-                    issues.append(Issue(raw.source, rownum, name, "单位不符", text, "金额应以万元(或元/亿元)填写"))
+            cell = row[j]
+            hit = parsed.get(cell)
+            if hit is None:
+                hit = parsed[cell] = _parse_cell(col, cell, money)
+            value, suffix, as_written, error = hit
+            if error is not None:
+                rule, text, message = error
+                issues.append(Issue(raw.source, rownum, name, rule, text, message))
             values.append(value)
             sufs.append(suffix)
+            written.append(as_written)
         data[name] = values
         suffixes[name] = sufs
         issues += _mixed_units(raw, name, written)
@@ -74,6 +64,25 @@ def coerce(raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
     frame["_source"] = raw.source
     frame["_row"] = pd.array(raw.row_numbers, dtype="Int64")
     return frame, issues
+
+
+def _parse_cell(col: Column, cell: str, money: bool):
+    """(value, suffix, unit as written, error or None) for one raw cell."""
+    text = nz.clean(cell)
+    if nz.is_blank(text):
+        return None, "", "", None
+    try:
+        value, suffix = _parse(col, text)
+    except ValueError as e:
+        return None, "", "", (PARSE_RULES.get(col.kind, "格式错误"), text, str(e))
+    # The unit as written (a bare amount in a money column means 万元): checked for
+    # mixing before 元/亿元 are converted, so "500万元" next to "1.2亿元" is refused.
+    as_written = suffix or ("万元" if money else "")
+    if money and suffix:
+        if suffix not in nz.MONEY_FACTORS:
+            return value, suffix, as_written, ("单位不符", text, "金额应以万元(或元/亿元)填写")
+        value, suffix = value * nz.MONEY_FACTORS[suffix], "万元"
+    return value, suffix, as_written, None
 
 
 def _parse(col: Column, text: str):

@@ -85,17 +85,22 @@ def attribution_step(con) -> None:
     write_mart(con, "period_effects", result.period_effects)
 
 
-def attribution_inputs(con, task_roles) -> tuple[pd.DataFrame, pd.DataFrame]:
+def attribution_inputs(con, task_roles, until: str = "9999-12") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Records (indicator, record_id, unit_id, period, y) and shares (indicator, record_id,
-    cadre_id, share) for the indicator outcomes and the task progress gaps."""
+    cadre_id, share) for the indicator outcomes and the task progress gaps, using only data
+    of periods ending by ``until`` ('YYYY-MM')."""
+    params = {"until": until, "until_key": int(until[:4]) * 100 + int(until[5:7])}
     ind = con.execute("""
         SELECT indicator, unit_id || '|' || period AS record_id, unit_id, period, outcome AS y
-        FROM marts.indicator_outcomes WHERE outcome IS NOT NULL
-    """).df()
+        FROM marts.indicator_outcomes
+        WHERE outcome IS NOT NULL AND year * 100 + month_of_year <= $until_key
+    """, {"until_key": params["until_key"]}).df()
     ind_shares = con.execute("""
-        SELECT indicator, unit_id || '|' || period AS record_id, cadre_id, share
-        FROM marts.attribution_shares WHERE share > 0
-    """).df()
+        SELECT s.indicator, s.unit_id || '|' || s.period AS record_id, s.cadre_id, s.share
+        FROM marts.attribution_shares AS s
+        JOIN marts.indicator_outcomes AS o USING (unit_id, indicator, period)
+        WHERE s.share > 0 AND o.year * 100 + o.month_of_year <= $until_key
+    """, {"until_key": params["until_key"]}).df()
     tasks = read_table(con, "raw.tasks")
     # One record per task: its mean monthly gap. Monthly gaps of one task are cumulative and
     # strongly autocorrelated; treated as independent records they gave intervals that covered
@@ -104,9 +109,9 @@ def attribution_inputs(con, task_roles) -> tuple[pd.DataFrame, pd.DataFrame]:
         SELECT 'task:' || t.category AS indicator, s.task_id AS record_id, t.unit_id,
                CAST(t.year AS VARCHAR) AS period, avg(s.gap_pp) AS y, s.task_id
         FROM marts.task_status AS s JOIN raw.tasks AS t USING (task_id)
-        WHERE s.gap_pp IS NOT NULL
+        WHERE s.gap_pp IS NOT NULL AND s.period <= $until
         GROUP BY ALL
-    """).df()
+    """, {"until": until}).df()
     roles = task_roles(tasks)
     task_shares = gaps[["indicator", "record_id", "task_id"]].merge(roles[["task_id", "cadre_id", "share"]], on="task_id")
     records = pd.concat([ind, gaps.drop(columns="task_id")], ignore_index=True)
@@ -114,5 +119,54 @@ def attribution_inputs(con, task_roles) -> tuple[pd.DataFrame, pd.DataFrame]:
     return records, shares
 
 
+def quadrant_step(con) -> None:
+    """实绩象限 per quarter: x = composite contribution estimated on the data up to the quarter's
+    end, y = percentile of the year-to-date 实绩分 at that quarter's end."""
+    from models import composite, quadrant
+    from models.attribution import fit_contributions
+    from models.cards import task_roles
+    from models.config import load_reference
+
+    cfg = load_reference("attribution")
+    qcfg = load_reference("quadrants")
+    cadres = read_table(con, "raw.cadres")[["cadre_id", "role_type"]]
+    tasks = read_table(con, "raw.tasks")
+    status = read_table(con, "marts.task_status")
+    ratings = read_table(con, "marts.rating_scores")
+    measures = read_table(con, "marts.role_measures")
+    frames = []
+    for period, month_end in quarter_ends(as_of_month(con), int(qcfg["trajectory_quarters"])):
+        records, shares = attribution_inputs(con, task_roles, until=month_end)
+        if records.empty:
+            continue
+        fit = fit_contributions(records, shares, weights=cfg["composite_weights"], roles=cadres, **cfg["estimator"])
+        x = fit.contributions[fit.contributions["indicator"] == "*"][["cadre_id", "effect", "identified"]]
+        scores = composite.cadre_scores(tasks, status, ratings, cadres, measures, as_of=month_end,
+                                        year=int(month_end[:4]))
+        scores = scores[scores["performance_score"].notna()][["cadre_id", "performance_score"]]
+        scores = scores.assign(period=period, score=scores["performance_score"])
+        scores["y"] = quadrant.performance_percentile(scores)
+        points = scores[["cadre_id", "period", "y"]].merge(x.rename(columns={"effect": "x"}), on="cadre_id", how="left")
+        frames.append(quadrant.assign_quadrants(points, qcfg))
+    columns = quadrant.QUADRANT_COLUMNS + ["identified"]
+    write_mart(con, "quadrants", pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns))
+
+
+def quarter_ends(as_of: str, n: int) -> list[tuple[str, str]]:
+    """('YYYY-Qn', 'YYYY-MM' of its last month) for the last ``n`` complete quarters up to as_of."""
+    if not as_of:
+        return []
+    year, month = int(as_of[:4]), int(as_of[5:7])
+    q = month // 3  # the last quarter whose final month is reported
+    out = []
+    while len(out) < n and year > 1990:
+        if q == 0:
+            year, q = year - 1, 4
+            continue
+        out.append((f"{year}-Q{q}", f"{year}-{3 * q:02d}"))
+        q -= 1
+    return out[::-1]
+
+
 def default_steps() -> list:
-    return [assessment_step, attribution_step]
+    return [assessment_step, attribution_step, quadrant_step]

@@ -18,6 +18,7 @@ CONTRACT_COLUMNS = {
     "contributions": ["cadre_id", "indicator", "effect", "effect_fe", "se", "ci_low", "ci_high", "n_obs",
                       "n_units", "component_id", "identified", "band", "flags"],
     "platform_effects": ["unit_id", "indicator", "effect", "se", "n_movers"],
+    "quadrants": ["cadre_id", "period", "x", "y", "quadrant"],
 }
 
 
