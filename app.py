@@ -11,7 +11,10 @@ home = current_home()
 with st.spinner("首次运行:正在生成并导入演示数据……"):
     ensure_published(home)
 
-pages = [
-    st.Page("pages/home.py", title="数据概况", icon="🏠", default=True, url_path="home"),
-]
-st.navigation(pages).run()
+# One entry per page script; url_path is the deep-link name (e.g. /quadrants?cadre=C0001).
+PAGES = {
+    "概况": [
+        st.Page("pages/home.py", title="数据概况", icon="🏠", default=True, url_path="home"),
+    ],
+}
+st.navigation(PAGES).run()
