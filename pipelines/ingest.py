@@ -17,6 +17,7 @@ from pipelines import build, validate
 from pipelines.coerce import coerce
 from pipelines.dictionary import indicator_dictionary
 from pipelines.home import Home, sha256_file
+from pipelines.public import build_public
 from pipelines.readers import SUPPORTED_SUFFIXES, read_batch
 from pipelines.report import Issue, sort_issues, write_report_csv
 
@@ -108,9 +109,10 @@ def ingest(path: Path, home: Home, today: dt.date | None = None, steps=None) -> 
 def _build_and_publish(home: Home, state, manifest, dictionary, steps) -> str:
     if steps is None:
         from pipelines.steps import default_steps
-        steps = default_steps()
+        steps = default_steps(home)
     version = home.next_version()
     build.write_version(home, version, state, manifest, dictionary, steps)
+    build_public(home.version_path(version), home.public_path(version))
     home.publish(version)
     home.prune()
     return version

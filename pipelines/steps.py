@@ -168,5 +168,36 @@ def quarter_ends(as_of: str, n: int) -> list[tuple[str, str]]:
     return out[::-1]
 
 
-def default_steps() -> list:
-    return [assessment_step, attribution_step, quadrant_step]
+def anomaly_step(con, marks: pd.DataFrame | None = None) -> None:
+    """Issue 5: flags on series and tasks (marks from the state store applied), the ranked
+    定向考察 list, and confirmed precision per rule."""
+    from models import anomaly
+
+    values = con.execute("""
+        SELECT v.unit_id, v.indicator, v.period, v.value, v.target, v.verified_value, d.cumulative
+        FROM raw.indicator_values AS v JOIN raw.indicator_dictionary AS d USING (indicator)
+    """).df()
+    dictionary = read_table(con, "raw.indicator_dictionary")
+    indicators = {
+        r["indicator"]: {**r, "unit_types": [t for t in str(r["unit_types"] or "").split(";") if t]}
+        for r in dictionary.to_dict("records")
+    }
+    units = read_table(con, "raw.units")
+    tasks = read_table(con, "raw.tasks")
+    progress = read_table(con, "raw.task_progress")
+    flags = anomaly.run_anomalies(values, indicators, units, tasks, progress, feedback=marks, as_of=as_of_month(con))
+    write_mart(con, "anomalies", flags)
+    cards = con.execute("""
+        SELECT task_id, unit_id, lead_cadre_id AS cadre_id, period, card FROM marts.task_status
+    """).df()
+    history = read_table(con, "marts.quadrants")[["cadre_id", "period", "quadrant"]]
+    write_mart(con, "inspection_targets", anomaly.inspection_targets(flags, cards, history))
+    write_mart(con, "rule_precision", anomaly.rule_precision(flags, marks))
+
+
+def default_steps(home=None) -> list:
+    """The build's analytics, in order. ``home`` gives the anomaly step the users' marks."""
+    from pipelines.state import read_marks
+
+    marks = read_marks(home) if home is not None else None
+    return [assessment_step, attribution_step, quadrant_step, lambda con: anomaly_step(con, marks)]

@@ -19,6 +19,8 @@ CONTRACT_COLUMNS = {
                       "n_units", "component_id", "identified", "band", "flags"],
     "platform_effects": ["unit_id", "indicator", "effect", "se", "n_movers"],
     "quadrants": ["cadre_id", "period", "x", "y", "quadrant"],
+    "anomalies": ["flag_id", "level", "unit_id", "cadre_id", "task_id", "indicator", "period_start", "period_end",
+                  "rule", "severity", "score", "reason", "check_hint"],
 }
 
 
