@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     c = command("export", "导出结果表为 .csv 或 .xlsx")
     c.add_argument("name")
     c.add_argument("--out", type=Path, required=True)
+    c = command("brief", "生成考察准备简报(.xlsx 或 .pdf)")
+    who = c.add_mutually_exclusive_group(required=True)
+    who.add_argument("--unit", action="append", help="单位编码(可重复)")
+    who.add_argument("--cadre", action="append", help="干部编码(可重复)")
+    c.add_argument("--out", type=Path, required=True)
     return p
 
 
@@ -116,7 +121,19 @@ def cmd_export(args, home) -> int:
     return EXIT_OK
 
 
+def cmd_brief(args, home) -> int:
+    from pipelines.briefing import build_briefing, write_briefing
+
+    current = home.current()
+    if current is None:
+        raise ValueError("尚无已发布的数据")
+    b = build_briefing(current["path"], unit_ids=args.unit, cadre_ids=args.cadre)
+    write_briefing(b, args.out)
+    print(f"已生成简报 {args.out}:{b.title}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "demo": cmd_demo, "ingest": cmd_ingest, "rebuild": cmd_rebuild, "status": cmd_status,
-    "rollback": cmd_rollback, "export": cmd_export,
+    "rollback": cmd_rollback, "export": cmd_export, "brief": cmd_brief,
 }
