@@ -35,3 +35,17 @@ def status_text(home: Home) -> str:
     lines += [f"  {name}({TABLES[name].zh}): {n}" for name, n in s["rows"].items()]
     lines.append(f"保留的版本: {', '.join(s['versions'])}")
     return "\n".join(lines)
+
+
+def versions_table(home: Home) -> list[dict]:
+    """Every kept version, newest first: as-of, build time, batches and rows per table."""
+    current = (home.current() or {}).get("version")
+    rows = []
+    for version in reversed(home.versions()):
+        path = home.version_path(version)
+        info = build.read_info(path)
+        counts = build.row_counts(path)
+        rows.append({"version": version, "current": version == current, "as_of": info.get("as_of", ""),
+                     "built_at": info.get("built_at", ""),
+                     "batches": len(build.read_manifest(path)["batches"]), **counts})
+    return rows

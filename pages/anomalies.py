@@ -1,0 +1,92 @@
+"""异常预警: ranked flags with reasons, the series with the flagged span, the on-site check,
+and marks 属实/已说明/误报 (stored outside the warehouse)."""
+import pandas as pd
+import streamlit as st
+
+from models.anomaly import rule_precision
+from pipelines.state import MARK_STATUSES, add_mark, read_marks
+from ui import desk_queries as q
+from ui.data import current_home
+from ui.desk_charts import series_figure, task_figure
+from ui.session import current_scope
+
+scope = current_scope()
+home = current_home()
+st.title("异常预警")
+st.caption("预警是“需核查”事项,不是结论。标记会保存在数据仓库之外,重建或回退后仍然有效。")
+
+flags = q.flags(scope)
+if flags.empty:
+    st.info("当前版本没有预警。")
+    st.stop()
+marks = read_marks(home)
+latest = dict(zip(marks["flag_id"], marks["status"]))  # marks are in time order: the last one wins
+flags["status"] = [latest.get(f, "未标记") for f in flags["flag_id"]]
+
+params = st.query_params
+c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
+severities = c1.multiselect("等级", ["红", "橙", "黄"], default=params.get_all("severity") or ["红", "橙", "黄"])
+levels = c2.multiselect("类型", ["series", "task"], default=params.get_all("level") or ["series", "task"],
+                        format_func={"series": "指标序列", "task": "任务"}.get)
+rules = c3.multiselect("规则", sorted(flags["rule"].unique()), default=params.get_all("rule"))
+statuses = c4.multiselect("标记状态", ["未标记", *MARK_STATUSES], default=params.get_all("status") or ["未标记", "属实"])
+show_suppressed = st.toggle("显示已说明而被抑制的重复预警", value=False)
+st.query_params.update({"severity": severities, "level": levels, "rule": rules, "status": statuses})
+
+view = flags[flags["severity"].isin(severities) & flags["level"].isin(levels) & flags["status"].isin(statuses)]
+if rules:
+    view = view[view["rule"].isin(rules)]
+if not show_suppressed:
+    view = view[~view["suppressed"].fillna(False).astype(bool)]
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("预警总数", len(view))
+m2.metric("红色", int((view["severity"] == "红").sum()))
+m3.metric("涉及单位", view["unit_id"].nunique())
+m4.metric("已标记", int(flags["status"].ne("未标记").sum()))
+
+table = view.assign(
+    期间=view["period_start"].astype(str) + " → " + view["period_end"].astype(str),
+    证据强度=view["score"].round(1),
+)[["severity", "rule", "subject", "unit_name", "期间", "证据强度", "status", "reason"]].rename(columns={
+    "severity": "等级", "rule": "规则", "subject": "对象", "unit_name": "单位", "status": "标记", "reason": "原因"})
+event = st.dataframe(table, hide_index=True, width="stretch", height=360, on_select="rerun",
+                     selection_mode="single-row", key="flag_table")
+rows = event.selection.rows if event and event.selection else []
+if not rows:
+    st.caption("在表格中选择一条预警,查看曲线、核查要点并标记。")
+    st.stop()
+
+flag = view.iloc[rows[0]].to_dict()
+st.subheader(f"{flag['severity']} · {flag['rule']} · {flag['subject']} · {flag['unit_name']}")
+left, right = st.columns([3, 2])
+with left:
+    if flag["level"] == "series":
+        series = q.indicator_series(scope, flag["unit_id"], flag["indicator"])
+        st.plotly_chart(series_figure(series, flag, flag["unit_name"]), width="stretch")
+    else:
+        st.plotly_chart(task_figure(q.task_progress(scope, flag["task_id"]), flag), width="stretch")
+with right:
+    st.markdown("**原因**")
+    st.text(flag["reason"])
+    st.markdown("**现场核查**")
+    st.text(flag["check_hint"])
+    st.markdown("**触发的全部规则**")
+    st.text(str(flag["rules"]).replace(";", "、"))
+    if pd.notna(flag.get("actual")):
+        st.text(f"实际 {flag['actual']:.4g} · 预期 {flag['expected']:.4g} · 同类中位数 {flag['peer_median']:.4g}"
+                f"({flag.get('measure') or ''})")
+    if pd.notna(flag.get("iforest_score")):
+        st.caption(f"孤立森林第二意见:{flag['iforest_score']:.2f}(越高越异常)")
+
+with st.form("mark"):
+    st.markdown("**标记这条预警**")
+    status = st.radio("核查结论", MARK_STATUSES, horizontal=True)
+    note = st.text_input("说明(可选)", max_chars=200)
+    if st.form_submit_button("保存标记"):
+        add_mark(home, flag, status, marked_by=scope.identity, note=note)
+        st.success(f"已标记为「{status}」。")
+
+with st.expander("各规则的核实准确率(按已有标记)"):
+    precision = rule_precision(flags, read_marks(home))
+    st.dataframe(precision, hide_index=True, width="stretch")

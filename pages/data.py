@@ -1,0 +1,71 @@
+"""数据管理: upload a batch (validated exactly like the CLI), see versions, roll back."""
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from pipelines.contract import TABLES
+from pipelines.home import LockedError
+from pipelines.ingest import ingest, rollback
+from pipelines.report import REPORT_HEADER, sort_issues
+from pipelines.status import versions_table
+from ui.data import current_home
+
+home = current_home()
+st.title("数据管理")
+
+st.subheader("导入数据批次")
+st.caption("一个批次可以是多个 CSV/XLSX 文件(文件名即表名,中英文均可),或一个多工作表的 .xlsx 工作簿。"
+           "任何错误都会整批拒绝,当前版本保持不变。")
+uploads = st.file_uploader("选择文件", type=["csv", "xlsx", "xlsm"], accept_multiple_files=True)
+if uploads and st.button("校验并导入", type="primary"):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "batch"
+        folder.mkdir()
+        for f in uploads:
+            (folder / Path(f.name).name).write_bytes(f.getvalue())
+        single = len(uploads) == 1 and uploads[0].name.lower().endswith((".xlsx", ".xlsm"))
+        path = folder / Path(uploads[0].name).name if single else folder
+        try:
+            with st.spinner("正在校验并构建新版本……"):
+                outcome = ingest(path, home)
+        except LockedError as e:
+            st.error(str(e))
+            outcome = None
+    if outcome is not None:
+        for notice in outcome.notices:
+            st.caption(f"提示:{notice}")
+        if outcome.status == "rejected":
+            st.error(f"数据校验未通过:共 {len(outcome.issues)} 个问题,本批次未发布,当前版本保持不变。")
+            report = pd.DataFrame([[i.source, i.row, i.column, i.rule, i.value, i.message]
+                                   for i in sort_issues(outcome.issues)], columns=REPORT_HEADER)
+            st.dataframe(report, hide_index=True, width="stretch")
+            st.download_button("下载校验报告 CSV", report.to_csv(index=False).encode("utf-8-sig"),
+                               file_name="校验报告.csv", mime="text/csv")
+        elif outcome.status == "unchanged":
+            st.info(f"这些文件都已导入过,没有变化(当前版本 {outcome.version})。")
+        else:
+            st.success(f"已发布版本 {outcome.version}:" + "、".join(
+                f"{TABLES[k].zh} {n} 行" for k, n in outcome.rows.items() if n))
+            st.cache_data.clear()
+
+st.subheader("版本")
+versions = pd.DataFrame(versions_table(home))
+if versions.empty:
+    st.info("尚无已发布的版本。")
+    st.stop()
+labels = {"version": "版本", "current": "当前", "as_of": "数据截至", "built_at": "构建时间", "batches": "批次数"}
+labels.update({name: TABLES[name].zh for name in TABLES})
+st.dataframe(versions.rename(columns=labels), hide_index=True, width="stretch")
+
+st.subheader("回退")
+older = versions.loc[~versions["current"], "version"].tolist()
+if not older:
+    st.caption("没有可回退的更早版本。")
+else:
+    target = st.selectbox("回退到版本", older)
+    confirm = st.checkbox(f"确认将当前数据指向 {target}(不会删除任何版本,可以再次切换)")
+    if st.button("回退", disabled=not confirm):
+        st.success(f"已回退到版本 {rollback(home, target)}。")
+        st.cache_data.clear()

@@ -1,0 +1,83 @@
+"""Queries of the 异常预警 desk and the 考察准备 page (all scoped, bound, cached by scope)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ui.queries import Scope, run
+
+FLAG_COLUMNS = """
+    f.flag_id, f.level, f.unit_id, u.name AS unit_name, f.cadre_id, f.task_id, f.indicator,
+    coalesce(f.indicator_name, t.title, f.indicator) AS subject, f.period_start, f.period_end,
+    f.rule, f.rules, f.severity, f.score, f.reason, f.check_hint, f.actual, f.expected,
+    f.peer_median, f.measure, f.onset, f.iforest_score, f.suppressed, f.budget_demoted
+"""
+
+
+def flags(scope: Scope) -> pd.DataFrame:
+    """Every flag of the current version, strongest first."""
+    return run(scope, f"""
+        SELECT {FLAG_COLUMNS}
+        FROM marts.anomalies AS f
+        LEFT JOIN staging.units AS u USING (unit_id)
+        LEFT JOIN staging.tasks AS t USING (task_id)
+        ORDER BY CASE f.severity WHEN '红' THEN 0 WHEN '橙' THEN 1 ELSE 2 END, f.score DESC, f.flag_id
+    """)
+
+
+def indicator_series(scope: Scope, unit_id: str, indicator: str) -> pd.DataFrame:
+    """The unit's series with the median of its peers (same unit level) per period."""
+    return run(scope, """
+        WITH mine AS (
+            SELECT o.period, o.year, o.month_of_year, o.value, o.period_value, o.target
+            FROM marts.indicator_outcomes AS o
+            WHERE o.unit_id = $unit AND o.indicator = $indicator
+        ),
+        peers AS (
+            SELECT o.period, median(o.value) AS peer_median, median(o.period_value) AS peer_period_median
+            FROM marts.indicator_outcomes AS o
+            JOIN staging.units AS u USING (unit_id)
+            WHERE o.indicator = $indicator
+              AND u.is_town_level = (SELECT is_town_level FROM staging.units WHERE unit_id = $unit)
+            GROUP BY o.period
+        )
+        SELECT $unit AS unit_id, m.*, p.peer_median, p.peer_period_median
+        FROM mine AS m LEFT JOIN peers AS p USING (period)
+        ORDER BY m.year, m.month_of_year
+    """, {"unit": unit_id, "indicator": indicator})
+
+
+def task_progress(scope: Scope, task_id: str) -> pd.DataFrame:
+    return run(scope, """
+        SELECT s.task_id, s.unit_id, s.period, s.planned_pct, s.reported_pct, s.actual_pct, s.gap_pp,
+               s.status, s.card, p.verified_pct, p.evidence_count, p.reported_at
+        FROM marts.task_status AS s
+        LEFT JOIN staging.task_progress AS p USING (task_id, period)
+        WHERE s.task_id = $task
+        ORDER BY s.period
+    """, {"task": task_id})
+
+
+def inspection_targets(scope: Scope) -> pd.DataFrame:
+    """定向考察 list: units and cadres ranked by flags, red cards and long stays in 低效区."""
+    return run(scope, """
+        SELECT i.rank, i.level, i.unit_id, u.name AS unit_name, i.cadre_id, c.name AS cadre_name,
+               i.score, i.reasons, i.n_flags, i.n_red_flags, i.n_red_cards, i.low_zone_quarters
+        FROM marts.inspection_targets AS i
+        LEFT JOIN staging.units AS u USING (unit_id)
+        LEFT JOIN staging.cadres AS c USING (cadre_id)
+        ORDER BY i.rank
+    """)
+
+
+def cadres_in_scope(scope: Scope) -> pd.DataFrame:
+    """Cadres with their current (or last) unit, for pickers."""
+    return run(scope, """
+        SELECT c.cadre_id, c.name, a.unit_id, u.name AS unit_name, a.post
+        FROM staging.cadres AS c
+        JOIN (
+            SELECT *, row_number() OVER (PARTITION BY cadre_id ORDER BY in_post DESC, start DESC) AS rn
+            FROM staging.assignments
+        ) AS a ON a.cadre_id = c.cadre_id AND a.rn = 1
+        JOIN staging.units AS u ON u.unit_id = a.unit_id
+        ORDER BY a.unit_id, c.cadre_id
+    """)
