@@ -1,0 +1,95 @@
+"""Invariants of the marts over the whole county demo (issue 3): the arithmetic holds everywhere."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines import db
+from pipelines.home import Home
+from tests.demo_world import demo_world  # noqa: F401  (fixture)
+
+
+@pytest.fixture(scope="module")
+def q(demo_world):
+    path = Home(demo_world[1]).current_path()
+    return lambda sql: db.query(path, sql)
+
+
+def test_cadre_totals_add_up(q):
+    s = q("SELECT * FROM marts.cadre_scores WHERE total IS NOT NULL")
+    assert len(s) > 300
+    rating = s["rating_score"].fillna(0) * s["rating_weight_used"].fillna(0)
+    expected = (s["performance_weight_used"] * s["performance_score"] + rating + s["bonus"] - s["deduction"]).clip(lower=0)
+    assert np.allclose(s["total"], expected, atol=1e-6)
+    both = s["rating_score"].notna()
+    assert np.allclose(s.loc[both, "performance_weight_used"] + s.loc[both, "rating_weight_used"], 1.0)
+    assert (s.loc[both, "performance_weight_used"] == 0.8).all()  # the 80/20 split
+    assert (s["bonus"] <= 5 + 1e-9).all() and (s["total"] >= 0).all()
+    assert not ((s["grade"] == "优秀") & s["red_card"]).any()
+
+
+def test_every_cadre_with_tasks_has_a_score(q):
+    missing = q("""
+        SELECT DISTINCT r.cadre_id, t.year FROM raw.tasks AS t,
+            LATERAL (SELECT t.lead_cadre_id AS cadre_id UNION ALL SELECT unnest(string_split(t.co_cadre_ids, ';'))) AS r
+        WHERE r.cadre_id <> '' AND NOT EXISTS (
+            SELECT 1 FROM marts.cadre_scores AS s
+            WHERE s.cadre_id = r.cadre_id AND s.year = t.year AND s.performance_score IS NOT NULL)
+    """)
+    assert missing.empty, missing.head()
+
+
+def test_cumulative_values_never_decrease_within_a_year(q):
+    v = q("""SELECT unit_id, indicator, year, month_of_year, value FROM staging.indicator_values
+             WHERE cumulative AND unit <> '%' ORDER BY unit_id, indicator, year, month_of_year""")
+    steps = v.groupby(["unit_id", "indicator", "year"])["value"].diff().dropna()
+    assert (steps >= 0).all()
+    assert not q("SELECT * FROM marts.unit_scores WHERE cum_decrease").shape[0]
+
+
+def test_decumulated_flows_add_back_to_the_reported_totals(q):
+    o = q("""SELECT unit_id, indicator, year, month_of_year, value, period_value, months_covered
+             FROM marts.indicator_outcomes WHERE cumulative ORDER BY unit_id, indicator, year, month_of_year""")
+    levels = o[~o["indicator"].isin(["gdp_growth", "ind_va_growth", "fai_growth", "income_per_capita"])]
+    summed = levels.groupby(["unit_id", "indicator", "year"])["period_value"].cumsum()
+    assert np.allclose(summed, levels["value"])
+
+
+def test_funnel_counts_are_monotone(q):
+    for table in ("funnel_cadres", "funnel_units"):
+        f = q(f"SELECT * FROM marts.{table}")
+        stages = f[["n_signed", "n_landed", "n_started", "n_producing", "n_at_capacity"]].to_numpy()
+        assert (np.diff(stages, axis=1) <= 0).all(), table
+
+
+def test_task_cards_and_gaps_are_consistent(q):
+    t = q("SELECT * FROM marts.task_status")
+    assert np.allclose(t["gap_pp"], t["actual_pct"] - t["planned_pct"])
+    assert set(t["card"]) <= {"绿", "黄", "橙", "红"}
+    assert set(t["status"]) <= {"已完成", "正常推进", "进度偏慢", "滞后"}
+    green = t[t["card"] == "绿"]
+    assert ((green["gap_pp"] > -10 - 1e-9) | (green["status"] == "已完成")).all()
+    assert (t.loc[t["gap_pp"] <= -30, "card"] == "红").all()
+
+
+def test_contributions_bands_follow_intervals(q):
+    c = q("SELECT * FROM marts.contributions")
+    ident = c[c["identified"]]
+    assert (ident.loc[ident["band"] == "高", "ci_low"] > 0).all()
+    assert (ident.loc[ident["band"] == "低", "ci_high"] < 0).all()
+    assert c.loc[~c["identified"], "effect"].isna().all() and (c.loc[~c["identified"], "band"] == "不可判定").all()
+    assert (c["indicator"] == "*").any()
+
+
+def test_quadrants_are_named_and_unidentified_have_no_x(q):
+    quad = q("SELECT * FROM marts.quadrants")
+    assert set(quad["quadrant"]) <= {"高贡献区", "逆势担当区", "平台红利区", "低效区", "不可判定"}
+    assert quad.loc[quad["quadrant"] == "不可判定", "x"].isna().all()
+    assert quad["period"].str.match(r"^\d{4}-Q[1-4]$").all()
+
+
+def test_every_flag_has_reason_with_numbers_and_hint(q):
+    f = q("SELECT * FROM marts.anomalies")
+    assert len(f) > 0
+    assert f["reason"].str.contains(r"\d").all() and (f["check_hint"].str.len() > 0).all()
+    assert set(f["severity"]) <= {"红", "橙", "黄"}
+    assert pd.Series(f["flag_id"]).is_unique
