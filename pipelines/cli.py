@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument("--unit", action="append", help="单位编码(可重复)")
     who.add_argument("--cadre", action="append", help="干部编码(可重复)")
     c.add_argument("--out", type=Path, required=True)
+    command("audit-verify", "校验审计日志的哈希链")
     return p
 
 
@@ -133,7 +134,16 @@ def cmd_brief(args, home) -> int:
     return EXIT_OK
 
 
+def cmd_audit_verify(args, home) -> int:
+    from pipelines.audit import verify
+
+    ok, _, message = verify(home)
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return EXIT_OK if ok else EXIT_FAILURE
+
+
 COMMANDS = {
     "demo": cmd_demo, "ingest": cmd_ingest, "rebuild": cmd_rebuild, "status": cmd_status,
     "rollback": cmd_rollback, "export": cmd_export, "brief": cmd_brief,
+    "audit-verify": cmd_audit_verify,
 }
