@@ -1,16 +1,19 @@
 """数据管理: upload a batch (validated exactly like the CLI), see versions, roll back."""
+import hashlib
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from pipelines import audit
 from pipelines.contract import TABLES
 from pipelines.home import LockedError
 from pipelines.ingest import ingest, rollback
 from pipelines.report import REPORT_HEADER, sort_issues
 from pipelines.status import versions_table
 from ui.data import current_home
+from ui.session import current_scope
 
 home = current_home()
 st.title("数据管理")
@@ -27,6 +30,10 @@ if uploads and st.button("校验并导入", type="primary"):
             (folder / Path(f.name).name).write_bytes(f.getvalue())
         single = len(uploads) == 1 and uploads[0].name.lower().endswith((".xlsx", ".xlsm"))
         path = folder / Path(uploads[0].name).name if single else folder
+        scope = current_scope()
+        for f in uploads:
+            audit.append(home, scope.identity, scope.role, "upload", page="data", filters={"file": f.name},
+                         file_hash=hashlib.sha256(f.getvalue()).hexdigest())
         try:
             with st.spinner("正在校验并构建新版本……"):
                 outcome = ingest(path, home)

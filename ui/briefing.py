@@ -1,12 +1,15 @@
 """考察准备 helpers: the briefing through the caller's scope, cached per version and scope."""
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 
+from pipelines import audit
 from pipelines.briefing import Briefing, build_briefing, write_briefing
+from ui.data import current_home
 from ui.queries import Scope, current_version_path
 
 
@@ -34,5 +37,11 @@ def briefing(scope: Scope, units: list[str], cadres: list[str]) -> Briefing:
 
 
 def briefing_file(scope: Scope, units: list[str], cadres: list[str], suffix: str) -> bytes:
-    """The briefing as .xlsx or .pdf bytes, built on first request (on_click of the download)."""
-    return _file(*_args(scope, units, cadres), suffix)
+    """The briefing as .xlsx or .pdf bytes, built when the download is clicked; every export is
+    written to the audit log with the file's hash."""
+    data = _file(*_args(scope, units, cadres), suffix)
+    b = briefing(scope, units, cadres)
+    audit.append(current_home(), scope.identity, scope.role, f"export_briefing{suffix}", page="briefing",
+                 filters={"unit": units, "cadre": cadres}, rows=sum(len(f) for f in b.sections.values()),
+                 file_hash=hashlib.sha256(data).hexdigest())
+    return data
