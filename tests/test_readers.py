@@ -1,0 +1,274 @@
+"""Readers: decoding, container checks, header matching (aliases, merged two-row headers, title
+rows), sheet/file naming, and row numbers as the user sees them."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pipelines import readers
+from pipelines.readers import check_xlsx_container, decode_text, read_batch
+from tests.bad_inputs import OLE_BYTES, xlsx_bytes
+from tests.conftest import write_csv
+
+
+def only_table(path: Path):
+    tables, issues, notices = read_batch(path)
+    assert issues == [], [i.line() for i in issues]
+    assert len(tables) == 1
+    return tables[0], notices
+
+
+def col(raw, name):
+    j = raw.columns.index(name)
+    return [r[j] for r in raw.rows]
+
+
+# --- decoding --------------------------------------------------------------------------------
+
+TEXT = "unit_id,name,unit_type\nU01,城关街道,街道\n"
+
+
+@pytest.mark.parametrize("data", [TEXT.encode("utf-8"), b"\xef\xbb\xbf" + TEXT.encode("utf-8"), TEXT.encode("gb18030")],
+                         ids=["utf8", "utf8_bom", "gb18030"])
+def test_accepted_encodings_decode_to_the_same_text(data):
+    text, issue = decode_text("units.csv", data)
+    assert issue is None
+    assert text == TEXT  # BOM removed, GB18030 decoded
+
+
+@pytest.mark.parametrize("data,value", [
+    (TEXT.encode("utf-16"), "UTF-16/二进制"),
+    (TEXT.encode("utf-16-be"), "UTF-16/二进制"),
+    (TEXT.encode("utf-32"), "UTF-16/二进制"),
+    ("unit_id,name\nU9,ｱｲｳ\n".encode("shift_jis"), ""),
+    (b"unit_id,name\nU9,Caf\xe9,x\n", ""),
+    (b"unit_id,name\nU9,\x80\x80\n", ""),
+])
+def test_refused_encodings(data, value):
+    text, issue = decode_text("units.csv", data)
+    assert text is None
+    assert issue.rule == "编码不支持"
+    assert issue.value == value
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04rest", OLE_BYTES, b"%PDF-1.4\n"])
+def test_binary_content_in_a_csv_is_a_wrong_extension(data):
+    text, issue = decode_text("units.csv", data)
+    assert text is None and issue.rule == "文件内容与扩展名不符"
+
+
+# --- xlsx container --------------------------------------------------------------------------
+
+def test_a_normal_workbook_passes_the_container_checks():
+    assert check_xlsx_container("a.xlsx", xlsx_bytes({"units": [["unit_id"], ["U1"]]})) is None
+
+
+def test_zip_limits_match_the_contract():
+    assert readers.MAX_UNPACKED_BYTES <= 200 * 1024 * 1024
+    assert readers.MAX_COMPRESSION_RATIO <= 100
+
+
+def test_a_large_but_ordinary_workbook_is_not_a_bomb():
+    """A real sheet of a few thousand rows compresses well but stays far below the ratio limit."""
+    rows = [["unit_id", "indicator", "period", "value"]] + [[f"U{i % 50}", "gpb_revenue", "2024-01", i * 1.5]
+                                                            for i in range(3000)]
+    assert check_xlsx_container("a.xlsx", xlsx_bytes({"indicator_values": rows})) is None
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+def test_chinese_headers_and_chinese_file_name(tmp_path):
+    write_csv(tmp_path / "单位.csv", ["单位编码", "单位名称", "单位类型", "上级单位"], [["U01", "城关街道", "街道", ""]])
+    raw, _ = only_table(tmp_path)
+    assert raw.table.name == "units"
+    assert raw.columns == ["unit_id", "name", "unit_type", "parent_id"]
+    assert raw.rows == [["U01", "城关街道", "街道", ""]]
+
+
+def test_header_decorations_and_full_width_are_ignored(tmp_path):
+    write_csv(tmp_path / "units.csv", ["*单位编码(必填)", "单位名称【全称】", " ｕｎｉｔ＿ｔｙｐｅ "], [["U01", "城关街道", "街道"]])
+    raw, _ = only_table(tmp_path)
+    assert raw.columns == ["unit_id", "name", "unit_type"]
+
+
+def test_unknown_columns_are_ignored_with_a_notice(tmp_path):
+    write_csv(tmp_path / "units.csv", ["unit_id", "name", "unit_type", "备注"], [["U01", "城关街道", "街道", "x"]])
+    raw, notices = only_table(tmp_path)
+    assert raw.columns == ["unit_id", "name", "unit_type"]
+    assert any("备注" in n and "已忽略" in n for n in notices)
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig"])
+def test_gb18030_and_bom_csv(tmp_path, encoding):
+    write_csv(tmp_path / "指标数据.csv", ["单位编码", "指标", "期间", "数值"],
+              [["U01", "一般公共预算收入", "2024年3月", "1,234.5万元"]], encoding=encoding)
+    raw, _ = only_table(tmp_path)
+    assert raw.table.name == "indicator_values"
+    assert raw.columns == ["unit_id", "indicator", "period", "value"]  # BOM did not stick to 单位编码
+    assert raw.rows[0] == ["U01", "一般公共预算收入", "2024年3月", "1,234.5万元"]
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_other_delimiters_are_sniffed(tmp_path, sep):
+    (tmp_path / "units.csv").write_text(f"unit_id{sep}name{sep}unit_type\nU01{sep}城关街道{sep}街道\nU02{sep}东湖镇{sep}镇\n",
+                                        encoding="utf-8")
+    raw, _ = only_table(tmp_path)
+    assert col(raw, "name") == ["城关街道", "东湖镇"]
+
+
+def test_csv_row_numbers_skip_blank_rows_and_count_multiline_cells_once(tmp_path):
+    text = ('period,cadre_id,rater_group,rater_id,score,comment\n'
+            '2024,C01,上级,R1,90,"第一行\n第二行"\n'
+            '\n'
+            '2024,C02,上级,R1,80,\n'
+            '2024,C03,上级,R1,70,\n'
+            ',,,,,\n\n')
+    (tmp_path / "ratings.csv").write_text(text, encoding="utf-8")
+    raw, _ = only_table(tmp_path)
+    # as Excel shows it: header row 1, the two-line comment is one row (2), a blank row (3)
+    assert raw.row_numbers == [2, 4, 5]
+    assert col(raw, "comment")[0] == "第一行\n第二行"
+
+
+def test_rows_wider_than_the_header_are_refused(tmp_path):
+    (tmp_path / "units.csv").write_text("unit_id,name,unit_type\nU01,城关街道,街道\nU02,东湖,镇,多余\n", encoding="utf-8")
+    tables, issues, _ = read_batch(tmp_path)
+    assert tables == []
+    assert [(i.rule, i.row) for i in issues] == [("列数不符", 3)]
+
+
+def test_short_rows_are_padded(tmp_path):
+    (tmp_path / "units.csv").write_text("unit_id,name,unit_type,parent_id\nU01,城关街道,街道\n", encoding="utf-8")
+    raw, _ = only_table(tmp_path)
+    assert raw.rows == [["U01", "城关街道", "街道", ""]]
+
+
+def test_hidden_lock_and_foreign_files_are_ignored(tmp_path):
+    write_csv(tmp_path / "units.csv", ["unit_id", "name", "unit_type"], [["U01", "城关街道", "街道"]])
+    (tmp_path / "~$units.xlsx").write_bytes(b"lock")
+    (tmp_path / ".DS_Store").write_bytes(b"\0\0")
+    (tmp_path / "说明.txt").write_text("x", encoding="utf-8")
+    write_csv(tmp_path / "汇总.csv", ["a"], [["1"]])
+    raw, notices = only_table(tmp_path)
+    assert raw.table.name == "units"
+    assert any("说明.txt" in n for n in notices) and any("汇总.csv" in n for n in notices)
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+def save(path: Path, sheets, setup=None) -> Path:
+    path.write_bytes(xlsx_bytes(sheets, setup))
+    return path
+
+
+def test_merged_two_row_header_progress_over_planned_and_actual(tmp_path):
+    def setup(ws):
+        ws.merge_cells("A1:A2")
+        ws.merge_cells("B1:B2")
+        ws.merge_cells("C1:D1")
+    rows = [["任务编码", "期间", "进度", None, "填报日期"],
+            [None, None, "计划进度", "实际进度", None],
+            ["T01", "2024-09", 75, 70, dt.datetime(2024, 10, 8)],
+            ["T02", "2024-09", 90, 92, None]]
+    save(tmp_path / "任务进度.xlsx", {"Sheet1": rows}, setup)
+    raw, _ = only_table(tmp_path)
+    assert raw.table.name == "task_progress"
+    assert raw.columns == ["task_id", "period", "planned_pct", "actual_pct", "reported_at"]
+    assert raw.rows[0] == ["T01", "2024-09", "75", "70", "2024-10-08"]
+    assert raw.row_numbers == [3, 4]
+
+
+def test_workbook_batch_with_chinese_sheet_names(tmp_path):
+    book = save(tmp_path / "二〇二四年报送.xlsx", {
+        "说明": [["本工作簿为2024年报送数据"]],
+        "单位": [["单位编码", "单位名称", "单位类型"], ["U01", "城关街道", "街道"]],
+        "干部": [["干部编码", "姓名", "出生年份"], ["C01", "张伟", 1975]],
+        "任职": [["干部编码", "单位编码", "任职起始", "责任份额"], ["C01", "U01", dt.datetime(2022, 1, 1), 1]],
+        "指标数据": [["单位编码", "指标", "期间", "数值"], ["U01", "一般公共预算收入", "2024年3月", 1234.5]],
+    })
+    tables, issues, notices = read_batch(book)
+    assert issues == []
+    assert sorted(t.table.name for t in tables) == ["assignments", "cadres", "indicator_values", "units"]
+    by = {t.table.name: t for t in tables}
+    assert by["assignments"].rows == [["C01", "U01", "2022-01-01", "1"]]
+    assert by["cadres"].rows == [["C01", "张伟", "1975"]]
+    assert by["indicator_values"].source == "二〇二四年报送.xlsx:指标数据"
+    assert any("说明" in n for n in notices)
+
+
+@pytest.mark.parametrize("single", [False, True], ids=["in_folder", "single_file"])
+def test_single_sheet_workbook_is_named_by_its_file(tmp_path, single):
+    path = save(tmp_path / "units.xlsx", {"Sheet1": [["unit_id", "name", "unit_type"], ["U01", "城关街道", "街道"]]})
+    raw, _ = only_table(path if single else tmp_path)
+    assert raw.table.name == "units" and raw.source == "units.xlsx:Sheet1"
+
+
+def test_title_rows_above_the_header_keep_excel_row_numbers(tmp_path):
+    def setup(ws):
+        ws.merge_cells("A1:D1")
+    rows = [["2024年7月各单位一般公共预算收入"], [], ["单位编码", "指标", "期间", "数值"],
+            ["U01", "gpb_revenue", "2024-07", 1200], [], ["U03", "gpb_revenue", "2024-07", 800], [], []]
+    save(tmp_path / "指标数据.xlsx", {"指标数据": rows}, setup)
+    raw, _ = only_table(tmp_path)
+    assert raw.columns == ["unit_id", "indicator", "period", "value"]
+    assert raw.row_numbers == [4, 6]
+    assert col(raw, "value") == ["1200", "800"]
+
+
+def test_cell_types_become_contract_text(tmp_path):
+    def setup(ws):
+        ws["D2"].number_format = "0.0%"
+        ws["D3"].number_format = "0%"
+    rows = [["task_id", "period", "planned_pct", "actual_pct", "reported_at", "evidence_count"],
+            ["T01", dt.datetime(2024, 3, 1), 50, 0.455, dt.datetime(2024, 4, 2), 3.0],
+            ["T02", "2024年3月", 60.5, 0.07, dt.date(2024, 4, 3), 2]]
+    save(tmp_path / "task_progress.xlsx", {"task_progress": rows}, setup)
+    raw, _ = only_table(tmp_path)
+    assert raw.rows[0] == ["T01", "2024-03-01", "50", "45.5%", "2024-04-02", "3"]
+    assert raw.rows[1] == ["T02", "2024年3月", "60.5", "7%", "2024-04-03", "2"]
+
+
+def test_formula_with_cached_value_is_read(tmp_path):
+    data = xlsx_bytes({"enterprises": [["enterprise_id", "unit_id", "land_mu", "above_scale"],
+                                       ["E09", "U01", "=10*12", "是"]]})
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            payload = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert b"<f>10*12</f><v></v>" in payload
+                payload = payload.replace(b"<f>10*12</f><v></v>", b"<f>10*12</f><v>120</v>")
+            zf.writestr(info, payload)
+    (tmp_path / "enterprises.xlsx").write_bytes(out.getvalue())
+    raw, _ = only_table(tmp_path)
+    assert col(raw, "land_mu") == ["120"]
+
+
+def test_formula_without_cached_value_names_the_cell(tmp_path):
+    save(tmp_path / "enterprises.xlsx", {"enterprises": [["enterprise_id", "unit_id", "land_mu", "above_scale"],
+                                                          ["E09", "U01", "=10*12", "是"]]})
+    tables, issues, _ = read_batch(tmp_path)
+    assert tables == []
+    assert [(i.rule, i.row, i.column) for i in issues] == [("公式无缓存值", 2, "C2")]
+
+
+def test_xlsx_header_only_and_duplicate_header(tmp_path):
+    save(tmp_path / "units.xlsx", {"units": [["unit_id", "单位编码", "name", "unit_type"], ["U1", "U2", "x", "街道"]]})
+    save(tmp_path / "cadres.xlsx", {"干部": [["干部编码", "姓名"]]})
+    _, issues, _ = read_batch(tmp_path)
+    assert sorted(i.rule for i in issues) == ["无数据行", "重复列"]
+
+
+def test_xlsm_and_xls_files_named_after_a_table_are_refused_in_a_folder(tmp_path):
+    (tmp_path / "units.xlsm").write_bytes(xlsx_bytes({"units": [["unit_id", "name", "unit_type"], ["U1", "x", "街道"]]}))
+    (tmp_path / "干部.xls").write_bytes(OLE_BYTES)
+    (tmp_path / "notes.xls").write_bytes(OLE_BYTES)  # not named after a table: ignored with a notice
+    tables, issues, notices = read_batch(tmp_path)
+    assert tables == []
+    assert sorted((i.source, i.rule) for i in issues) == [("units.xlsm", "宏文件"), ("干部.xls", "文件类型不支持")]
+    assert any("notes.xls" in n for n in notices)

@@ -1,0 +1,113 @@
+"""Bad input is refused whole, with the right rule/row/column, and nothing committed changes.
+
+Every case of ``tests.bad_inputs.CASES`` is ingested through the real CLI entry point on top of
+a home that already holds the valid batch; the pointer, the current version's bytes and the
+warehouse/archive listings must be identical afterwards.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipelines import cli
+from pipelines.report import REPORT_HEADER
+from tests.bad_inputs import CASES, MULTI_ERROR, Case
+from tests.conftest import REPO, snapshot
+
+
+def read_report(home) -> list[dict]:
+    reports = sorted(home.reports.glob("rejected-*.csv"), key=lambda p: p.stat().st_mtime)
+    assert reports, "a rejected batch must leave a report CSV"
+    with open(reports[-1], encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0]) == REPORT_HEADER
+    return [dict(zip(("source", "row", "column", "rule", "value", "message"), r)) for r in rows[1:]]
+
+
+def matches(issue: dict, case: Case) -> bool:
+    return (issue["rule"] == case.rule
+            and (case.row is None or issue["row"] == str(case.row))
+            and (case.column is None or issue["column"] == case.column))
+
+
+def test_corpus_is_big_enough():
+    assert len(CASES) >= 40
+    assert len({c.rule for c in CASES}) >= 25
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_batch_is_rejected_and_nothing_changes(case: Case, published_home, tmp_path, capsys):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    target = case.write(folder)
+    before = snapshot(published_home)
+    assert before["version"] == "v000001"
+
+    rc = cli.main(["ingest", str(target), "--home", str(published_home.root)])
+    out = capsys.readouterr()
+
+    assert rc == 2, f"exit {rc}\nstdout:\n{out.out}\nstderr:\n{out.err}"
+    assert snapshot(published_home) == before
+    assert "数据校验未通过" in out.err and "当前版本保持不变" in out.err
+    assert f"规则:{case.rule}" in out.err, out.err
+    issues = read_report(published_home)
+    assert any(matches(i, case) for i in issues), (
+        f"expected rule={case.rule} row={case.row} column={case.column}; got:\n"
+        + "\n".join(f"{i['source']} {i['row']} {i['column']} {i['rule']} {i['value']}" for i in issues))
+    for i in issues:  # every issue names where it is
+        assert i["source"] and i["rule"] and i["message"]
+
+
+def test_every_error_is_reported_not_only_the_first(published_home, tmp_path, capsys):
+    write, rules, n = MULTI_ERROR
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    before = snapshot(published_home)
+    assert cli.main(["ingest", str(write(folder)), "--home", str(published_home.root)]) == 2
+    err = capsys.readouterr().err
+    issues = read_report(published_home)
+    assert len(issues) == n, issues
+    assert {i["source"] for i in issues} == {"units.csv", "cadres.csv", "enterprises.csv"}
+    for rule in rules:
+        assert f"规则:{rule}" in err
+    assert f"共 {n} 个问题" in err
+    assert snapshot(published_home) == before
+
+
+def test_rejected_first_batch_publishes_nothing(home, tmp_path, capsys):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    CASES_BY_ID["unknown_unit"].write(folder)
+    assert cli.main(["ingest", str(folder), "--home", str(home.root)]) == 2
+    assert home.current() is None
+    assert home.versions() == []
+    assert not any(home.archive.rglob("*.*"))
+
+
+CASES_BY_ID = {c.id: c for c in CASES}
+SUBPROCESS_CASES = ["gb18030_bad_value_row_number", "zip_bomb_claimed_size", "shares_over_one_for_unit_month",
+                    "xlsm_in_folder"]
+
+
+@pytest.mark.parametrize("case_id", SUBPROCESS_CASES)
+def test_real_process_exits_2_with_chinese_report(case_id, published_home, tmp_path):
+    case = CASES_BY_ID[case_id]
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    target = case.write(folder)
+    before = snapshot(published_home)
+    env = {k: v for k, v in os.environ.items() if k != "SHIJI_HOME"}
+    proc = subprocess.run([sys.executable, "-m", "pipelines", "ingest", str(target), "--home", str(published_home.root)],
+                          cwd=REPO, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "数据校验未通过" in proc.stderr
+    assert f"规则:{case.rule}" in proc.stderr
+    if case.row is not None:
+        assert f"第{case.row}行" in proc.stderr
+    assert "校验报告:" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert snapshot(published_home) == before
