@@ -319,7 +319,8 @@ def cadre_links(
     """
     parts = []
     if "cadre_id" in enterprises.columns:
-        e = enterprises[enterprises["cadre_id"].map(lambda x: not is_missing(x))]
+        # .map on an empty frame returns an object Series; as a mask it must stay boolean.
+        e = enterprises[enterprises["cadre_id"].map(lambda x: not is_missing(x)).astype(bool)]
         parts.append(pd.DataFrame({"cadre_id": e["cadre_id"].astype(str),
                                    "enterprise_id": e["enterprise_id"],
                                    "year": np.nan, "basis": "挂联"}))

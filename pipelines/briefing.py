@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipelines import db
 from pipelines.export import safe_frame
+from pipelines.report import InputError
 from pipelines.home import PROJECT_ROOT
 
 FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/truetype/noto"))
@@ -56,7 +57,7 @@ def build_briefing(version: Path, unit_ids: list[str] | None = None, cadre_ids: 
     cadres outside it are refused."""
     unit_ids, cadre_ids = sorted(set(unit_ids or [])), sorted(set(cadre_ids or []))
     if not unit_ids and not cadre_ids:
-        raise ValueError("请至少选择一个单位或干部")
+        raise InputError("请至少选择一个单位或干部")
     units = _units_of(version, unit_ids, cadre_ids)
     if allowed_units is not None:
         outside = sorted(set(units) - set(allowed_units))
@@ -76,7 +77,7 @@ def build_briefing(version: Path, unit_ids: list[str] | None = None, cadre_ids: 
     """, {"units": unit_ids, "cadres": cadre_ids})
     missing = sorted((set(unit_ids) | set(cadre_ids)) - set(subject["编码"]))
     if missing:
-        raise ValueError(f"找不到这些单位或干部: {', '.join(missing)}")
+        raise InputError(f"找不到这些单位或干部: {', '.join(missing)}")
     flags = db.query(version, """
         SELECT f.flag_id, f.severity AS 等级, f.rule AS 规则, f.rules AS 触发规则,
                coalesce(f.indicator_name, f.indicator, f.task_id) AS 对象, f.unit_id AS 单位,
@@ -236,7 +237,7 @@ def write_briefing(b: Briefing, out: Path) -> Path:
         return write_xlsx(b, Path(out))
     if suffix == ".pdf":
         return write_pdf(b, Path(out))
-    raise ValueError("简报只能导出为 .xlsx 或 .pdf")
+    raise InputError("简报只能导出为 .xlsx 或 .pdf")
 
 
 __all__ = ["Briefing", "build_briefing", "write_briefing", "write_xlsx", "write_pdf", "PROJECT_ROOT"]

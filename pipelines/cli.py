@@ -7,7 +7,7 @@ import traceback
 from pathlib import Path
 
 from pipelines.home import Home, LockedError
-from pipelines.report import format_report
+from pipelines.report import InputError, format_report
 
 EXIT_OK, EXIT_FAILURE, EXIT_REJECTED = 0, 1, 2
 
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     except LockedError as e:
         print(f"错误: {e}", file=sys.stderr)
         return EXIT_FAILURE
-    except (ValueError, KeyError) as e:
+    except (InputError, PermissionError) as e:
         print(f"错误: {e}", file=sys.stderr)
         return EXIT_REJECTED
     except Exception:  # internal failure: keep the trace for the operator
@@ -127,7 +127,7 @@ def cmd_brief(args, home) -> int:
 
     current = home.current()
     if current is None:
-        raise ValueError("尚无已发布的数据")
+        raise InputError("尚无已发布的数据")
     b = build_briefing(current["path"], unit_ids=args.unit, cadre_ids=args.cadre)
     write_briefing(b, args.out)
     print(f"已生成简报 {args.out}:{b.title}")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import db
+from pipelines.report import InputError
 from pipelines.home import Home
 
 # Result name -> relation in the warehouse. A whitelist: names never reach SQL otherwise.
@@ -52,22 +53,22 @@ def write_table(frame: pd.DataFrame, out: Path, sheet: str = "data") -> Path:
                 frame[col] = frame[col].map({True: "true", False: "false"})
         frame.to_csv(out, index=False, encoding="utf-8")
     else:
-        raise ValueError(f"只支持导出为 .csv 或 .xlsx: {out.name}")
+        raise InputError(f"只支持导出为 .csv 或 .xlsx: {out.name}")
     return out
 
 
 def result_frame(home: Home, name: str) -> pd.DataFrame:
     if name not in RESULTS:
-        raise ValueError(f"未知的结果表 {name}(可选: {', '.join(RESULTS)})")
+        raise InputError(f"未知的结果表 {name}(可选: {', '.join(RESULTS)})")
     current = home.current()
     if current is None:
-        raise ValueError("尚无已发布的数据")
+        raise InputError("尚无已发布的数据")
     schema, table = RESULTS[name].split(".")
     exists = db.query(current["path"],
                       "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $s AND table_name = $t",
                       {"s": schema, "t": table})["n"].iloc[0]
     if not exists:
-        raise ValueError(f"当前版本 {current['version']} 中还没有结果表 {name}")
+        raise InputError(f"当前版本 {current['version']} 中还没有结果表 {name}")
     return db.query(current["path"], f"SELECT * FROM {RESULTS[name]}")
 
 

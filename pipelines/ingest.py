@@ -19,7 +19,7 @@ from pipelines.dictionary import indicator_dictionary
 from pipelines.home import Home, sha256_file
 from pipelines.public import build_public
 from pipelines.readers import SUPPORTED_SUFFIXES, read_batch
-from pipelines.report import Issue, sort_issues, write_report_csv
+from pipelines.report import InputError, Issue, sort_issues, write_report_csv
 
 PARSE_RULES = {"非数值", "非整数", "期间格式", "日期格式", "是否格式", "评分格式"}
 
@@ -82,8 +82,10 @@ def ingest(path: Path, home: Home, today: dt.date | None = None, steps=None) -> 
         manifest = build.read_manifest(cur_path)
         files = batch_files(path)
         hashes = {f: sha256_file(f) for f in files}
-        known = {f["sha256"] for b in manifest["batches"] for f in b["files"]}
-        if files and all(h in known for h in hashes.values()):
+        # A file is "already loaded" only if the latest accepted file of the same name had these
+        # bytes: re-sending an older version of a file (to revert a change) must load again.
+        latest = {f["name"]: f["sha256"] for b in manifest["batches"] for f in b["files"]}
+        if files and all(latest.get(f.name) == h for f, h in hashes.items()):
             return Outcome("unchanged", current["version"] if current else None,
                            notices=["本批次的所有文件都已导入过,没有变化"])
         state = build.load_state(cur_path)
@@ -162,9 +164,9 @@ def rollback(home: Home, version: str | None = None) -> str:
         if version is None:
             earlier = [v for v in versions if current is None or v < current]
             if not earlier:
-                raise ValueError("没有更早的版本可以回退")
+                raise InputError("没有更早的版本可以回退")
             version = earlier[-1]
         if version not in versions:
-            raise ValueError(f"版本 {version} 不存在(现有版本: {', '.join(versions) or '无'})")
+            raise InputError(f"版本 {version} 不存在(现有版本: {', '.join(versions) or '无'})")
         home.publish(version, rolled_back_from=current)
         return version

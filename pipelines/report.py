@@ -48,3 +48,7 @@ def write_report_csv(issues: list[Issue], path: Path) -> Path:
         for i in sort_issues(issues):
             w.writerow(["" if v is None else v for v in astuple(i)])
     return path
+
+
+class InputError(ValueError):
+    """A mistake in what the user asked for (unknown name, missing data): exit status 2."""

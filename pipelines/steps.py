@@ -78,11 +78,28 @@ def attribution_step(con) -> None:
     cfg = load_reference("attribution")
     records, shares = attribution_inputs(con, task_roles)
     cadres = read_table(con, "raw.cadres")[["cadre_id", "role_type"]]
-    result = fit_contributions(records, shares, weights=cfg["composite_weights"], roles=cadres,
-                               **cfg["estimator"])
-    write_mart(con, "contributions", result.contributions)
-    write_mart(con, "platform_effects", result.platform_effects)
-    write_mart(con, "period_effects", result.period_effects)
+    result = fit_or_none(fit_contributions, records, shares, cfg, cadres)
+    if result is None:  # a batch too small for any model still publishes, with empty results
+        from models.attribution import CONTRIBUTION_COLUMNS
+
+        result_frames = {"contributions": pd.DataFrame(columns=list(CONTRIBUTION_COLUMNS)),
+                         "platform_effects": pd.DataFrame(columns=["unit_id", "indicator", "effect", "se", "n_movers"]),
+                         "period_effects": pd.DataFrame(columns=["indicator", "period", "effect"])}
+    else:
+        result_frames = {"contributions": result.contributions, "platform_effects": result.platform_effects,
+                         "period_effects": result.period_effects}
+    for name, frame in result_frames.items():
+        write_mart(con, name, frame)
+
+
+def fit_or_none(fit_contributions, records: pd.DataFrame, shares: pd.DataFrame, cfg: dict, cadres: pd.DataFrame):
+    """The attribution fit, or None when the data cannot support any model."""
+    if records.empty or shares.empty:
+        return None
+    try:
+        return fit_contributions(records, shares, weights=cfg["composite_weights"], roles=cadres, **cfg["estimator"])
+    except ValueError:
+        return None
 
 
 def attribution_inputs(con, task_roles, until: str = "9999-12") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -137,9 +154,9 @@ def quadrant_step(con) -> None:
     frames = []
     for period, month_end in quarter_ends(as_of_month(con), int(qcfg["trajectory_quarters"])):
         records, shares = attribution_inputs(con, task_roles, until=month_end)
-        if records.empty:
+        fit = fit_or_none(fit_contributions, records, shares, cfg, cadres)
+        if fit is None:
             continue
-        fit = fit_contributions(records, shares, weights=cfg["composite_weights"], roles=cadres, **cfg["estimator"])
         x = fit.contributions[fit.contributions["indicator"] == "*"][["cadre_id", "effect", "identified"]]
         scores = composite.cadre_scores(tasks, status, ratings, cadres, measures, as_of=month_end,
                                         year=int(month_end[:4]))

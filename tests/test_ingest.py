@@ -230,8 +230,6 @@ def test_batch_may_reference_published_rows(published_home, tmp_path):
     assert ingest(batch, published_home).status == "published"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG ingest.py: the no-op check matches file hashes against every batch ever "
-                                       "accepted, so re-sending an older file to revert a later change is skipped")
 def test_resending_an_older_file_after_a_change_is_not_a_noop(published_home, tmp_path):
     header, rows = valid_tables()["units"]
     changed = tmp_path / "changed"
@@ -243,8 +241,6 @@ def test_resending_an_older_file_after_a_change_is_not_a_noop(published_home, tm
     assert units.loc["U01", "name"] == "城关街道"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG ingest.py: the no-op check ignores file names, so accepted bytes under "
-                                       "another table's name (or another extension) are never read or validated")
 def test_known_bytes_under_another_table_name_are_validated(published_home, tmp_path):
     batch = tmp_path / "renamed"
     batch.mkdir()
