@@ -177,9 +177,11 @@ def _write_meta(con, version: str, manifest: dict, state) -> None:
     }
     con.execute("CREATE TABLE meta.info (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.executemany("INSERT INTO meta.info VALUES (?, ?)", list(info.items()))
-    con.execute("CREATE TABLE meta.batches (batch_seq BIGINT, accepted_at VARCHAR, source VARCHAR, files VARCHAR)")
-    con.executemany("INSERT INTO meta.batches VALUES (?, ?, ?, ?)",
-                    [(b["seq"], b["accepted_at"], b["source"], json.dumps(b["files"], ensure_ascii=False))
+    con.execute("""CREATE TABLE meta.batches (batch_seq BIGINT, accepted_at VARCHAR, source VARCHAR,
+                   files VARCHAR, kind VARCHAR, demo BOOLEAN)""")
+    con.executemany("INSERT INTO meta.batches VALUES (?, ?, ?, ?, ?, ?)",
+                    [(b["seq"], b["accepted_at"], b["source"], json.dumps(b["files"], ensure_ascii=False),
+                      b.get("kind", "folder"), bool(b.get("demo", False)))
                      for b in manifest["batches"]])
 
 
@@ -202,9 +204,16 @@ def read_manifest(version_path: Path | None) -> dict:
         return {"batches": []}
     frame = db.query(version_path, "SELECT * FROM meta.batches ORDER BY batch_seq")
     return {"batches": [
-        {"seq": int(r.batch_seq), "accepted_at": r.accepted_at, "source": r.source, "files": json.loads(r.files)}
+        {"seq": int(r.batch_seq), "accepted_at": r.accepted_at, "source": r.source, "files": json.loads(r.files),
+         "kind": r.kind, "demo": bool(r.demo)}
         for r in frame.itertuples()
     ]}
+
+
+def is_demo(version_path: Path) -> bool:
+    """True when every batch of the version is the generated demo (no real data at all)."""
+    batches = read_manifest(version_path)["batches"]
+    return bool(batches) and all(b["demo"] for b in batches)
 
 
 def read_info(version_path: Path) -> dict:

@@ -103,6 +103,8 @@ def ingest(path: Path, home: Home, today: dt.date | None = None, steps=None) -> 
             home.archive_file(f, sha)
             entry["files"].append({"name": f.name, "sha256": sha, "suffix": f.suffix.lower()})
         entry["kind"] = "folder" if path.is_dir() else "file"
+        # The generator writes its ground truth beside the batch; real data never has it.
+        entry["demo"] = path.is_dir() and (path / "_truth" / "params.json").exists()
         manifest["batches"].append(entry)
         version = _build_and_publish(home, merged, manifest, dictionary, steps)
         return Outcome("published", version, notices=notices, rows={k: int(v["_new"].sum()) for k, v in merged.items()})

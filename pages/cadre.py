@@ -1,0 +1,263 @@
+"""干部画像: one cadre — posts over time, scores, tasks and cards, ratings (aggregated),
+contributions with intervals, the quadrant trajectory and flags. Deep link: ``?cadre=C0001``."""
+import pandas as pd
+import streamlit as st
+
+from models.config import load_reference
+from ui import charts
+from ui import format as fmt
+from ui import profile_queries as pq
+from ui.session import current_scope
+
+QUADRANT_FILTERS = ("period", "unit_type", "role_type", "rank", "age")
+
+scope = current_scope()
+st.title("干部画像")
+
+directory = pq.cadre_directory(scope)
+if directory.empty:
+    st.info("当前数据版本中没有干部数据。")
+    st.stop()
+labels = {r.cadre_id: f"{r.name}({r.cadre_id})· {r.unit_name or fmt.DASH}" for r in directory.itertuples()}
+
+cadre = st.query_params.get("cadre")
+if cadre not in labels:
+    if cadre:
+        st.warning(f"找不到干部编号 {cadre},或不在您的查看范围内。")
+    cadre = None
+st.session_state["cadre_pick"] = cadre
+
+
+def _set_cadre():
+    if st.session_state["cadre_pick"] is None:
+        st.query_params.pop("cadre", None)
+    else:
+        st.query_params["cadre"] = st.session_state["cadre_pick"]
+
+
+pick, back = st.columns([3, 1], vertical_alignment="bottom")
+pick.selectbox("选择干部", [None] + sorted(labels), key="cadre_pick", on_change=_set_cadre,
+               format_func=lambda c: "— 输入姓名或编号搜索 —" if c is None else labels.get(c, c))
+# Filters the quadrant explorer passed along come back with the cadre.
+carried = {k: st.query_params.get_all(k) for k in QUADRANT_FILTERS if st.query_params.get_all(k)}
+back.page_link("pages/quadrants.py", label="返回实绩象限", icon=":material/arrow_back:",
+               query_params={**carried, **({"cadre": cadre} if cadre else {})})
+if cadre is None:
+    st.info("选择一名干部,或从实绩象限、单位档案点进来(链接形如 …/cadre?cadre=C0001)。")
+    st.stop()
+
+prof = directory[directory["cadre_id"] == cadre].iloc[0]
+as_of = pq.as_of(scope) or ""
+ref_year = int(as_of[:4]) if as_of[:4].isdigit() else None
+age = f"{ref_year - int(prof['birth_year'])} 岁" if ref_year and not fmt.is_missing(prof["birth_year"]) else fmt.DASH
+
+st.header(f"{prof['name']}({cadre})")
+st.caption(f"{prof['rank'] or fmt.DASH} · {prof['role_type'] or fmt.DASH}条线 · 出生 {fmt.number(prof['birth_year'], 0).replace(',', '')} 年"
+           f"({age})· {'现任' if prof['in_post'] else '最近任职'}:{prof['unit_name'] or fmt.DASH} {prof['post'] or ''}"
+           f" · 数据截至 {fmt.period_label(as_of)}")
+
+dictionary = pq.indicator_dictionary(scope)
+ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))
+ind_units = dict(zip(dictionary["indicator"], dictionary["unit"]))
+wcfg = load_reference("weights")
+role_shares = wcfg["performance"]["role_shares"]
+scores = pq.cadre_scores(scope, cadre)
+contrib = pq.cadre_contributions(scope, cadre, role_shares["lead"], role_shares["co"])
+history = pq.cadre_quadrants(scope, cadre)
+tasks = pq.cadre_tasks(scope, cadre)
+
+# --- headline -----------------------------------------------------------------------------------
+m = st.columns([1, 1, 1, 1, 1.2, 1.5])
+if len(scores):
+    last = scores.iloc[-1]
+    m[0].metric(f"{int(last['year'])} 综合得分", fmt.number(last["total"], 1))
+    m[1].metric("等级", last["grade"] or fmt.DASH)
+    m[2].metric("实绩分", fmt.number(last["performance_score"], 1))
+    m[3].metric("评价分", fmt.number(last["rating_score"], 1))
+else:
+    m[0].metric("综合得分", fmt.DASH)
+composite = contrib[contrib["indicator"] == "*"]
+if len(composite) and bool(composite.iloc[0]["identified"]):
+    k = composite.iloc[0]
+    m[4].metric("个人贡献(综合)", fmt.number(k["effect"], 2, signed=True),
+                help=f"95% 区间 {fmt.interval(k['ci_low'], k['ci_high'], None, 2)};{fmt.BAND_LABELS.get(k['band'], k['band'])}")
+else:
+    m[4].metric("个人贡献(综合)", "不可判定")
+m[5].metric("最新象限", history.iloc[-1]["quadrant"] if len(history) else fmt.DASH,
+            help=fmt.period_label(history.iloc[-1]["period"]) if len(history) else None)
+
+tabs = st.tabs(["任职经历", "得分", "任务与亮牌", "多维评价", "个人贡献", "象限轨迹", "需核查"])
+
+# --- 任职经历 -----------------------------------------------------------------------------------------
+with tabs[0]:
+    posts = pq.cadre_assignments(scope, cadre)
+    if posts.empty:
+        st.caption("无任职记录。")
+    else:
+        end_date = pd.Timestamp(f"{as_of}-01") + pd.offsets.MonthEnd(0) if len(as_of) == 7 else pd.Timestamp.today()
+        view = posts.assign(
+            label=posts["unit_name"].fillna(posts["unit_id"]) + " · " + posts["post"].fillna(""),
+            color_key=posts["unit_type"].fillna("其他"),
+            hover=[f"{pd.Timestamp(s):%Y-%m} 至 {'今' if fmt.is_missing(e) else f'{pd.Timestamp(e):%Y-%m}'},分工比例 {fmt.pct(sh, 0)}"
+                   for s, e, sh in zip(posts["start"], posts["end"], posts["share"])])
+        st.plotly_chart(charts.assignment_timeline(view, end_date), key="timeline", config={"displayModeBar": False})
+        table = pd.DataFrame({
+            "单位": posts["unit_name"], "类型": posts["unit_type"], "职务": posts["post"],
+            "起": pd.to_datetime(posts["start"]).dt.strftime("%Y-%m-%d"),
+            "止": [("在任" if fmt.is_missing(e) else f"{pd.Timestamp(e):%Y-%m-%d}") for e in posts["end"]],
+            "分工比例": [fmt.pct(v, 0) for v in posts["share"]],
+            "分管指标": [("全部" if not i else "、".join(fmt.indicator_label(c, ind_names) for c in str(i).split(";") if c))
+                         for i in posts["indicators"]],
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.caption("单位档案:")
+        links = st.columns(min(len(posts["unit_id"].unique()), 6))
+        for i, (uid, uname) in enumerate(dict(zip(posts["unit_id"], posts["unit_name"])).items()):
+            links[i % len(links)].page_link("pages/unit.py", label=str(uname or uid), icon=":material/domain:", query_params={"unit": uid})
+
+# --- 得分 -----------------------------------------------------------------------------------------------
+with tabs[1]:
+    if scores.empty:
+        st.caption("无年度得分。")
+    else:
+        st.plotly_chart(charts.score_bars(scores), key="scores", config={"displayModeBar": False})
+        table = pd.DataFrame({
+            "年度": scores["year"].astype(int).astype(str),
+            "实绩分": [fmt.number(v) for v in scores["performance_score"]],
+            "评价分": [fmt.number(v) for v in scores["rating_score"]],
+            "加分": [fmt.number(v) for v in scores["bonus"]],
+            "扣分": [fmt.number(v) for v in scores["deduction"]],
+            "综合得分": [fmt.number(v) for v in scores["total"]],
+            "等级": scores["grade"],
+            "任务数": scores["n_tasks"],
+            "红牌": [fmt.yes_no(v) for v in scores["red_card"]],
+            "计算": scores["rule"],
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.caption("综合得分 = 实绩分 × 权重 + 评价分 × 权重 + 加分 − 扣分(权重与等级线见“方法说明”)。")
+
+# --- 任务与亮牌 -------------------------------------------------------------------------------------
+with tabs[2]:
+    if tasks.empty:
+        st.caption("没有该干部负责或配合的任务。")
+    else:
+        c = st.columns(4)
+        c[0].metric("任务数", f"{len(tasks)}", help="责任人 + 配合")
+        c[1].metric("黄牌(月次)", int(tasks["n_yellow"].sum()))
+        c[2].metric("橙牌(月次)", int(tasks["n_orange"].sum()))
+        c[3].metric("红牌(月次)", int(tasks["n_red"].sum()))
+        table = pd.DataFrame({
+            "任务": tasks["title"], "年度": tasks["year"].astype(str), "类别": tasks["category"],
+            "角色": tasks["role"].map(fmt.TASK_ROLE_LABELS), "单位": tasks["unit_name"],
+            "最新月份": tasks["last_period"],
+            "计划": [fmt.pct_value(v, 0) for v in tasks["planned_pct"]],
+            "实际": [fmt.pct_value(v, 0) for v in tasks["actual_pct"]],
+            "差距": [fmt.pp(v) for v in tasks["gap_pp"]],
+            "状态": tasks["status"],
+            "亮牌": tasks["card"].fillna(fmt.DASH),
+            "黄/橙/红(月次)": [f"{a}/{b}/{r}" for a, b, r in zip(tasks["n_yellow"], tasks["n_orange"], tasks["n_red"])],
+            "依据": tasks["card_rule"],
+        })
+        st.dataframe(fmt.style_cards(table, ["亮牌"]), hide_index=True, width="stretch",
+                     height=min(35 * (len(table) + 1) + 3, 460))
+        cards = pq.cadre_card_history(scope, cadre)
+        if len(cards):
+            years = sorted({p[:4] for p in cards["period"]}, reverse=True)
+            year = st.segmented_control("亮牌月历", years, default=years[0], key="card_year")
+            part = cards[cards["period"].str.startswith(str(year or years[0]))]
+            part = part.assign(hover=part["card"] + " · " + part["status"].fillna("") + " · 差距 "
+                               + part["gap_pp"].map(fmt.pp))
+            st.plotly_chart(charts.category_heatmap(part, "title", "period", "card", charts.CARD_COLORS, hover="hover"),
+                            key="card_map", config={"displayModeBar": False})
+
+# --- 多维评价 -------------------------------------------------------------------------------------------
+with tabs[3]:
+    rcfg = load_reference("ratings")
+    rscores = pq.cadre_rating_scores(scope, cadre)
+    if rscores.empty:
+        st.caption("无评价数据。")
+    else:
+        table = pd.DataFrame({
+            "年度": rscores["year"].astype(int).astype(str),
+            "评价分": [fmt.number(v) for v in rscores["rating_score"]],
+            "评价人数": rscores["n_raters"],
+            "计入的评价主体": rscores["groups_used"].fillna("").str.replace(";", "、"),
+            "未计入(人数不足)": rscores["groups_dropped"].fillna("").str.replace(";", "、"),
+            "计算": rscores["rule"],
+        })
+        st.dataframe(table, hide_index=True, width="stretch")
+        groups = pq.cadre_rating_groups(scope, cadre, rcfg["grade_scores"])
+        if len(groups):
+            min_default = int(rcfg["min_raters"])
+            by_group = {k: int(v) for k, v in (rcfg.get("min_raters_by_group") or {}).items()}
+            shown = []
+            for g in groups.itertuples(index=False):
+                minimum = by_group.get(g.rater_group, min_default)
+                enough = g.n_raters >= minimum
+                shown.append({
+                    "年度": str(int(g.year)), "评价主体": g.rater_group,
+                    "权重": fmt.pct(rcfg["group_weights"].get(g.rater_group), 0),
+                    "人数": int(g.n_raters),
+                    "平均分": fmt.number(g.mean_score) if enough else f"人数少于 {minimum},不单列",
+                    "最低–最高": (f"{fmt.number(g.min_score, 0)}–{fmt.number(g.max_score, 0)}"
+                                  if g.n_raters >= min_default else fmt.DASH),
+                })
+            st.markdown("**分组汇总**(每位评价人先取平均;不显示任何评价人身份)")
+            st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
+        if scope.role in ("analyst", "admin"):
+            comments = pq.cadre_comments(scope, cadre)
+            with st.expander(f"评语原文({len(comments)} 条,仅分析人员可见)"):
+                if comments.empty:
+                    st.caption("无评语。")
+                else:
+                    st.dataframe(pd.DataFrame({"年度": comments["year"].astype(str), "评价主体": comments["rater_group"],
+                                               "评语": comments["comment"], "次数": comments["n"]}),
+                                 hide_index=True, width="stretch")
+
+# --- 个人贡献 ------------------------------------------------------------------------------------------
+with tabs[4]:
+    if contrib.empty:
+        st.caption("该干部没有可用于估计个人贡献的考核记录。")
+    else:
+        st.caption("每个指标:y = 平台效应(单位)+ 周期效应(全县)+ 分工比例 × 个人贡献 + 误差。个人贡献经收缩估计,"
+                   "0 = 同一比较组干部的平均;区间为 95%。各行按本指标的刻度画出,行与行之间不比较长短。")
+        st.plotly_chart(charts.interval_chart(fmt.interval_rows(contrib, ind_names, ind_units)), key="intervals",
+                        config={"displayModeBar": False})
+        table = fmt.contribution_rows(contrib, ind_names, ind_units).drop(columns="indicator")
+        st.dataframe(table, hide_index=True, width="stretch")
+        codes = sorted({f for fl in contrib["flags"] for f in fmt.flag_list(fl)})
+        if codes:
+            st.markdown("**提示说明**")
+            st.dataframe(pd.DataFrame({"提示": [fmt.FLAG_LABELS.get(c, (c, ""))[0] for c in codes],
+                                       "含义": [fmt.FLAG_LABELS.get(c, (c, c))[1] for c in codes]}),
+                         hide_index=True, width="stretch")
+
+# --- 象限轨迹 ------------------------------------------------------------------------------------------
+with tabs[5]:
+    if history.empty:
+        st.caption("该干部没有象限记录(没有实绩分)。")
+    else:
+        qcfg = load_reference("quadrants")
+        a, b = st.columns([3, 2])
+        a.plotly_chart(charts.trajectory(history, qcfg), key="trajectory", config={"displayModeBar": False})
+        b.dataframe(pd.DataFrame({
+            "季度": [fmt.period_label(p) for p in history["period"]], "象限": history["quadrant"],
+            "个人贡献 x": [fmt.number(v, 2, signed=True) for v in history["x"]],
+            "实绩分百分位 y": [fmt.pct(v, 0) for v in history["y"]],
+            "单位": history["unit_name"]}), hide_index=True, width="stretch")
+
+# --- 需核查 ---------------------------------------------------------------------------------------------
+with tabs[6]:
+    flags = pq.anomalies(scope, cadre_id=cadre)
+    if flags is None:
+        st.caption("当前数据版本尚未生成异常核查结果。")
+    elif flags.empty:
+        st.caption("没有涉及该干部的需核查事项。")
+    else:
+        st.caption("需核查 ≠ 结论:请按“核查要点”到现场核实。")
+        cols = {"severity": "等级", "rule": "规则", "indicator": "指标", "period_start": "起", "period_end": "止",
+                "reason": "原因", "check_hint": "核查要点", "unit_id": "单位", "task_id": "任务"}
+        view = flags[[c for c in cols if c in flags]].rename(columns=cols)
+        if "指标" in view:
+            view["指标"] = [fmt.indicator_label(v, ind_names) for v in view["指标"]]
+        st.dataframe(fmt.style_cards(view, ["等级"]), hide_index=True, width="stretch")

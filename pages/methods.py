@@ -1,0 +1,198 @@
+"""方法说明: the indicator dictionary, formulas and thresholds, rendered from the YAML in use
+(data/reference/*.yaml, or $SHIJI_REFERENCE_DIR) and the dictionary of the current version."""
+import pandas as pd
+import streamlit as st
+
+from models.config import load_reference, reference_dir
+from ui import format as fmt
+from ui import profile_queries as pq
+from ui.session import current_scope
+
+scope = current_scope()
+METHOD_NAMES = {"completion": "完成率法", "rank": "位次法", "growth_gap": "增速差法"}
+FREQ = {"month": "月", "quarter": "季", "year": "年"}
+KIND = {"volume": "总量", "efficiency": "效益", "hard": "硬指标", "rate": "比率", "other": "其他"}
+
+
+def ref(name: str) -> dict | None:
+    try:
+        return load_reference(name)
+    except (FileNotFoundError, ValueError) as exc:  # ConfigError is a ValueError
+        st.error(f"配置文件 {name}.yaml 读取失败:{exc}")
+        return None
+
+
+st.title("方法说明")
+st.caption(f"本页内容直接读取正在使用的配置文件({reference_dir()})和当前数据版本的指标字典。"
+           "修改配置后,需重新构建数据版本(python -m pipelines rebuild),各页结果才随之更新。")
+
+weights, cards, ratings = ref("weights"), ref("cards"), ref("ratings")
+attribution, quadrants = ref("attribution"), ref("quadrants")
+
+tabs = st.tabs(["指标字典", "指标计分", "实绩分与综合得分", "亮牌警示", "多维评价", "个人贡献", "实绩象限", "配置原文"])
+
+# --- 指标字典 -------------------------------------------------------------------------------------------------
+with tabs[0]:
+    dictionary = pq.indicator_dictionary(scope)
+    per = (weights or {}).get("indicator_scoring", {}).get("indicators", {}) or {}
+    defaults = (weights or {}).get("indicator_scoring", {}).get("defaults", {}) or {}
+    table = pd.DataFrame({
+        "代码": dictionary["indicator"], "名称": dictionary["name"], "单位": dictionary["unit"],
+        "方向": dictionary["direction"].map({1: "越高越好", -1: "越低越好"}),
+        "频率": dictionary["frequency"].map(FREQ).fillna(dictionary["frequency"]),
+        "累计值": [fmt.yes_no(v) for v in dictionary["cumulative"]],
+        "类型": dictionary["kind"].map(KIND).fillna(dictionary["kind"]),
+        "适用单位": dictionary["unit_types"].fillna("").str.replace(";", "、"),
+        "核心指标": [fmt.yes_no(v) for v in dictionary["core"]],
+        "计分方法": [METHOD_NAMES.get((per.get(i) or {}).get("method", defaults.get("method")), fmt.DASH)
+                     for i in dictionary["indicator"]],
+        "权重": [fmt.config_value((per.get(i) or {}).get("weight", defaults.get("weight")))
+                 for i in dictionary["indicator"]],
+        "合理范围": [f"{fmt.number(lo, 0)} ~ {fmt.number(hi, 0)}" for lo, hi in zip(dictionary["valid_min"], dictionary["valid_max"])],
+    })
+    st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+    st.caption("“累计值”指按年累计上报(1—2 月合并上报);金额单位为万元,界面上 1 亿元以上显示为亿元。"
+               "超出合理范围的数据在导入时被拒收。")
+
+# --- 指标计分 -------------------------------------------------------------------------------------------------
+with tabs[1]:
+    if weights:
+        d = weights["indicator_scoring"]["defaults"]
+        st.markdown("**完成率法**")
+        st.latex(r"s = \min\left(\frac{\text{实际值}}{\text{目标值(按时序进度)}},\ %s\right)\times 100" % d["cap"])
+        st.markdown("**增速差法**")
+        st.latex(r"s = \operatorname{clip}\left(0.5 + \frac{g_{\text{本单位}} - g_{\text{基准}}}{%s},\ 0,\ 1\right)\times 100"
+                 % d["growth_gap_width"])
+        st.caption(f"基准:{fmt.config_value(d['growth_benchmark'])}(同类单位);无目标时改用"
+                   f"{METHOD_NAMES.get(d['fallback_method'], d['fallback_method'])}。"
+                   f"有核实值时用核实值:{fmt.yes_no(weights['indicator_scoring']['use_verified'])}。")
+        st.markdown("**位次色档**")
+        bands = weights["indicator_scoring"]["bands"]
+        lower = 0.0
+        rows = []
+        for b in bands:
+            rows.append({"色档": b["band"],
+                         "位次比例(位次 ÷ 单位数)": f"{fmt.pct(lower, 0)} – {fmt.pct(b['max_share'], 0)}"})
+            lower = b["max_share"]
+        st.dataframe(fmt.style_cards(pd.DataFrame(rows), ["色档"]), hide_index=True, width="content")
+
+# --- 实绩分与综合得分 -------------------------------------------------------------------------------------
+with tabs[2]:
+    if weights:
+        perf, comp = weights["performance"], weights["composite"]
+        st.markdown("**实绩分**(按任务类别加权;干部没有某类任务时其余权重重新归一)")
+        st.latex(r"\text{实绩分} = \sum_{\text{类别}} w_{\text{类别}}\cdot \overline{\left(s_{\text{任务}}\times \text{难度系数}\right)}")
+        st.dataframe(pd.DataFrame({"任务类别": list(perf["category_weights"]),
+                                   "权重": [fmt.config_value(v) for v in perf["category_weights"].values()]}),
+                     hide_index=True, width="content")
+        st.caption(f"任务得分 = 100 × min(实际进度 ÷ 计划进度, {perf['task_score_cap']});责任人占 "
+                   f"{fmt.pct(perf['role_shares']['lead'], 0)},配合干部平分 {fmt.pct(perf['role_shares']['co'], 0)};"
+                   f"未设难度系数时取 {perf['difficulty_default']};实绩分封顶 {perf['performance_cap']}。"
+                   f"招商、工业条线干部的实绩分中 {fmt.pct(perf['role_indicators']['share'], 0)} 来自条线指标"
+                   "(项目转化率 / 亩均效益提升率)。")
+        st.markdown("**综合得分**")
+        st.latex(r"\text{综合得分} = %s\times\text{实绩分} + %s\times\text{评价分} + \text{加分} - \text{扣分}"
+                 % (comp["performance_weight"], comp["rating_weight"]))
+        st.caption(f"标志性成果每项加 {comp['bonus_per_landmark']} 分,封顶 {comp['bonus_cap']} 分;"
+                   f"每个经核实的负面情形扣 {comp['negative_case_deduction']} 分;亮牌扣分见“亮牌警示”;"
+                   f"得分不低于 {comp['floor']}。")
+        g = weights["grades"]
+        st.markdown("**等级**")
+        st.dataframe(pd.DataFrame({"等级": [x["grade"] for x in g["levels"]],
+                                   "综合得分不低于": [x["min"] for x in g["levels"]]}), hide_index=True, width="content")
+        st.caption(f"红牌或负面情形不得评为优秀,降为“{g['blocked_excellent_to']}”;无实绩数据的记为“{g['not_assessable']}”。"
+                   f"标志性成果须满足 5 项标准中至少 {weights['landmark']['min_criteria']} 项,且含 "
+                   f"{fmt.config_value([c.upper() for c in weights['landmark']['required_any']])} 之一。")
+
+# --- 亮牌警示 -------------------------------------------------------------------------------------------------
+with tabs[3]:
+    if cards:
+        t, o = cards["thresholds"], cards["overdue"]
+        st.latex(r"\text{差距} = \text{实际进度} - \text{计划进度}\quad(\text{百分点})")
+        rows = [
+            {"亮牌": "绿", "触发条件": f"差距 ≥ {t['yellow_below_pp']} pp", "扣分": cards["deductions"]["绿"],
+             "谈话": cards["talk_levels"]["绿"] or fmt.DASH},
+            {"亮牌": "黄", "触发条件": f"差距 < {t['yellow_below_pp']} pp,或逾期 ≤ {o['yellow_max_days']} 天",
+             "扣分": cards["deductions"]["黄"], "谈话": cards["talk_levels"]["黄"]},
+            {"亮牌": "橙", "触发条件": f"差距 ≤ {t['orange_at_or_below_pp']} pp,或逾期 ≤ {o['orange_max_days']} 天,"
+                                      f"或连续 {cards['escalation']['streak_to_orange']} 期黄牌",
+             "扣分": cards["deductions"]["橙"], "谈话": cards["talk_levels"]["橙"]},
+            {"亮牌": "红", "触发条件": f"差距 ≤ {t['red_at_or_below_pp']} pp,或逾期 > {o['orange_max_days']} 天,"
+                                      f"或连续 {cards['escalation']['streak_to_red']} 期黄/橙牌,"
+                                      f"或预测完成度 < {cards['forecast']['red_below_pct']}%",
+             "扣分": cards["deductions"]["红"], "谈话": cards["talk_levels"]["红"]},
+        ]
+        st.dataframe(fmt.style_cards(pd.DataFrame(rows), ["亮牌"]), hide_index=True, width="stretch")
+        st.caption(f"进度达到 {t['done_at_pct']}% 记为已完成。扣分方式:"
+                   f"{'亮牌或升级时扣一次' if cards['deduction_mode'] == 'per_issue' else '每期均扣'};"
+                   f"红牌{'不得评为优秀' if cards['red_blocks_excellent'] else '不影响评优'}。"
+                   "亮牌每月自动计算,不手工修改;更正以单独记录并注明理由。")
+
+# --- 多维评价 -------------------------------------------------------------------------------------------------
+with tabs[4]:
+    if ratings:
+        by_group = ratings.get("min_raters_by_group") or {}
+        st.dataframe(pd.DataFrame({
+            "评价主体": list(ratings["group_weights"]),
+            "权重": [fmt.pct(v, 0) for v in ratings["group_weights"].values()],
+            "最少人数": [by_group.get(g, ratings["min_raters"]) for g in ratings["group_weights"]],
+        }), hide_index=True, width="content")
+        st.caption("等级换算:" + "、".join(f"{k} = {v}" for k, v in ratings["grade_scores"].items())
+                   + "。每位评价人先取平均;人数不足的评价主体不计入,其余权重重新归一。界面不显示评价人身份,"
+                   "人数不足的组不单列平均分。")
+        st.latex(r"\text{评价分} = \frac{\sum_g w_g\,\bar s_g}{\sum_g w_g}\quad(g:\ \text{人数达标的评价主体})")
+
+# --- 个人贡献 -------------------------------------------------------------------------------------------------
+with tabs[5]:
+    st.latex(r"y_{u,t,k} = \psi_{u,k}\ (\text{平台}) + \tau_{t,k}\ (\text{周期}) + \sum_c s_{c,u,t}\,\theta_{c,k}\ (\text{个人}) + \varepsilon")
+    st.markdown(
+        "- 识别来自**交流轮岗**:干部—单位关系图中连通的部分才可比较;从未交流、所在单位也无人进出的干部,"
+        "个人贡献与平台无法分开,标为**不可判定**,不给数字。\n"
+        "- 个人贡献 θ 为收缩估计(经验贝叶斯 / BLUP),在各自比较组内以平均干部为 0;给出精确标准误和 95% 区间。\n"
+        "- 判定:区间整体在 0 以上为“高于组内平均”,整体在 0 以下为“低于组内平均”,否则“无显著差异”。"
+        "只显示档次和区间,不排 1…N 名次,不同比较组之间不比较。")
+    if attribution:
+        e = attribution["estimator"]
+        st.dataframe(pd.DataFrame([
+            {"参数": "最少记录数(少于此数提示“样本少”)", "值": str(e["min_obs"])},
+            {"参数": "区间置信水平", "值": fmt.pct(e["ci_level"], 0)},
+            {"参数": "干部方差下限(占平均抽样方差的比例)", "值": str(e["var_floor"])},
+            {"参数": "可靠度低于此值提示“识别弱”", "值": str(e["weak_reliability"])},
+            {"参数": "单条记录杠杆值达到此值提示", "值": str(e["leverage_threshold"])},
+        ]), hide_index=True, width="content")
+        st.markdown("**综合贡献(实绩象限的 x)的权重**:各指标先按本指标干部效应的标准差标准化,再按条线加权;"
+                    "“*” 适用于其他条线。")
+        weights_by_role = pd.DataFrame(attribution["composite_weights"]).fillna(0.0)
+        weights_by_role.index = [fmt.indicator_label(i) if str(i).startswith("task:") else i for i in weights_by_role.index]
+        dictionary = pq.indicator_dictionary(scope)
+        names = dict(zip(dictionary["indicator"], dictionary["name"]))
+        weights_by_role.index = [names.get(i, i) for i in weights_by_role.index]
+        weights_by_role = weights_by_role.rename(columns={"*": "其他条线(*)"})
+        st.dataframe(weights_by_role.map(lambda v: fmt.pct(v, 0) if v else ""), width="stretch")
+    st.markdown("**提示标记**")
+    st.dataframe(pd.DataFrame({"提示": [v[0] for v in fmt.FLAG_LABELS.values()],
+                               "含义": [v[1] for v in fmt.FLAG_LABELS.values()],
+                               "代码": list(fmt.FLAG_LABELS)}), hide_index=True, width="stretch")
+
+# --- 实绩象限 -------------------------------------------------------------------------------------------------
+with tabs[6]:
+    if quadrants:
+        n = quadrants["names"]
+        st.markdown(f"x = 个人贡献(综合,见上);y = 实绩分在同季度干部中的百分位。分界线 x = {quadrants['x_cut']},"
+                    f"y = {fmt.pct(quadrants['y_cut'], 0)}。")
+        st.dataframe(pd.DataFrame([
+            {"象限": n["high_high"], "个人贡献 x": "高", "实绩 y": "高", "用途": "激励、使用的参考"},
+            {"象限": n["high_low"], "个人贡献 x": "高", "实绩 y": "低", "用途": "平台弱但干得好:支持,不要处罚"},
+            {"象限": n["low_high"], "个人贡献 x": "低", "实绩 y": "高", "用途": "成绩主要来自平台:重点审视"},
+            {"象限": n["low_low"], "个人贡献 x": "低", "实绩 y": "低", "用途": "亮牌与情形 7/8 审视的参考(须人工认定)"},
+            {"象限": n["unidentified"], "个人贡献 x": "无法识别", "实绩 y": fmt.DASH, "用途": "另列,不归入四个象限"},
+        ]), hide_index=True, width="stretch")
+        st.caption(f"季度微调:最近连续 {quadrants['long_stay_quarters']} 个及以上季度处在高贡献区或低效区的干部列入名单。"
+                   f"轨迹覆盖最近 {quadrants['trajectory_quarters']} 个季度,每个季度只用截至该季度末的数据估计。")
+
+# --- 配置原文 -------------------------------------------------------------------------------------------------
+with tabs[7]:
+    files = sorted(reference_dir().glob("*.yaml"))
+    name = st.selectbox("配置文件", [p.name for p in files], key="methods_yaml")
+    if name:
+        st.code((reference_dir() / name).read_text(encoding="utf-8"), language="yaml", line_numbers=False)

@@ -1,0 +1,268 @@
+"""实绩象限: individual contribution (x) against observed performance (y) per quarter.
+
+Filters and the selected cadre live in the URL (widgets bound to query parameters), so a view
+can be shared and ``?cadre=C0001`` opens that cadre's panel. A click on a point selects it.
+"""
+import pandas as pd
+import streamlit as st
+
+from models.config import load_reference
+from models.quadrant import long_stays
+from ui import charts
+from ui import format as fmt
+from ui import profile_queries as pq
+from ui.session import current_scope
+
+FILTER_KEYS = ("period", "unit_type", "role_type", "rank", "age")  # the URL parameters of this view
+CHART_KEY = "quadrant_chart"
+
+scope = current_scope()
+qcfg = load_reference("quadrants")
+names = qcfg["names"]
+min_q = int(qcfg["long_stay_quarters"])
+shares = load_reference("weights")["performance"]["role_shares"]
+
+st.title("实绩象限")
+st.caption(
+    "横轴 x:个人贡献(剔除平台效应与全县周期后的综合估计,已收缩;0 = 可比干部的平均);"
+    "纵轴 y:实绩分在同季度干部中的百分位(含平台)。"
+    f"分界线 x = {qcfg['x_cut']}、y = {fmt.pct(qcfg['y_cut'], 0)}(见“方法说明”)。"
+    "个人贡献无法与平台分离的干部不放进象限,在右侧“不可判定”栏另列。")
+
+points = pq.quadrant_points(scope)
+if points.empty:
+    st.info("当前数据版本还没有实绩象限结果(需要任务进度与实绩分数据)。")
+    st.stop()
+
+as_of = pq.as_of(scope) or ""
+ref_year = int(as_of[:4]) if as_of[:4].isdigit() else int(points["period"].max()[:4])
+points["age_band"] = [fmt.age_band(b, ref_year) for b in points["birth_year"]]
+periods = sorted(points["period"].unique())
+directory = pq.cadre_directory(scope)
+labels = {r.cadre_id: f"{r.name}({r.cadre_id})· {r.unit_name or fmt.DASH}" for r in directory.itertuples()}
+
+# A click on the chart selects that cadre (handled before the cadre picker is drawn).
+chart_state = st.session_state.get(CHART_KEY)
+picked = []
+if chart_state is not None:
+    try:
+        picked = [p["customdata"][0] for p in chart_state["selection"]["points"] if p.get("customdata")]
+    except (KeyError, TypeError, IndexError):
+        picked = []
+if picked and st.session_state.get("_quadrant_last_pick") != tuple(picked) and picked[0] in labels:
+    st.query_params["cadre"] = picked[0]
+st.session_state["_quadrant_last_pick"] = tuple(picked)
+selected = st.query_params.get("cadre")
+if selected not in labels:
+    selected = None
+
+# --- filters (bound to the URL) -------------------------------------------------------------
+f1, f2, f3, f4, f5 = st.columns([1.2, 1.3, 1.3, 1.1, 1.3])
+# 季度 and 干部 are kept in the URL by hand (?period=2025-Q4&cadre=C0001): bound selectboxes
+# would write their formatted labels into the URL.
+period = st.query_params.get("period")
+if period not in periods:
+    period = periods[-1]
+st.session_state["period_pick"] = period
+
+
+def _set_period():
+    if st.session_state["period_pick"] == periods[-1]:
+        st.query_params.pop("period", None)
+    else:
+        st.query_params["period"] = st.session_state["period_pick"]
+
+
+f1.selectbox("季度", periods, key="period_pick", on_change=_set_period, format_func=fmt.period_label)
+unit_types = f2.multiselect("单位类型", sorted(points["unit_type"].dropna().unique()), key="unit_type",
+                            bind="query-params", placeholder="全部")
+role_types = f3.multiselect("分管条线", sorted(points["role_type"].dropna().unique()), key="role_type",
+                            bind="query-params", placeholder="全部")
+ranks = f4.multiselect("职级", sorted(points["rank"].dropna().unique()), key="rank", bind="query-params",
+                       placeholder="全部")
+ages = f5.multiselect("年龄段", [b[0] for b in fmt.AGE_BANDS], key="age", bind="query-params", placeholder="全部")
+
+
+def keep(frame: pd.DataFrame) -> pd.Series:
+    mask = pd.Series(True, index=frame.index)
+    for values, column in ((unit_types, "unit_type"), (role_types, "role_type"), (ranks, "rank"), (ages, "age_band")):
+        if values:
+            mask &= frame[column].isin(values)
+    return mask
+
+
+now = points[(points["period"] == period)]
+now = now[keep(now)]
+cohort = set(now["cadre_id"])
+history = points[points["cadre_id"].isin(cohort) & (points["period"] <= period)]
+
+counts = now["quadrant"].value_counts()
+m = st.columns(5)
+for col, code in zip(m, ("high_high", "high_low", "low_high", "low_low", "unidentified")):
+    col.metric(names[code], f"{int(counts.get(names[code], 0))} 人")
+
+# --- scatter and panel ------------------------------------------------------------------------
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    if now.empty:
+        st.info("筛选条件下没有干部。")
+    else:
+        show_ci = st.session_state.get("show_ci", True)
+        fig = charts.quadrant_scatter(now, qcfg, selected=selected, show_intervals=show_ci)
+        st.plotly_chart(fig, key=CHART_KEY, on_select="rerun", selection_mode="points",
+                        config={"displaylogo": False, "scrollZoom": False,
+                                "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
+        n1, n2 = st.columns([4, 1])
+        n1.caption("点击一个点查看该干部。横线为 95% 区间(属于当前估计,只在最新季度画出);空心点:区间跨过分界线,"
+                   "象限归属不确定。区间与判定是组内比较,不同比较组之间不排名次。")
+        n2.toggle("显示区间", value=True, key="show_ci")
+
+with right:
+    options = [None] + sorted(labels)
+    st.session_state["cadre_pick"] = selected
+
+    def _set_cadre():
+        if st.session_state["cadre_pick"] is None:
+            st.query_params.pop("cadre", None)
+        else:
+            st.query_params["cadre"] = st.session_state["cadre_pick"]
+
+    cadre = st.selectbox("选择干部", options, key="cadre_pick", on_change=_set_cadre,
+                         format_func=lambda c: "— 点击左图或在此搜索 —" if c is None else labels.get(c, c))
+    if cadre is None:
+        st.info("点击散点图上的一个点,或在上方搜索干部,查看个人贡献分解、提示和各季度轨迹。")
+    else:
+        prof = directory[directory["cadre_id"] == cadre].iloc[0]
+        st.subheader(f"{prof['name']}({cadre})")
+        st.caption(f"{prof['unit_name'] or fmt.DASH} · {prof['post'] or fmt.DASH} · {prof['rank'] or fmt.DASH} · "
+                   f"{prof['role_type'] or fmt.DASH}条线")
+        mine = points[points["cadre_id"] == cadre].sort_values("period")
+        this = mine[mine["period"] == period]
+        contrib = pq.cadre_contributions(scope, cadre, shares["lead"], shares["co"])
+        composite = contrib[contrib["indicator"] == "*"]
+        if len(this):
+            r = this.iloc[0]
+            color = {"high_high": "green", "high_low": "blue", "low_high": "orange", "low_low": "red"}.get(
+                charts.quadrant_code(r["quadrant"], names), "gray")
+            st.badge(f"{fmt.period_label(period)}:{r['quadrant']}", color=color)
+            c1, c2 = st.columns(2)
+            c1.metric("实绩分百分位 y", fmt.pct(r["y"], 0))
+            c2.metric("个人贡献 x", fmt.number(r["x"], 2, signed=True) if not fmt.is_missing(r["x"]) else "不可判定")
+        else:
+            st.badge(f"{fmt.period_label(period)}:无象限记录", color="gray")
+        if len(composite):
+            k = composite.iloc[0]
+            if bool(k["identified"]) and not fmt.is_missing(k["effect"]):
+                st.markdown(
+                    f"**当前综合贡献** {fmt.number(k['effect'], 2, signed=True)},"
+                    f"95% 区间 {fmt.interval(k['ci_low'], k['ci_high'], None, 2)} → "
+                    f"**{fmt.BAND_LABELS.get(k['band'], k['band'])}**")
+            else:
+                st.markdown("**当前综合贡献:不可判定**")
+            flags = fmt.flag_list(k["flags"])
+            if flags:
+                st.caption("提示:" + "、".join(fmt.FLAG_LABELS.get(f, (f, ""))[0] for f in flags)
+                           + "(含义见下方分解表或“方法说明”)")
+        else:
+            st.caption("没有该干部的个人贡献估计(无可用的考核记录)。")
+
+        if len(mine):
+            st.markdown("**各季度轨迹**")
+            st.plotly_chart(charts.trajectory(mine, qcfg, height=300), key="trajectory",
+                            config={"displayModeBar": False})
+            st.caption(" → ".join(f"{p[2:4]}Q{p[-1]} {q}" for p, q in zip(mine["period"], mine["quadrant"])))
+        params = {k: v for k, v in (("unit_type", unit_types), ("role_type", role_types), ("rank", ranks),
+                                     ("age", ages)) if v}
+        if period != periods[-1]:
+            params["period"] = period
+        if st.button("打开干部画像", key="open_profile", type="primary", icon=":material/badge:"):
+            st.switch_page("pages/cadre.py", query_params={**params, "cadre": cadre})
+
+if selected is not None:
+    contrib = pq.cadre_contributions(scope, selected, shares["lead"], shares["co"])
+    dictionary = pq.indicator_dictionary(scope)
+    ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))
+    ind_units = dict(zip(dictionary["indicator"], dictionary["unit"]))
+    st.markdown(f"**{labels[selected].split('·')[0]} 的分解:平台效应 · 周期效应 · 个人贡献(当前估计,95% 区间)**")
+    if contrib.empty:
+        st.caption("无可用的考核记录。")
+    else:
+        table = fmt.contribution_rows(contrib, ind_names, ind_units)
+        st.dataframe(table[["指标", "单位", "平台效应", "周期效应", "个人贡献", "95% 区间", "判定", "分工比例",
+                            "记录数", "提示"]], hide_index=True, width="stretch",
+                     height=35 * (len(table) + 1) + 3)
+        st.caption("平台效应:一位平均干部在这些单位的水平;周期效应:全县同期的共同波动;二者都不计入个人贡献。"
+                   "“不可分离”:单位无人交流进出,平台与个人分不开。实际均值为方向调整后的逐期值。")
+
+# --- 季度微调 lists, 不可判定, distribution ------------------------------------------------------------
+st.divider()
+tab_adjust, tab_apart, tab_dist = st.tabs(
+    [f"季度微调名单(连续 ≥ {min_q} 个季度)", f"不可判定({int(counts.get(names['unidentified'], 0))} 人,另列)",
+     "各季度分布"])
+
+latest = points.drop_duplicates("cadre_id", keep="last").set_index("cadre_id")
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_long_stays(history: pd.DataFrame, quadrant: str, min_quarters: int) -> pd.DataFrame:
+    # Holds only ids, periods and quadrant names of rows the caller could already see.
+    return long_stays(history, quadrant, min_quarters)
+
+
+def stays_table(quadrant: str) -> pd.DataFrame:
+    stays = cached_long_stays(history[["cadre_id", "period", "quadrant"]].reset_index(drop=True), quadrant, min_q)
+    if stays.empty:
+        return stays
+    info = now.set_index("cadre_id")
+    rows = []
+    for s in stays.itertuples(index=False):
+        r = info.loc[s.cadre_id]
+        c = latest.loc[s.cadre_id]
+        rows.append({
+            "干部": f"{r['name']}({s.cadre_id})",
+            "单位": r["unit_name"], "职务": r["post"],
+            "连续季度": int(s.quarters),
+            "起止": f"{fmt.period_label(s.since)} — {fmt.period_label(s.until)}",
+            "当前个人贡献": fmt.number(c["x_current"], 2, signed=True),
+            "95% 区间": fmt.interval(c["ci_low"], c["ci_high"], None, 2),
+            "判定": fmt.BAND_LABELS.get(c["band"], c["band"]) if not fmt.is_missing(c["band"]) else fmt.DASH,
+            "cadre_id": s.cadre_id,
+        })
+    return pd.DataFrame(rows)
+
+
+with tab_adjust:
+    st.caption(f"截至{fmt.period_label(period)},最近连续 {min_q} 个及以上季度处在同一象限的干部(按连续季度数、编号排列,"
+               "不是名次)。名单只提示关注,调整前须结合实地了解和本人说明。")
+    a, b = st.columns(2)
+    for col, code, note in ((a, "high_high", "可作为激励、使用的参考"), (b, "low_low", "可作为提醒谈话、帮扶的参考(情形 7/8 须人工认定)")):
+        with col:
+            st.markdown(f"**长期{names[code]}** · {note}")
+            table = stays_table(names[code])
+            if table.empty:
+                st.caption("无")
+            else:
+                st.dataframe(table.drop(columns="cadre_id"), hide_index=True, width="stretch",
+                             height=min(35 * (len(table) + 1) + 3, 420))
+
+with tab_apart:
+    apart = now[now["quadrant"] == names["unidentified"]]
+    if apart.empty:
+        st.caption("无")
+    else:
+        reasons = [
+            "该季度时数据不足以识别,其后已可识别" if bool(r.identified_current) else fmt.unidentified_reason(r.flags)
+            for r in apart.itertuples()]
+        table = pd.DataFrame({
+            "干部": [f"{n}({c})" for n, c in zip(apart["name"], apart["cadre_id"])],
+            "单位": apart["unit_name"].tolist(), "职务": apart["post"].tolist(),
+            "实绩分百分位": [fmt.pct(v, 0) for v in apart["y"]],
+            "原因": reasons,
+            "提示": [fmt.flags_text(f) for f in apart["flags"]],
+        })
+        st.caption("这些干部的个人贡献无法与所在单位的平台效应分开(多为没有交流轮岗),因此不给出 x,也不归入四个象限。")
+        st.dataframe(table, hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 460))
+
+with tab_dist:
+    st.plotly_chart(charts.quadrant_counts(points[points["cadre_id"].isin(cohort)], qcfg), key="counts",
+                    config={"displayModeBar": False})

@@ -1,0 +1,11 @@
+"""城市大脑大屏: full-screen, dark, auto-refreshing; reads only the public aggregates file.
+
+URL: /screen (all panels), /screen?rotate=20s (carousel of panels), /screen?panel=ranking (one panel).
+"""
+import streamlit as st
+
+from ui.data import current_home
+from ui.screen import render_screen
+
+st.set_page_config(page_title="实绩 · 城市大脑大屏", layout="wide", initial_sidebar_state="collapsed")
+render_screen(current_home(), st.query_params)

@@ -1,0 +1,338 @@
+"""Plotly figure builders of the analyst pages. Pure functions: frames in, figures out (no
+Streamlit, no SQL), so tests can build every figure without a server.
+
+Fonts: the app runs offline, so figures name the CJK fonts installed with the system
+(Noto Sans CJK SC) before the generic family.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ui import format as fmt
+
+FONT = dict(family="'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif",
+            size=13)
+
+QUADRANT_COLORS = {
+    "high_high": "#2e7d32",   # 高贡献区
+    "high_low": "#1565c0",    # 逆势担当区
+    "low_high": "#ef6c00",    # 平台红利区
+    "low_low": "#c62828",     # 低效区
+    "unidentified": "#8d8d8d",
+}
+QUADRANT_FILLS = {
+    "high_high": "rgba(46,125,50,0.07)",
+    "high_low": "rgba(21,101,192,0.07)",
+    "low_high": "rgba(239,108,0,0.07)",
+    "low_low": "rgba(198,40,40,0.07)",
+}
+CARD_COLORS = {"绿": "#43a047", "黄": "#fdd835", "橙": "#fb8c00", "红": "#e53935"}
+BAND_COLORS = {"高": "#2e7d32", "中": "#607d8b", "低": "#c62828", "不可判定": "#9e9e9e"}
+
+X_TITLE = "个人贡献 x(综合,剔除平台与周期;0 = 比较组平均)"
+Y_TITLE = "实绩分百分位 y(含平台)"
+
+
+def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
+    settings = dict(font=FONT, height=height, margin=dict(l=10, r=10, t=40, b=10),
+                    plot_bgcolor="white", paper_bgcolor="white", hoverlabel=dict(font=FONT))
+    settings.update(kw)
+    fig.update_layout(**settings)
+    return fig
+
+
+def _jitter(key: str) -> float:
+    """A deterministic offset in [-1, 1] per cadre (stable across reruns and tests)."""
+    h = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16)
+    return (h / 0xFFFFFFFF) * 2 - 1
+
+
+def quadrant_code(name: str, names: dict) -> str:
+    """'高贡献区' → 'high_high' using quadrants.yaml names; unknown → 'unidentified'."""
+    for code, label in names.items():
+        if label == name:
+            return code
+    return "unidentified"
+
+
+def _hover(points: pd.DataFrame) -> list[str]:
+    cols = {c: points[c].tolist() for c in ("cadre_id", "name", "unit_name", "post", "quadrant", "x", "y",
+                                            "ci_low", "ci_high")}
+    applies = points["ci_applies"].tolist() if "ci_applies" in points else [False] * len(points)
+    out = []
+    for i in range(len(points)):
+        lines = [f"<b>{cols['name'][i]}</b>({cols['cadre_id'][i]})",
+                 f"{cols['unit_name'][i] or fmt.DASH} · {cols['post'][i] or fmt.DASH}", f"象限:{cols['quadrant'][i]}"]
+        if not fmt.is_missing(cols["x"][i]):
+            lines.append(f"个人贡献 x = {fmt.number(cols['x'][i], 2, signed=True)}")
+            if applies[i]:
+                lines.append(f"95% 区间 {fmt.interval(cols['ci_low'][i], cols['ci_high'][i], None, 2)}")
+        lines.append(f"实绩分百分位 y = {fmt.pct(cols['y'][i], 0)}")
+        out.append("<br>".join(lines))
+    return out
+
+
+def _x_range(values: pd.Series, x_cut: float) -> list[float]:
+    v = values.dropna()
+    span = max(float((v - x_cut).abs().max()) if len(v) else 1.0, 0.5) * 1.12
+    return [x_cut - span, x_cut + span]
+
+
+def _quadrant_background(names: dict, x_cut: float, y_cut: float, xr: list[float], xref: str = "x",
+                         yref: str = "y", label_size: int = 15) -> tuple[list[dict], list[dict]]:
+    """Shapes (shaded quadrants, cut lines) and annotations (quadrant names) of one x/y plane."""
+    corners = {"high_high": (x_cut, xr[1], y_cut, 1.0), "high_low": (x_cut, xr[1], 0.0, y_cut),
+               "low_high": (xr[0], x_cut, y_cut, 1.0), "low_low": (xr[0], x_cut, 0.0, y_cut)}
+    shapes, notes = [], []
+    for code, (x0, x1, y0, y1) in corners.items():
+        shapes.append(dict(type="rect", xref=xref, yref=yref, x0=x0, x1=x1, y0=y0, y1=y1,
+                           fillcolor=QUADRANT_FILLS[code], line_width=0, layer="below"))
+        right, top = x1 > x_cut, y1 > y_cut
+        notes.append(dict(xref=xref, yref=yref, x=x1 if right else x0, y=y1 if top else y0,
+                          text=f"<b>{names[code]}</b>", showarrow=False, xanchor="right" if right else "left",
+                          yanchor="top" if top else "bottom", font=dict(color=QUADRANT_COLORS[code], size=label_size)))
+    line = dict(color="#555", width=1, dash="dash")
+    shapes.append(dict(type="line", xref=xref, yref=f"{yref} domain", x0=x_cut, x1=x_cut, y0=0, y1=1, line=line))
+    shapes.append(dict(type="line", xref=f"{xref} domain", yref=yref, x0=0, x1=1, y0=y_cut, y1=y_cut, line=line))
+    return shapes, notes
+
+
+def _errors(part: pd.DataFrame, color: str, width: int = 0) -> dict:
+    applies = part["ci_applies"].astype(bool)
+    return dict(type="data", symmetric=False, color=color, thickness=1.2, width=width,
+                array=(part["ci_high"] - part["x"]).where(applies).tolist(),
+                arrayminus=(part["x"] - part["ci_low"]).where(applies).tolist())
+
+
+def quadrant_scatter(points: pd.DataFrame, config: dict, selected: str | None = None,
+                     show_intervals: bool = True, height: int = 560) -> go.Figure:
+    """The 实绩象限 of one quarter: the four named quadrants on the left, 不可判定 apart on the
+    right (they have no x). customdata[0] of every point is the cadre_id.
+
+    ``points`` columns: cadre_id, name, unit_name, post, x, y, quadrant, ci_low, ci_high,
+    ci_applies. Points whose 95 % interval crosses the x cut-off are drawn hollow: their side of
+    the line is not established. Built in one constructor call (fast re-renders)."""
+    names = config["names"]
+    x_cut, y_cut = float(config["x_cut"]), float(config["y_cut"])
+    placed = points[points["quadrant"] != names["unidentified"]]
+    apart = points[points["quadrant"] == names["unidentified"]]
+    extent = placed["x"]
+    if show_intervals and len(placed):
+        extent = pd.concat([extent, placed["ci_low"].where(placed["ci_applies"]),
+                            placed["ci_high"].where(placed["ci_applies"])])
+    xr = _x_range(extent, x_cut)
+    shapes, notes = _quadrant_background(names, x_cut, y_cut, xr)
+    shapes.append(dict(type="rect", xref="x2 domain", yref="y domain", x0=0, x1=1, y0=0, y1=1,
+                       fillcolor="rgba(0,0,0,0.03)", line=dict(width=1, color="#ddd"), layer="below"))
+    shapes.append(dict(type="line", xref="x2 domain", yref="y", x0=0, x1=1, y0=y_cut, y1=y_cut,
+                       line=dict(color="#555", width=1, dash="dash")))
+
+    data = []
+    for code in ("high_high", "high_low", "low_high", "low_low"):
+        part = placed[placed["quadrant"] == names[code]]
+        if part.empty:
+            continue
+        color = QUADRANT_COLORS[code]
+        crosses = part["ci_applies"].astype(bool) & (part["ci_low"] <= x_cut) & (part["ci_high"] >= x_cut)
+        trace = dict(type="scatter", x=part["x"].tolist(), y=part["y"].tolist(), mode="markers", name=names[code],
+                     xaxis="x", yaxis="y", opacity=0.9,
+                     marker=dict(size=10, color=color, symbol=np.where(crosses, "circle-open", "circle").tolist(),
+                                 line=dict(width=1.5, color=color)),
+                     customdata=part[["cadre_id"]].to_numpy().tolist(), hovertext=_hover(part),
+                     hovertemplate="%{hovertext}<extra></extra>")
+        if show_intervals and part["ci_applies"].any():
+            trace["error_x"] = _errors(part, color)
+        data.append(trace)
+    if not apart.empty:
+        data.append(dict(type="scatter", x=apart["cadre_id"].map(_jitter).tolist(), y=apart["y"].tolist(),
+                         mode="markers", name=f"{names['unidentified']}(另列)", xaxis="x2", yaxis="y", opacity=0.8,
+                         marker=dict(size=8, color=QUADRANT_COLORS["unidentified"], symbol="diamond"),
+                         customdata=apart[["cadre_id"]].to_numpy().tolist(), hovertext=_hover(apart),
+                         hovertemplate="%{hovertext}<extra></extra>"))
+    if selected is not None and (points["cadre_id"] == selected).any():
+        row = points[points["cadre_id"] == selected].iloc[0]
+        unplaced = row["quadrant"] == names["unidentified"]
+        data.append(dict(type="scatter", x=[_jitter(selected) if unplaced else row["x"]], y=[row["y"]],
+                         mode="markers", name="当前选中", showlegend=False, hoverinfo="skip",
+                         xaxis="x2" if unplaced else "x", yaxis="y", customdata=[[selected]],
+                         marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(width=3, color="#111"))))
+
+    grid = dict(showgrid=True, gridcolor="#eee", zeroline=False)
+    layout = dict(
+        xaxis=dict(domain=[0, 0.835], range=xr, title=dict(text=X_TITLE), anchor="y", **grid),
+        xaxis2=dict(domain=[0.855, 1.0], range=[-1.6, 1.6], showticklabels=False, showgrid=False, zeroline=False,
+                    title=dict(text=names["unidentified"]), anchor="y"),
+        yaxis=dict(range=[-0.03, 1.03], tickformat=".0%", title=dict(text=Y_TITLE), **grid),
+        shapes=shapes, annotations=notes, clickmode="event+select", dragmode="pan",
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, title=dict(text="")),
+        font=FONT, height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+        paper_bgcolor="white", hoverlabel=dict(font=FONT))
+    return go.Figure(data=data, layout=layout)
+
+
+def trajectory(history: pd.DataFrame, config: dict, height: int = 380) -> go.Figure:
+    """One cadre's path through the quadrants across quarters (x, y per quarter; 不可判定
+    quarters cannot be placed and are left out of the path)."""
+    names = config["names"]
+    x_cut, y_cut = float(config["x_cut"]), float(config["y_cut"])
+    placed = history.sort_values("period")
+    placed = placed[placed["quadrant"] != names["unidentified"]]
+    extent = pd.concat([placed["x"], placed["ci_low"].where(placed["ci_applies"]),
+                        placed["ci_high"].where(placed["ci_applies"])]) if len(placed) else pd.Series([0.0])
+    xr = _x_range(extent, x_cut)
+    shapes, notes = _quadrant_background(names, x_cut, y_cut, xr, label_size=12)
+    data = []
+    if len(placed):
+        data.append(dict(
+            type="scatter", x=placed["x"].tolist(), y=placed["y"].tolist(), mode="lines+markers+text",
+            text=[f"{p[2:4]}Q{p[-1]}" if i in (0, len(placed) - 1) else "" for i, p in enumerate(placed["period"])],
+            textposition="top center", customdata=[f"{p[2:4]}Q{p[-1]}" for p in placed["period"]],
+            line=dict(color="#90a4ae", width=1.5), showlegend=False,
+            marker=dict(size=11, color=[QUADRANT_COLORS[quadrant_code(q, names)] for q in placed["quadrant"]],
+                        line=dict(width=1, color="white")),
+            hovertemplate="%{customdata}<br>x = %{x:.2f}<br>y = %{y:.0%}<extra></extra>"))
+        if placed["ci_applies"].any():
+            data[0]["error_x"] = _errors(placed, "#444", width=4)
+    grid = dict(showgrid=True, gridcolor="#eee", zeroline=False)
+    layout = dict(xaxis=dict(range=xr, title=dict(text="个人贡献 x"), **grid),
+                  yaxis=dict(range=[-0.03, 1.05], tickformat=".0%", title=dict(text="实绩分百分位 y"), **grid),
+                  shapes=shapes, annotations=notes, font=FONT, height=height,
+                  margin=dict(l=10, r=10, t=20, b=10), plot_bgcolor="white", paper_bgcolor="white",
+                  hoverlabel=dict(font=FONT))
+    return go.Figure(data=data, layout=layout)
+
+
+def interval_chart(rows: pd.DataFrame, height_per_row: int = 34) -> go.Figure:
+    """Point estimate and 95 % interval per indicator, each row on its own scale (indicators have
+    different units): the row is scaled by its largest |bound| so 0 (the comparison group's
+    average cadre) sits in the middle. Columns: label, effect, ci_low, ci_high, band, identified,
+    text (the numbers in the indicator's unit, shown at the right)."""
+    r = rows.reset_index(drop=True)
+    scale = r[["effect", "ci_low", "ci_high"]].abs().max(axis=1).replace(0, 1.0)
+    ident = r["identified"].fillna(False).astype(bool) & r["effect"].notna()
+    y = r["label"].tolist()
+    fig = go.Figure()
+    fig.add_vline(x=0, line=dict(color="#666", width=1, dash="dash"))
+    for band, color in BAND_COLORS.items():
+        m = ident & (r["band"] == band)
+        if not m.any():
+            continue
+        eff, lo, hi = (r.loc[m, c] / scale[m] for c in ("effect", "ci_low", "ci_high"))
+        fig.add_trace(go.Scatter(
+            x=eff, y=[y[i] for i in np.flatnonzero(m)], mode="markers", name=fmt.BAND_LABELS.get(band, band),
+            marker=dict(size=11, color=color),
+            error_x=dict(type="data", symmetric=False, array=(hi - eff).tolist(), arrayminus=(eff - lo).tolist(),
+                         color=color, thickness=2, width=5),
+            hovertext=r.loc[m, "text"], hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
+    if (~ident).any():
+        fig.add_trace(go.Scatter(
+            x=[0.0] * int((~ident).sum()), y=[y[i] for i in np.flatnonzero(~ident)], mode="markers+text",
+            name="不可判定", text=["不可判定"] * int((~ident).sum()), textposition="middle right",
+            marker=dict(size=9, color=BAND_COLORS["不可判定"], symbol="x"), hoverinfo="skip"))
+    fig.update_xaxes(range=[-1.15, 1.15], tickvals=[-1, 0, 1], ticktext=["← 低于平均", "0", "高于平均 →"],
+                     showgrid=False, zeroline=False)
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=y)
+    return _layout(fig, max(160, 60 + height_per_row * len(r)),
+                   legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, title_text=""),
+                   margin=dict(l=10, r=10, t=30, b=10))
+
+
+def assignment_timeline(assignments: pd.DataFrame, as_of_date: pd.Timestamp, label_column: str = "label",
+                        color_column: str = "color_key") -> go.Figure:
+    """Posts over time as horizontal bars (open-ended posts run to the data's as-of date)."""
+    a = assignments.copy()
+    a["start"] = pd.to_datetime(a["start"])
+    a["end_plot"] = pd.to_datetime(a["end"]).fillna(as_of_date)
+    fig = go.Figure()
+    palette = ["#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#5d4037", "#455a64"]
+    keys = list(dict.fromkeys(a[color_column].fillna("").tolist()))
+    for i, key in enumerate(keys):
+        part = a[a[color_column].fillna("") == key]
+        duration_ms = (part["end_plot"] - part["start"]).dt.total_seconds() * 1000
+        fig.add_trace(go.Bar(
+            y=part[label_column], x=duration_ms, base=part["start"].dt.strftime("%Y-%m-%d"), orientation="h",
+            name=key or fmt.DASH, marker_color=palette[i % len(palette)],
+            hovertext=part["hover"] if "hover" in part else None,
+            hovertemplate="%{y}<br>%{hovertext}<extra></extra>" if "hover" in part else None))
+    fig.update_xaxes(type="date", showgrid=True, gridcolor="#eee")
+    labels = list(dict.fromkeys(a[label_column].tolist()))
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
+    return _layout(fig, max(180, 70 + 34 * len(labels)), barmode="overlay",
+                   legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, title_text=""),
+                   margin=dict(l=10, r=10, t=30, b=10))
+
+
+def score_bars(scores: pd.DataFrame, height: int = 320) -> go.Figure:
+    """实绩分 / 评价分 / 综合得分 per year, grade written above the 综合得分 bar."""
+    s = scores.sort_values("year")
+    years = s["year"].astype(str) + "年"
+    fig = go.Figure()
+    for col, name, color in (("performance_score", "实绩分", "#1565c0"), ("rating_score", "评价分", "#7e57c2"),
+                             ("total", "综合得分", "#2e7d32")):
+        text = [fmt.number(v, 1) for v in s[col]]
+        if col == "total":
+            text = [f"{t}<br>{g}" if t != fmt.DASH else str(g) for t, g in zip(text, s["grade"])]
+        fig.add_trace(go.Bar(x=years, y=s[col], name=name, marker_color=color, text=text, textposition="outside",
+                             cliponaxis=False))
+    fig.update_yaxes(range=[0, 118], title_text="分", showgrid=True, gridcolor="#eee")
+    return _layout(fig, height, barmode="group", legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                   margin=dict(l=10, r=10, t=40, b=10))
+
+
+def category_heatmap(frame: pd.DataFrame, row: str, col: str, value: str, colors: dict[str, str],
+                     hover: str | None = None, row_label_max: int = 18) -> go.Figure:
+    """A grid of categorical cells (e.g. card per task × month, band per indicator × period)."""
+    cats = list(colors)
+    codes = {c: i for i, c in enumerate(cats)}
+    rows = list(dict.fromkeys(frame[row].tolist()))
+    cols = sorted(frame[col].dropna().unique().tolist())
+    z = frame.assign(_z=frame[value].map(codes)).pivot_table(index=row, columns=col, values="_z", aggfunc="max")
+    z = z.reindex(index=rows, columns=cols)
+    text = None
+    if hover is not None:
+        text = frame.pivot_table(index=row, columns=col, values=hover, aggfunc="first").reindex(index=rows, columns=cols)
+        text = text.fillna("").to_numpy()
+    n = max(len(cats) - 1, 1)
+    scale = []
+    for i, c in enumerate(cats):
+        scale += [[i / (n + 1), colors[c]], [(i + 1) / (n + 1), colors[c]]]
+    labels = [str(r) if len(str(r)) <= row_label_max else str(r)[: row_label_max - 1] + "…" for r in rows]
+    fig = go.Figure(go.Heatmap(
+        z=z.to_numpy(dtype=float), x=[str(c) for c in cols], y=labels, colorscale=scale, zmin=-0.5, zmax=n + 0.5,
+        showscale=False, xgap=1, ygap=1, text=text,
+        hovertemplate="%{y} · %{x}<br>%{text}<extra></extra>" if text is not None else "%{y} · %{x}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", tickangle=-45)
+    return _layout(fig, max(160, 90 + 22 * len(rows)), margin=dict(l=10, r=10, t=10, b=10))
+
+
+def score_lines(scores: pd.DataFrame, height: int = 340) -> go.Figure:
+    """指标得分 over periods, one line per indicator (columns: label, period, score)."""
+    fig = go.Figure()
+    for label, part in scores.groupby("label", sort=False):
+        part = part.sort_values("period")
+        fig.add_trace(go.Scatter(x=part["period"], y=part["score"], mode="lines+markers", name=label,
+                                 marker=dict(size=5)))
+    fig.add_hline(y=100, line=dict(color="#999", width=1, dash="dot"))
+    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_yaxes(title_text="指标得分", showgrid=True, gridcolor="#eee")
+    return _layout(fig, height, legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                   margin=dict(l=10, r=10, t=40, b=10))
+
+
+def quadrant_counts(history: pd.DataFrame, config: dict, height: int = 260) -> go.Figure:
+    """Number of cadres per quadrant and quarter (stacked), 不可判定 included and labelled."""
+    names = config["names"]
+    counts = pd.crosstab(history["period"], history["quadrant"])
+    x = [fmt.period_label(p) for p in counts.index]
+    data = [dict(type="bar", x=x, y=counts[names[code]].tolist(), name=names[code],
+                 marker=dict(color=QUADRANT_COLORS[code]))
+            for code in ("high_high", "high_low", "low_high", "low_low", "unidentified") if names[code] in counts]
+    layout = dict(barmode="stack", yaxis=dict(title=dict(text="人数"), showgrid=True, gridcolor="#eee"),
+                  legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), font=FONT, height=height,
+                  margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white", paper_bgcolor="white")
+    return go.Figure(data=data, layout=layout)

@@ -1,0 +1,273 @@
+"""Number and label formatting for pages: 万元/亿元, %, pp, intervals, Chinese labels.
+
+Pure functions (no Streamlit): every page formats numbers the same way, and tests pin it.
+Missing values (None, NaN) always format as "—".
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+DASH = "—"
+
+# Contribution flags (models/attribution.py) in Chinese: short label and what it means.
+FLAG_LABELS: dict[str, tuple[str, str]] = {
+    "not_in_main_component": ("非主比较组", "只能与本比较组内的干部相比,不能与全县其他干部直接比较"),
+    "no_mobility": ("无交流轮岗", "所在单位无人交流进出,个人贡献与平台效应无法分离"),
+    "not_separable": ("不可分离", "与同单位其他干部或平台混在一起,无法单独估计"),
+    "no_peers": ("无可比干部", "所在关联组内没有其他可估计的干部"),
+    "few_obs": ("样本少", "参与的考核记录少于最低要求,估计不稳"),
+    "weakly_identified": ("识别弱", "区间宽,估计主要来自先验(向 0 收缩)"),
+    "shares_invalid": ("分工比例异常", "分工比例为负或合计超过 1,已剔除或按比例缩放"),
+    "high_leverage": ("单条记录影响大", "某一条记录对估计影响很大,请核对该记录"),
+    "partial_composite": ("综合项不全", "综合贡献只用到部分指标(其余指标缺数据),权重已重新归一"),
+    "mixed_components": ("比较组不一", "各指标的比较组不同,综合贡献跨组合成"),
+}
+
+BAND_LABELS = {"高": "高于组内平均", "中": "与组内平均无显著差异", "低": "低于组内平均", "不可判定": "不可判定"}
+
+# Cell backgrounds for 亮牌 / 色档 / severity words in tables (no emoji: offline browsers and
+# the big screen often lack an emoji font).
+CARD_BACKGROUNDS = {"绿": "#c8e6c9", "黄": "#fff59d", "橙": "#ffcc80", "红": "#ef9a9a"}
+
+# 年龄段 for the quadrant filters: (label, lowest age, highest age), ages in whole years.
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("35岁及以下", 0, 35),
+    ("36–45岁", 36, 45),
+    ("46–55岁", 46, 55),
+    ("56岁及以上", 56, 200),
+)
+
+TASK_ROLE_LABELS = {"lead": "责任人", "co": "配合"}
+
+
+def is_missing(v: Any) -> bool:
+    """True for None, NaN, NaT and pd.NA (scalars only)."""
+    if v is None:
+        return True
+    try:
+        missing = pd.isna(v)
+    except (TypeError, ValueError):
+        return False
+    return bool(missing) if isinstance(missing, (bool, np.bool_)) else False
+
+
+def number(v: Any, digits: int = 1, signed: bool = False) -> str:
+    """Thousands separators, ``digits`` decimals; ``signed`` adds "+" to positive values."""
+    if is_missing(v):
+        return DASH
+    v = float(v)
+    if abs(v) < 0.5 * 10 ** (-digits):
+        v = 0.0
+    text = f"{v:,.{digits}f}"
+    return f"+{text}" if signed and v > 0 else text
+
+
+def money_wan(v: Any, digits: int = 1, signed: bool = False) -> str:
+    """A money amount stored in 万元: "8,123.4 万元", or "1.23 亿元" from 1 亿 (10,000 万) up."""
+    if is_missing(v):
+        return DASH
+    v = float(v)
+    if abs(v) >= 10_000:
+        return f"{number(v / 10_000, 2, signed)} 亿元"
+    return f"{number(v, digits, signed)} 万元"
+
+
+def pct(v: Any, digits: int = 1, signed: bool = False) -> str:
+    """A fraction as a percentage: 0.123 → "12.3%"."""
+    if is_missing(v):
+        return DASH
+    return f"{number(float(v) * 100, digits, signed)}%"
+
+
+def pct_value(v: Any, digits: int = 1, signed: bool = False) -> str:
+    """A value already in percent: 12.3 → "12.3%"."""
+    if is_missing(v):
+        return DASH
+    return f"{number(v, digits, signed)}%"
+
+
+def pp(v: Any, digits: int = 1) -> str:
+    """A difference of percentages in percentage points, always signed: "+2.5 pp", "-10.0 pp"."""
+    if is_missing(v):
+        return DASH
+    return f"{number(v, digits, signed=True)} pp"
+
+
+def with_unit(v: Any, unit: str | None, digits: int = 1, signed: bool = False) -> str:
+    """A value in its indicator unit: 万元 → 万元/亿元, % → "%", else "<number> <unit>"."""
+    if is_missing(v):
+        return DASH
+    unit = (unit or "").strip()
+    if unit == "万元":
+        return money_wan(v, digits, signed)
+    if unit == "%":
+        return pct_value(v, digits, signed)
+    if unit == "pp":
+        return pp(v, digits)
+    text = number(v, digits, signed)
+    return f"{text} {unit}" if unit else text
+
+
+def interval(lo: Any, hi: Any, unit: str | None = None, digits: int = 2) -> str:
+    """A 95 % interval as "[lo, hi]" in the unit (money in 万元/亿元)."""
+    if is_missing(lo) or is_missing(hi):
+        return DASH
+    return f"[{with_unit(lo, unit, digits)}, {with_unit(hi, unit, digits)}]"
+
+
+def flag_list(flags: Any) -> list[str]:
+    if is_missing(flags):
+        return []
+    return [f for f in str(flags).split(";") if f.strip()]
+
+
+def flags_text(flags: Any, sep: str = "、") -> str:
+    """';'-separated flag codes as Chinese short labels; unknown codes are shown as they are."""
+    labels = [FLAG_LABELS.get(f, (f, ""))[0] for f in flag_list(flags)]
+    return sep.join(labels) if labels else DASH
+
+
+def unidentified_reason(flags: Any) -> str:
+    """Why a cadre is 不可判定, from its flags: the identification flags first."""
+    codes = flag_list(flags)
+    for code in ("no_mobility", "not_separable", "no_peers"):
+        if code in codes:
+            return FLAG_LABELS[code][1]
+    if not codes:
+        return "本季度无可用的个人贡献估计"
+    return "、".join(FLAG_LABELS.get(f, (f, ""))[0] for f in codes)
+
+
+def period_label(period: Any) -> str:
+    """'2025-Q4' → '2025年四季度', '2025-03' → '2025年3月', '2025' → '2025年'."""
+    if is_missing(period):
+        return DASH
+    p = str(period)
+    if len(p) == 7 and p[5] == "Q":
+        return f"{p[:4]}年{'一二三四'[int(p[6]) - 1]}季度"
+    if len(p) == 7 and p[4] == "-":
+        return f"{p[:4]}年{int(p[5:])}月"
+    if len(p) == 4 and p.isdigit():
+        return f"{p}年"
+    return p
+
+
+def age_band(birth_year: Any, ref_year: int) -> str | None:
+    if is_missing(birth_year):
+        return None
+    age = int(ref_year) - int(birth_year)
+    for label, lo, hi in AGE_BANDS:
+        if lo <= age <= hi:
+            return label
+    return None
+
+
+def indicator_label(code: Any, names: dict[str, str] | None = None) -> str:
+    """An indicator code as its Chinese name; 'task:改革突破' → '任务·改革突破'; '*' → '综合贡献'."""
+    if is_missing(code):
+        return DASH
+    code = str(code)
+    if code == "*":
+        return "综合贡献"
+    if code.startswith("task:"):
+        return f"任务·{code[5:]}"
+    return (names or {}).get(code, code)
+
+
+def indicator_unit(code: Any, units: dict[str, str] | None = None) -> str:
+    """The unit an effect of this indicator is measured in (task gaps in pp, composite in SD)."""
+    code = "" if is_missing(code) else str(code)
+    if code == "*":
+        return "SD"
+    if code.startswith("task:"):
+        return "pp"
+    return (units or {}).get(code, "")
+
+
+def yes_no(v: Any) -> str:
+    if is_missing(v):
+        return DASH
+    return "是" if bool(v) else "否"
+
+
+def contribution_rows(contrib: pd.DataFrame, names: dict[str, str] | None = None,
+                      units: dict[str, str] | None = None) -> pd.DataFrame:
+    """Display rows for a cadre's contributions (``ui.profile_queries.cadre_contributions``):
+    every number in its indicator's unit, intervals as text, flags in Chinese. Never a rank."""
+    rows = []
+    for r in contrib.itertuples(index=False):
+        unit = indicator_unit(r.indicator, units)
+        identified = bool(r.identified) if not is_missing(r.identified) else False
+        n_platform = 0 if is_missing(getattr(r, "n_platform", None)) else int(r.n_platform)
+        if r.indicator == "*":
+            platform = period = observed = DASH
+        else:
+            platform = with_unit(r.platform, unit, 2) if n_platform else "不可分离"
+            period = with_unit(r.period_effect, unit, 2)
+            observed = with_unit(r.observed, unit, 2)
+        rows.append({
+            "indicator": r.indicator,
+            "指标": indicator_label(r.indicator, names),
+            "单位": {"SD": "标准差", "pp": "百分点"}.get(unit, unit) or DASH,
+            "个人贡献": with_unit(r.effect, unit, 2, signed=True) if identified else "不可判定",
+            "95% 区间": interval(r.ci_low, r.ci_high, unit, 2) if identified else DASH,
+            "判定": BAND_LABELS.get(r.band, r.band) if not is_missing(r.band) else DASH,
+            "平台效应": platform,
+            "周期效应": period,
+            "实际均值": observed,
+            "分工比例": pct(getattr(r, "mean_share", None), 0),
+            "记录数": DASH if is_missing(r.n_obs) else int(r.n_obs),
+            "提示": flags_text(r.flags),
+        })
+    return pd.DataFrame(rows)
+
+
+def interval_rows(contrib: pd.DataFrame, names: dict[str, str] | None = None,
+                  units: dict[str, str] | None = None) -> pd.DataFrame:
+    """Rows for :func:`ui.charts.interval_chart`: label, effect, ci_low, ci_high, band,
+    identified and the hover text in the indicator's unit."""
+    out = contrib[["indicator", "effect", "ci_low", "ci_high", "band", "identified"]].copy()
+    out["label"] = [indicator_label(i, names) for i in out["indicator"]]
+    out["text"] = [
+        f"{with_unit(e, indicator_unit(i, units), 2, signed=True)},95% 区间 "
+        f"{interval(lo, hi, indicator_unit(i, units), 2)}"
+        for i, e, lo, hi in zip(out["indicator"], out["effect"], out["ci_low"], out["ci_high"])]
+    return out
+
+
+def config_rows(config: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """A nested YAML mapping flattened to (dotted key, value text) rows for display."""
+    rows: list[tuple[str, str]] = []
+    if isinstance(config, dict):
+        for key, value in config.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                rows.extend(config_rows(value, path))
+            else:
+                rows.append((path, config_value(value)))
+    else:
+        rows.append((prefix, config_value(config)))
+    return rows
+
+
+def config_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)):
+        return "、".join(config_value(v) for v in value)
+    if isinstance(value, dict):
+        return ";".join(f"{k}: {config_value(v)}" for k, v in value.items())
+    if value is None:
+        return DASH
+    return str(value)
+
+
+def style_cards(frame: pd.DataFrame, columns: list[str]):
+    """A Styler colouring cells whose value is a card word (绿/黄/橙/红) in ``columns``."""
+    def css(v: Any) -> str:
+        color = CARD_BACKGROUNDS.get(v) if isinstance(v, str) else None
+        return f"background-color: {color}" if color else ""
+    return frame.style.map(css, subset=[c for c in columns if c in frame.columns])

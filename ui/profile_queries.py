@@ -1,0 +1,435 @@
+"""Query functions of the analyst pages (实绩象限, 干部画像, 单位档案, 方法说明).
+
+Every statement is a constant of this module; values are bound as ``$params``; every call goes
+through :func:`ui.queries.run` with the caller's scope, so results are cached per
+(version file, scope, statement, parameters) and filtered to the scope's units inside DuckDB.
+
+Person-level rows carry the unit they are scoped by: for a cadre that is the unit of the
+cadre's current (or last) post; for quadrant points the unit held in that quarter.
+Rater identities never leave this module: rating queries aggregate or drop ``rater_id``.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ui.queries import Scope, run
+
+# The cadre's current post, else the last one (the unit a cadre is scoped and filtered by).
+_CURRENT_POST = """
+    SELECT cadre_id, unit_id, post, start, "end", in_post
+    FROM staging.assignments
+    QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY in_post DESC, start DESC, share DESC) = 1
+"""
+
+_CADRES = f"""
+    SELECT c.cadre_id, c.name, c.birth_year, c.rank, c.role_type,
+           p.unit_id, u.name AS unit_name, u.unit_type, p.post, p.in_post
+    FROM staging.cadres AS c
+    LEFT JOIN ({_CURRENT_POST}) AS p USING (cadre_id)
+    LEFT JOIN staging.units AS u USING (unit_id)
+"""
+
+
+def table_exists(scope: Scope, schema: str, name: str) -> bool:
+    """Whether a relation exists in the current version (catalogue only: no unit data)."""
+    frame = run(scope, """
+        SELECT count(*) AS n FROM information_schema.tables
+        WHERE table_schema = $schema AND table_name = $name
+    """, {"schema": schema, "name": name}, unit_column=None)
+    return bool(len(frame)) and int(frame["n"].iloc[0]) > 0
+
+
+def as_of(scope: Scope) -> str | None:
+    """The 'YYYY-MM' the current version's data run up to."""
+    frame = run(scope, "SELECT value FROM meta.info WHERE key = 'as_of'", unit_column=None)
+    return None if frame.empty else str(frame["value"].iloc[0])
+
+
+# --- 实绩象限 ---------------------------------------------------------------------------------
+
+_QUADRANT_POINTS = f"""
+WITH q AS (
+    SELECT q.*,
+           make_date(CAST(substr(q.period, 1, 4) AS INTEGER), 3 * CAST(substr(q.period, 7, 1) AS INTEGER) - 2, 1)
+               AS q_start,
+           last_day(make_date(CAST(substr(q.period, 1, 4) AS INTEGER), 3 * CAST(substr(q.period, 7, 1) AS INTEGER), 1))
+               AS q_end
+    FROM marts.quadrants AS q
+),
+held AS (
+    SELECT q.cadre_id, q.period, a.unit_id, a.post
+    FROM q JOIN staging.assignments AS a
+      ON a.cadre_id = q.cadre_id AND a.start <= q.q_end AND coalesce(a."end", q.q_end) >= q.q_start
+    QUALIFY row_number() OVER (
+        PARTITION BY q.cadre_id, q.period
+        ORDER BY (coalesce(a."end", q.q_end) >= q.q_end) DESC, a.share DESC, a.start DESC) = 1
+)
+SELECT q.cadre_id, c.name, q.period, q.x, q.y, q.quadrant, q.identified,
+       coalesce(h.unit_id, c.unit_id) AS unit_id,
+       u.name AS unit_name, u.unit_type, coalesce(h.post, c.post) AS post,
+       c.rank, c.role_type, c.birth_year,
+       k.effect AS x_current, k.se, k.ci_low, k.ci_high, k.band, k.flags, k.component_id,
+       k.identified AS identified_current
+FROM q
+LEFT JOIN ({_CADRES}) AS c USING (cadre_id)
+LEFT JOIN held AS h ON h.cadre_id = q.cadre_id AND h.period = q.period
+LEFT JOIN staging.units AS u ON u.unit_id = coalesce(h.unit_id, c.unit_id)
+LEFT JOIN marts.contributions AS k ON k.cadre_id = q.cadre_id AND k.indicator = '*'
+ORDER BY q.period, q.cadre_id
+"""
+
+
+def quadrant_points(scope: Scope) -> pd.DataFrame:
+    """Every cadre × quarter of marts.quadrants with the cadre's attributes, the unit held in that
+    quarter and the current composite estimate (x_current, se, ci_low, ci_high, band, flags).
+
+    The interval belongs to the current estimate: it applies to a quarter only where
+    ``x == x_current`` (the latest quarter, fitted on all the data)."""
+    frame = run(scope, _QUADRANT_POINTS)
+    if frame.empty:
+        return frame
+    frame["ci_applies"] = (frame["x"] - frame["x_current"]).abs().lt(1e-9).fillna(False).astype(bool)
+    return frame
+
+
+# --- cadres -------------------------------------------------------------------------------------
+
+def cadre_directory(scope: Scope) -> pd.DataFrame:
+    """All cadres with their current post (for pickers)."""
+    return run(scope, _CADRES + " ORDER BY c.cadre_id")
+
+
+def cadre_profile(scope: Scope, cadre_id: str) -> pd.DataFrame:
+    return run(scope, f"SELECT * FROM ({_CADRES}) AS d WHERE d.cadre_id = $cadre", {"cadre": cadre_id})
+
+
+_CADRE_ASSIGNMENTS = """
+SELECT a.cadre_id, a.unit_id, u.name AS unit_name, u.unit_type, a.post, a.start, a."end", a.share,
+       a.indicators, a.in_post
+FROM staging.assignments AS a
+LEFT JOIN staging.units AS u USING (unit_id)
+WHERE a.cadre_id = $cadre
+ORDER BY a.start
+"""
+
+
+def cadre_assignments(scope: Scope, cadre_id: str) -> pd.DataFrame:
+    """The cadre's posts over time (only posts in units of the scope)."""
+    return run(scope, _CADRE_ASSIGNMENTS, {"cadre": cadre_id})
+
+
+def cadre_scores(scope: Scope, cadre_id: str) -> pd.DataFrame:
+    """marts.cadre_scores of one cadre, per year."""
+    return run(scope, f"""
+        SELECT s.*, p.unit_id
+        FROM marts.cadre_scores AS s LEFT JOIN ({_CURRENT_POST}) AS p USING (cadre_id)
+        WHERE s.cadre_id = $cadre ORDER BY s.year
+    """, {"cadre": cadre_id})
+
+
+_TASKS_OF_CADRE = """
+WITH mine AS (
+    SELECT t.*,
+           CASE WHEN t.lead_cadre_id = $cadre THEN 'lead' ELSE 'co' END AS role
+    FROM staging.tasks AS t
+    WHERE t.lead_cadre_id = $cadre OR list_contains(string_split(t.co_cadre_ids, ';'), $cadre)
+),
+latest AS (
+    SELECT task_id, period AS last_period, planned_pct, actual_pct, gap_pp, status, card, card_rule, talk_level
+    FROM marts.task_status
+    WHERE task_id IN (SELECT task_id FROM mine)
+    QUALIFY row_number() OVER (PARTITION BY task_id ORDER BY period DESC) = 1
+),
+cards AS (
+    SELECT task_id,
+           count(*) FILTER (WHERE card = '黄') AS n_yellow,
+           count(*) FILTER (WHERE card = '橙') AS n_orange,
+           count(*) FILTER (WHERE card = '红') AS n_red,
+           sum(deduction) AS deduction
+    FROM marts.task_status
+    WHERE task_id IN (SELECT task_id FROM mine)
+    GROUP BY task_id
+)
+SELECT m.task_id, m.year, m.title, m.category, m.unit_id, u.name AS unit_name, m.role, m.due, m.difficulty,
+       l.last_period, l.planned_pct, l.actual_pct, l.gap_pp, l.status, l.card, l.card_rule, l.talk_level,
+       coalesce(c.n_yellow, 0) AS n_yellow, coalesce(c.n_orange, 0) AS n_orange, coalesce(c.n_red, 0) AS n_red,
+       coalesce(c.deduction, 0) AS deduction
+FROM mine AS m
+LEFT JOIN latest AS l USING (task_id)
+LEFT JOIN cards AS c USING (task_id)
+LEFT JOIN staging.units AS u ON u.unit_id = m.unit_id
+ORDER BY m.year DESC, m.task_id
+"""
+
+
+def cadre_tasks(scope: Scope, cadre_id: str) -> pd.DataFrame:
+    """Tasks the cadre leads (责任人) or co-owns (配合), with the latest status and card counts."""
+    return run(scope, _TASKS_OF_CADRE, {"cadre": cadre_id})
+
+
+_CARD_HISTORY = """
+SELECT s.task_id, s.period, s.card, s.gap_pp, s.status, s.card_rule, t.title, t.unit_id
+FROM marts.task_status AS s JOIN staging.tasks AS t USING (task_id)
+WHERE t.lead_cadre_id = $cadre OR list_contains(string_split(t.co_cadre_ids, ';'), $cadre)
+ORDER BY s.task_id, s.period
+"""
+
+
+def cadre_card_history(scope: Scope, cadre_id: str) -> pd.DataFrame:
+    """Monthly cards of the cadre's tasks (task × month)."""
+    return run(scope, _CARD_HISTORY, {"cadre": cadre_id})
+
+
+def cadre_rating_scores(scope: Scope, cadre_id: str) -> pd.DataFrame:
+    """The aggregated 评价分 per year (marts.rating_scores) of one cadre."""
+    return run(scope, f"""
+        SELECT r.*, p.unit_id
+        FROM marts.rating_scores AS r LEFT JOIN ({_CURRENT_POST}) AS p USING (cadre_id)
+        WHERE r.cadre_id = $cadre ORDER BY r.year
+    """, {"cadre": cadre_id})
+
+
+# Each rater counts once per group and year (their scores averaged first), as in models/ratings.
+# Grade words are converted with the policy table passed as two bound lists.
+_RATING_GROUPS = f"""
+WITH conv AS (
+    SELECT unnest($grade_words) AS grade, unnest($grade_values) AS grade_score
+),
+scored AS (
+    SELECT CAST(substr(CAST(r.period AS VARCHAR), 1, 4) AS INTEGER) AS year, r.rater_group, r.rater_id,
+           coalesce(r.score_num, conv.grade_score) AS score
+    FROM staging.ratings AS r LEFT JOIN conv ON conv.grade = r.grade
+    WHERE r.cadre_id = $cadre
+),
+per_rater AS (
+    SELECT year, rater_group, rater_id, avg(score) AS score
+    FROM scored WHERE score IS NOT NULL
+    GROUP BY ALL
+)
+SELECT g.year, g.rater_group, g.n_raters, g.mean_score, g.min_score, g.max_score, p.unit_id
+FROM (
+    SELECT year, rater_group, count(*) AS n_raters, avg(score) AS mean_score,
+           min(score) AS min_score, max(score) AS max_score
+    FROM per_rater GROUP BY ALL
+) AS g
+LEFT JOIN (SELECT unit_id FROM ({_CURRENT_POST}) AS cp WHERE cp.cadre_id = $cadre) AS p ON true
+ORDER BY g.year, g.rater_group
+"""
+
+
+def cadre_rating_groups(scope: Scope, cadre_id: str, grade_scores: dict[str, float]) -> pd.DataFrame:
+    """Per year × rater group: number of raters and their mean / min / max score (no rater ids).
+    The page must hide a group's numbers when it has fewer raters than the policy minimum."""
+    words = sorted(grade_scores)
+    return run(scope, _RATING_GROUPS, {"cadre": cadre_id, "grade_words": words,
+                                       "grade_values": [float(grade_scores[w]) for w in words]})
+
+
+def cadre_comments(scope: Scope, cadre_id: str) -> pd.DataFrame:
+    """Free-text comments on a cadre (year, rater group, text), without rater ids. Plain text:
+    pages show them in dataframes, never as markdown or HTML."""
+    return run(scope, f"""
+        SELECT CAST(substr(CAST(r.period AS VARCHAR), 1, 4) AS INTEGER) AS year, r.rater_group,
+               trim(CAST(r.comment AS VARCHAR)) AS comment, count(*) AS n, p.unit_id
+        FROM staging.ratings AS r
+        LEFT JOIN (SELECT unit_id FROM ({_CURRENT_POST}) AS cp WHERE cp.cadre_id = $cadre) AS p ON true
+        WHERE r.cadre_id = $cadre AND r.comment IS NOT NULL AND trim(CAST(r.comment AS VARCHAR)) <> ''
+        GROUP BY ALL
+        ORDER BY year DESC, r.rater_group, n DESC, comment
+    """, {"cadre": cadre_id})
+
+
+# Decomposition of the cadre's records per indicator: observed outcome (direction-adjusted),
+# platform effect of the units, period effect of the periods, the cadre's share, then the
+# estimate θ with its interval. Task categories use one record per task (mean monthly gap).
+_DECOMPOSITION = f"""
+WITH ind AS (
+    SELECT s.indicator, s.unit_id, s.period, s.share, o.outcome AS y
+    FROM marts.attribution_shares AS s
+    JOIN marts.indicator_outcomes AS o USING (unit_id, indicator, period)
+    WHERE s.cadre_id = $cadre AND s.share > 0 AND o.outcome IS NOT NULL
+),
+task AS (
+    SELECT 'task:' || t.category AS indicator, t.unit_id, CAST(t.year AS VARCHAR) AS period,
+           CASE WHEN t.lead_cadre_id = $cadre
+                THEN CASE WHEN len(list_filter(string_split(t.co_cadre_ids, ';'), lambda x: x <> '')) = 0
+                          THEN 1.0 ELSE $lead_share END
+                ELSE $co_share / greatest(len(list_filter(string_split(t.co_cadre_ids, ';'), lambda x: x <> '')), 1)
+           END AS share,
+           avg(s.gap_pp) AS y
+    FROM staging.tasks AS t JOIN marts.task_status AS s USING (task_id)
+    WHERE (t.lead_cadre_id = $cadre OR list_contains(string_split(t.co_cadre_ids, ';'), $cadre))
+      AND s.gap_pp IS NOT NULL
+    GROUP BY t.task_id, t.category, t.unit_id, t.year, t.lead_cadre_id, t.co_cadre_ids
+),
+recs AS (SELECT * FROM ind UNION ALL SELECT * FROM task),
+decomp AS (
+    SELECT r.indicator, count(*) AS n_records, avg(r.share) AS mean_share, avg(r.y) AS observed,
+           avg(pl.effect) AS platform, count(pl.effect) AS n_platform, avg(pe.effect) AS period_effect,
+           string_agg(DISTINCT r.unit_id, ';' ORDER BY r.unit_id) AS units
+    FROM recs AS r
+    LEFT JOIN marts.platform_effects AS pl ON pl.unit_id = r.unit_id AND pl.indicator = r.indicator
+    LEFT JOIN marts.period_effects AS pe ON pe.period = r.period AND pe.indicator = r.indicator
+    GROUP BY r.indicator
+)
+SELECT k.cadre_id, k.indicator, k.effect, k.effect_fe, k.se, k.ci_low, k.ci_high, k.n_obs, k.n_units,
+       k.component_id, k.identified, k.band, k.flags,
+       d.n_records, d.mean_share, d.observed, d.platform, d.n_platform, d.period_effect, d.units,
+       p.unit_id
+FROM marts.contributions AS k
+LEFT JOIN decomp AS d USING (indicator)
+LEFT JOIN (SELECT unit_id FROM ({_CURRENT_POST}) AS cp WHERE cp.cadre_id = $cadre) AS p ON true
+WHERE k.cadre_id = $cadre
+ORDER BY k.indicator = '*' DESC, k.indicator
+"""
+
+
+def cadre_contributions(scope: Scope, cadre_id: str, lead_share: float = 0.6, co_share: float = 0.4) -> pd.DataFrame:
+    """One row per indicator the cadre has a contribution for ('*' = composite first): the
+    estimate with its 95 % interval, band and flags, and the decomposition of the cadre's
+    records (observed mean, platform effect, period effect, mean responsibility share)."""
+    return run(scope, _DECOMPOSITION, {"cadre": cadre_id, "lead_share": float(lead_share),
+                                       "co_share": float(co_share)})
+
+
+def cadre_quadrants(scope: Scope, cadre_id: str) -> pd.DataFrame:
+    """The cadre's quadrant per quarter (the trajectory)."""
+    frame = quadrant_points(scope)
+    if frame.empty:
+        return frame
+    return frame[frame["cadre_id"] == cadre_id].sort_values("period").reset_index(drop=True)
+
+
+# --- anomalies (marts.anomalies may not exist yet) ---------------------------------------------
+
+_ANOMALIES_OF_CADRE = "SELECT * FROM marts.anomalies WHERE cadre_id = $key ORDER BY score DESC NULLS LAST"
+_ANOMALIES_OF_UNIT = "SELECT * FROM marts.anomalies WHERE unit_id = $key ORDER BY score DESC NULLS LAST"
+
+
+def anomalies(scope: Scope, cadre_id: str | None = None, unit_id: str | None = None) -> pd.DataFrame | None:
+    """需核查 flags of a cadre or a unit; None when the version has no marts.anomalies."""
+    if not table_exists(scope, "marts", "anomalies"):
+        return None
+    if cadre_id is not None:
+        return run(scope, _ANOMALIES_OF_CADRE, {"key": cadre_id})
+    return run(scope, _ANOMALIES_OF_UNIT, {"key": unit_id})
+
+
+# --- units ----------------------------------------------------------------------------------------
+
+def unit_profile(scope: Scope, unit_id: str) -> pd.DataFrame:
+    return run(scope, """
+        SELECT u.unit_id, u.name, u.unit_type, u.parent_id, pu.name AS parent_name, u.is_town_level
+        FROM staging.units AS u LEFT JOIN staging.units AS pu ON pu.unit_id = u.parent_id
+        WHERE u.unit_id = $unit
+    """, {"unit": unit_id})
+
+
+def unit_assignments(scope: Scope, unit_id: str) -> pd.DataFrame:
+    """Every post held in the unit over time, with the cadre's name, rank and role type."""
+    return run(scope, """
+        SELECT a.unit_id, a.cadre_id, c.name, c.rank, c.role_type, a.post, a.start, a."end", a.share,
+               a.indicators, a.in_post
+        FROM staging.assignments AS a LEFT JOIN staging.cadres AS c USING (cadre_id)
+        WHERE a.unit_id = $unit
+        ORDER BY a.start, a.cadre_id
+    """, {"unit": unit_id})
+
+
+def unit_scores(scope: Scope, unit_id: str) -> pd.DataFrame:
+    """marts.unit_scores of one unit with the indicator's name and unit."""
+    return run(scope, """
+        SELECT s.unit_id, s.indicator, i.name AS indicator_name, i.unit AS indicator_unit, s.period,
+               s.period_kind, s.year, s.value, s.target, s.completion, s.rank, s.n_comparable, s.score,
+               s.band, s.method_used, s.value_source, s.progress_gap_pp
+        FROM marts.unit_scores AS s LEFT JOIN staging.indicators AS i USING (indicator)
+        WHERE s.unit_id = $unit
+        ORDER BY s.indicator, s.period
+    """, {"unit": unit_id})
+
+
+def unit_tasks(scope: Scope, unit_id: str) -> pd.DataFrame:
+    """The unit's tasks with the latest status and card counts."""
+    return run(scope, """
+        WITH latest AS (
+            SELECT task_id, period AS last_period, planned_pct, actual_pct, gap_pp, status, card, card_rule
+            FROM marts.task_status WHERE unit_id = $unit
+            QUALIFY row_number() OVER (PARTITION BY task_id ORDER BY period DESC) = 1
+        ),
+        cards AS (
+            SELECT task_id,
+                   count(*) FILTER (WHERE card = '黄') AS n_yellow,
+                   count(*) FILTER (WHERE card = '橙') AS n_orange,
+                   count(*) FILTER (WHERE card = '红') AS n_red
+            FROM marts.task_status WHERE unit_id = $unit GROUP BY task_id
+        )
+        SELECT t.task_id, t.year, t.title, t.category, t.unit_id, t.lead_cadre_id, c.name AS lead_name,
+               t.co_cadre_ids, t.due, l.last_period, l.planned_pct, l.actual_pct, l.gap_pp, l.status, l.card,
+               l.card_rule, coalesce(k.n_yellow, 0) AS n_yellow, coalesce(k.n_orange, 0) AS n_orange,
+               coalesce(k.n_red, 0) AS n_red
+        FROM staging.tasks AS t
+        LEFT JOIN latest AS l USING (task_id)
+        LEFT JOIN cards AS k USING (task_id)
+        LEFT JOIN staging.cadres AS c ON c.cadre_id = t.lead_cadre_id
+        WHERE t.unit_id = $unit
+        ORDER BY t.year DESC, t.task_id
+    """, {"unit": unit_id})
+
+
+def unit_platform_effects(scope: Scope, unit_id: str) -> pd.DataFrame:
+    """The unit's platform effect per indicator (NaN where it cannot be separated)."""
+    return run(scope, """
+        SELECT unit_id, indicator, effect, se, n_movers, component_id, identified
+        FROM marts.platform_effects WHERE unit_id = $unit ORDER BY indicator
+    """, {"unit": unit_id})
+
+
+def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
+    """Cadres who held a post in the unit, with their composite contribution (interval, band,
+    flags), their latest quadrant and their latest 综合得分 / grade."""
+    return run(scope, """
+        WITH posts AS (
+            SELECT cadre_id, min(start) AS first_start, max(coalesce("end", DATE '9999-12-31')) AS last_end,
+                   bool_or(in_post) AS in_post, string_agg(DISTINCT post, '、') AS posts
+            FROM staging.assignments WHERE unit_id = $unit GROUP BY cadre_id
+        ),
+        lastq AS (
+            SELECT cadre_id, period, quadrant FROM marts.quadrants
+            QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY period DESC) = 1
+        ),
+        lasts AS (
+            SELECT cadre_id, year, total, grade FROM marts.cadre_scores
+            QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY year DESC) = 1
+        )
+        SELECT $unit AS unit_id, p.cadre_id, c.name, c.rank, c.role_type, p.posts, p.first_start,
+               nullif(p.last_end, DATE '9999-12-31') AS last_end, p.in_post,
+               k.effect, k.se, k.ci_low, k.ci_high, k.band, k.flags, k.identified, k.component_id,
+               q.period AS quadrant_period, q.quadrant, s.year AS score_year, s.total, s.grade
+        FROM posts AS p
+        LEFT JOIN staging.cadres AS c USING (cadre_id)
+        LEFT JOIN marts.contributions AS k ON k.cadre_id = p.cadre_id AND k.indicator = '*'
+        LEFT JOIN lastq AS q ON q.cadre_id = p.cadre_id
+        LEFT JOIN lasts AS s ON s.cadre_id = p.cadre_id
+        ORDER BY p.in_post DESC, p.first_start DESC, p.cadre_id
+    """, {"unit": unit_id})
+
+
+def unit_directory(scope: Scope) -> pd.DataFrame:
+    """Units with type and the number of cadres currently in post (for pickers)."""
+    return run(scope, """
+        SELECT u.unit_id, u.name, u.unit_type, u.is_town_level,
+               count(DISTINCT a.cadre_id) FILTER (WHERE a.in_post) AS n_in_post
+        FROM staging.units AS u LEFT JOIN staging.assignments AS a USING (unit_id)
+        GROUP BY ALL ORDER BY u.unit_id
+    """)
+
+
+# --- 方法说明 --------------------------------------------------------------------------------------
+
+def indicator_dictionary(scope: Scope) -> pd.DataFrame:
+    """The indicator dictionary in force in this version (YAML plus the client's table)."""
+    return run(scope, """
+        SELECT indicator, name, unit, direction, frequency, cumulative, kind, unit_types, core,
+               valid_min, valid_max
+        FROM staging.indicators ORDER BY core DESC, indicator
+    """, unit_column=None)
