@@ -27,7 +27,7 @@ DUCK_TYPES = {
     "date": "DATE", "bool": "BOOLEAN",
 }
 PROVENANCE = ("_source", "_row", "_batch")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 # --- state ---------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def read_manifest(version_path: Path | None) -> dict:
     frame = db.query(version_path, "SELECT * FROM meta.batches ORDER BY batch_seq")
     return {"batches": [
         {"seq": int(r.batch_seq), "accepted_at": r.accepted_at, "source": r.source, "files": json.loads(r.files),
-         "kind": r.kind, "demo": bool(r.demo)}
+         "kind": getattr(r, "kind", "folder"), "demo": bool(getattr(r, "demo", False))}
         for r in frame.itertuples()
     ]}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.demo_world import ROOT, demo_world  # noqa: F401  (fixture)
+from tests.demo_world import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"

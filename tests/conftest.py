@@ -247,3 +247,10 @@ def published_home(published_template, tmp_path) -> Home:
     shutil.copytree(published_template, dest)
     yield Home(dest)
     db.close_all()
+
+
+# Session fixtures shared by many modules are registered here, once: a fixture imported into
+# several test modules would be a separate fixture per module (a new demo build, a second
+# Playwright instance in the same thread).
+from tests.browser import app_url, browser  # noqa: E402,F401
+from tests.demo_world import demo_world  # noqa: E402,F401

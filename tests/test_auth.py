@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines import db
 from pipelines.home import Home
-from tests.demo_world import ROOT, demo_world  # noqa: F401  (fixture)
+from tests.demo_world import ROOT
 from ui.auth import (DEMO_SCOPE, ROLE_PAGES, AccessError, check_password, load_access, scope_for,
                      visible_pages)
 

@@ -10,7 +10,6 @@ from pipelines.cli import main
 from pipelines.export import FORMULA_PREFIXES
 from pipelines.home import Home
 from tests.browser import screenshot_path
-from tests.demo_world import demo_world  # noqa: F401  (fixture)
 
 
 @pytest.fixture()

@@ -1,5 +1,5 @@
 """The home page in a real browser: renders Chinese, shows data status, no error element."""
-from tests.browser import app_url, browser, demo_world, screenshot_path, wait_for_app  # noqa: F401
+from tests.browser import screenshot_path, wait_for_app
 
 
 def test_home_page_in_chromium(app_url, browser):

@@ -9,7 +9,7 @@ from pipelines import build
 from pipelines.cli import main
 from pipelines.export import RESULTS
 from pipelines.home import Home
-from tests.demo_world import ROOT, demo_world  # noqa: F401  (fixture)
+from tests.demo_world import ROOT
 
 CONTRACT_COLUMNS = {
     "task_status": ["task_id", "period", "planned_pct", "actual_pct", "gap_pp", "status", "card"],

@@ -2,7 +2,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.demo_world import ROOT, demo_world  # noqa: F401  (fixture)
+from tests.demo_world import ROOT
 
 
 @pytest.fixture()

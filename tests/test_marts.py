@@ -5,7 +5,6 @@ import pytest
 
 from pipelines import db
 from pipelines.home import Home
-from tests.demo_world import demo_world  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="module")

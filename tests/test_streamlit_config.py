@@ -2,8 +2,6 @@
 import tomllib
 
 from tests.demo_world import ROOT
-
-
 def test_hardened_settings():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     server, client = config["server"], config["client"]
