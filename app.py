@@ -4,35 +4,19 @@ from __future__ import annotations
 import streamlit as st
 
 from pipelines.build import is_demo
-from ui.auth import DEMO_SCOPE, AccessError, current_identity, load_access, scope_for, visible_pages
+from ui.auth import resolve_scope, visible_pages
 from ui.data import current_home, ensure_published
 from ui.session import set_scope
 
-st.set_page_config(page_title="实绩 · 干部实绩监测", page_icon="📊", layout="wide")
+st.set_page_config(page_title="实绩 · 干部实绩监测", page_icon=":material/insights:", layout="wide")
 
 home = current_home()
 with st.spinner("首次运行:正在生成并导入演示数据……"):
     ensure_published(home)
 
-try:
-    access = load_access(home)
-except AccessError as e:
-    st.error(f"访问控制配置有误:{e}")
-    st.stop()
-demo = is_demo(home.current_path())
-if access is None:
-    if not demo:
-        st.error("当前数据包含真实干部数据,但尚未配置身份认证,不显示任何数据。")
-        st.markdown(f"请在数据目录中创建 `{home.root / 'access.yaml'}`(身份方式与角色表),格式见 README 的“访问控制”一节。")
-        st.stop()
-    scope = DEMO_SCOPE
-else:
-    scope = scope_for(access, current_identity(access))
-    if scope is None:
-        st.error("您的账号没有访问权限,请联系管理员在角色表中登记。")
-        st.stop()
+scope = resolve_scope(home)
 set_scope(scope)
-if demo:
+if is_demo(home.current_path()):
     # A fixed badge, so every page (the big screen too) says it shows demo data.
     st.html('<div style="position:fixed;right:12px;bottom:10px;z-index:1000;padding:2px 10px;border-radius:4px;'
             'background:#b45309;color:#fff;font-size:14px;font-family:sans-serif">演示数据</div>')
@@ -40,14 +24,14 @@ if demo:
 # One entry per page script: (section, script, title, icon, url_path); url_path is the deep-link
 # name (e.g. /cadre?cadre=C0001). Each role sees only its pages; its first page opens at "/".
 PAGES = [
-    ("概况", "pages/home.py", "数据概况", "🏠", "home"),
-    ("大屏", "pages/screen.py", "城市大脑大屏", "🖥️", "screen"),
+    ("概况", "pages/home.py", "数据概况", ":material/home:", "home"),
+    ("大屏", "pages/screen.py", "城市大脑大屏", ":material/monitor:", "screen"),
     ("分析", "pages/quadrants.py", "实绩象限", ":material/scatter_plot:", "quadrants"),
     ("分析", "pages/cadre.py", "干部画像", ":material/badge:", "cadre"),
     ("分析", "pages/unit.py", "单位档案", ":material/domain:", "unit"),
-    ("核查", "pages/anomalies.py", "异常预警", "🚩", "anomalies"),
-    ("核查", "pages/briefing.py", "考察准备", "🧭", "briefing"),
-    ("管理", "pages/data.py", "数据管理", "🗂️", "data"),
+    ("核查", "pages/anomalies.py", "异常预警", ":material/flag:", "anomalies"),
+    ("核查", "pages/briefing.py", "考察准备", ":material/assignment:", "briefing"),
+    ("管理", "pages/data.py", "数据管理", ":material/database:", "data"),
     ("说明", "pages/methods.py", "方法说明", ":material/menu_book:", "methods"),
 ]
 allowed = visible_pages(scope, [p[4] for p in PAGES])

@@ -10,7 +10,7 @@ from ui.data import current_home
 from ui.desk_charts import series_figure, task_figure
 from ui.session import current_scope
 
-scope = current_scope()
+scope = current_scope("anomalies")
 home = current_home()
 st.title("异常预警")
 st.caption("预警是“需核查”事项,不是结论。标记会保存在数据仓库之外,重建或回退后仍然有效。")

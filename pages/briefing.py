@@ -7,7 +7,7 @@ from ui.briefing import briefing, briefing_file
 from ui.queries import units as unit_table
 from ui.session import current_scope
 
-scope = current_scope()
+scope = current_scope("briefing")
 st.title("考察准备")
 
 targets = q.inspection_targets(scope)

@@ -2,16 +2,17 @@
 contributions with intervals, the quadrant trajectory and flags. Deep link: ``?cadre=C0001``."""
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from models.config import load_reference
 from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
-from ui.session import current_scope
+from ui.session import audit_view, current_scope
 
 QUADRANT_FILTERS = ("period", "unit_type", "role_type", "rank", "age")
 
-scope = current_scope()
+scope = current_scope("cadre")
 st.title("干部画像")
 
 directory = pq.cadre_directory(scope)
@@ -23,7 +24,7 @@ labels = {r.cadre_id: f"{r.name}({r.cadre_id})· {r.unit_name or fmt.DASH}" for 
 cadre = st.query_params.get("cadre")
 if cadre not in labels:
     if cadre:
-        st.warning(f"找不到干部编号 {cadre},或不在您的查看范围内。")
+        st.warning(f"找不到干部编号 {fmt.md(cadre)},或不在您的查看范围内。")
     cadre = None
 st.session_state["cadre_pick"] = cadre
 
@@ -37,23 +38,29 @@ def _set_cadre():
 
 pick, back = st.columns([3, 1], vertical_alignment="bottom")
 pick.selectbox("选择干部", [None] + sorted(labels), key="cadre_pick", on_change=_set_cadre,
+               placeholder="输入姓名或编号搜索",
                format_func=lambda c: "— 输入姓名或编号搜索 —" if c is None else labels.get(c, c))
 # Filters the quadrant explorer passed along come back with the cadre.
 carried = {k: st.query_params.get_all(k) for k in QUADRANT_FILTERS if st.query_params.get_all(k)}
-back.page_link("pages/quadrants.py", label="返回实绩象限", icon=":material/arrow_back:",
-               query_params={**carried, **({"cadre": cadre} if cadre else {})})
+try:  # roles without the quadrant explorer (inspectors) get no link to it
+    back.page_link("pages/quadrants.py", label="返回实绩象限", icon=":material/arrow_back:",
+                   query_params={**carried, **({"cadre": cadre} if cadre else {})})
+except StreamlitAPIException:
+    pass
 if cadre is None:
     st.info("选择一名干部,或从实绩象限、单位档案点进来(链接形如 …/cadre?cadre=C0001)。")
     st.stop()
 
 prof = directory[directory["cadre_id"] == cadre].iloc[0]
+audit_view(scope, "cadre", {"cadre": cadre}, rows=1)
 as_of = pq.as_of(scope) or ""
 ref_year = int(as_of[:4]) if as_of[:4].isdigit() else None
 age = f"{ref_year - int(prof['birth_year'])} 岁" if ref_year and not fmt.is_missing(prof["birth_year"]) else fmt.DASH
 
-st.header(f"{prof['name']}({cadre})")
-st.caption(f"{prof['rank'] or fmt.DASH} · {prof['role_type'] or fmt.DASH}条线 · 出生 {fmt.number(prof['birth_year'], 0).replace(',', '')} 年"
-           f"({age})· {'现任' if prof['in_post'] else '最近任职'}:{prof['unit_name'] or fmt.DASH} {prof['post'] or ''}"
+st.header(f"{fmt.md(prof['name'])}({fmt.md(cadre)})")
+born = fmt.number(prof["birth_year"], 0).replace(",", "")
+st.caption(f"{fmt.md(prof['rank'])} · {fmt.md(prof['role_type'])}条线 · 出生 {born} 年"
+           f"({age})· {'现任' if prof['in_post'] else '最近任职'}:{fmt.md(prof['unit_name'])} {fmt.md(prof['post'])}"
            f" · 数据截至 {fmt.period_label(as_of)}")
 
 dictionary = pq.indicator_dictionary(scope)
@@ -80,7 +87,8 @@ composite = contrib[contrib["indicator"] == "*"]
 if len(composite) and bool(composite.iloc[0]["identified"]):
     k = composite.iloc[0]
     m[4].metric("个人贡献(综合)", fmt.number(k["effect"], 2, signed=True),
-                help=f"95% 区间 {fmt.interval(k['ci_low'], k['ci_high'], None, 2)};{fmt.BAND_LABELS.get(k['band'], k['band'])}")
+                help=f"95% 区间 {fmt.interval(k['ci_low'], k['ci_high'], None, 2)};"
+                     f"{fmt.BAND_LABELS.get(k['band'], k['band'])}")
 else:
     m[4].metric("个人贡献(综合)", "不可判定")
 m[5].metric("最新象限", history.iloc[-1]["quadrant"] if len(history) else fmt.DASH,
@@ -98,8 +106,7 @@ with tabs[0]:
         view = posts.assign(
             label=posts["unit_name"].fillna(posts["unit_id"]) + " · " + posts["post"].fillna(""),
             color_key=posts["unit_type"].fillna("其他"),
-            hover=[f"{pd.Timestamp(s):%Y-%m} 至 {'今' if fmt.is_missing(e) else f'{pd.Timestamp(e):%Y-%m}'},分工比例 {fmt.pct(sh, 0)}"
-                   for s, e, sh in zip(posts["start"], posts["end"], posts["share"])])
+            hover=[fmt.tenure(s, e, sh) for s, e, sh in zip(posts["start"], posts["end"], posts["share"])])
         st.plotly_chart(charts.assignment_timeline(view, end_date), key="timeline", config={"displayModeBar": False})
         table = pd.DataFrame({
             "单位": posts["unit_name"], "类型": posts["unit_type"], "职务": posts["post"],
@@ -113,7 +120,8 @@ with tabs[0]:
         st.caption("单位档案:")
         links = st.columns(min(len(posts["unit_id"].unique()), 6))
         for i, (uid, uname) in enumerate(dict(zip(posts["unit_id"], posts["unit_name"])).items()):
-            links[i % len(links)].page_link("pages/unit.py", label=str(uname or uid), icon=":material/domain:", query_params={"unit": uid})
+            links[i % len(links)].page_link("pages/unit.py", label=fmt.md(uname or uid), icon=":material/domain:",
+                                            query_params={"unit": uid})
 
 # --- 得分 -----------------------------------------------------------------------------------------------
 with tabs[1]:
@@ -165,10 +173,13 @@ with tabs[2]:
             years = sorted({p[:4] for p in cards["period"]}, reverse=True)
             year = st.segmented_control("亮牌月历", years, default=years[0], key="card_year")
             part = cards[cards["period"].str.startswith(str(year or years[0]))]
-            part = part.assign(hover=part["card"] + " · " + part["status"].fillna("") + " · 差距 "
-                               + part["gap_pp"].map(fmt.pp))
-            st.plotly_chart(charts.category_heatmap(part, "title", "period", "card", charts.CARD_COLORS, hover="hover"),
+            part = part.assign(
+                hover=part["card"] + " · " + part["status"].fillna("") + " · 差距 " + part["gap_pp"].map(fmt.pp),
+                row=[(t if len(t) <= 14 else t[:13] + "…") + f"({i})" for t, i in zip(part["title"], part["task_id"])])
+            st.plotly_chart(charts.category_heatmap(part, "row", "period", "card", charts.CARD_COLORS, hover="hover",
+                                                    row_label_max=40),
                             key="card_map", config={"displayModeBar": False})
+            st.caption("每格为当月亮牌:绿 = 正常,黄 / 橙 / 红 = 逐级预警(规则见“方法说明”)。")
 
 # --- 多维评价 -------------------------------------------------------------------------------------------
 with tabs[3]:
@@ -190,20 +201,19 @@ with tabs[3]:
         if len(groups):
             min_default = int(rcfg["min_raters"])
             by_group = {k: int(v) for k, v in (rcfg.get("min_raters_by_group") or {}).items()}
-            shown = []
+            weights = rcfg["group_weights"]
+            order = [g for g in weights if g in set(groups["rater_group"])] + sorted(
+                set(groups["rater_group"]) - set(weights))
+            cells: dict[str, dict[str, str]] = {g: {"评价主体": g, "权重": fmt.pct(weights.get(g), 0)} for g in order}
             for g in groups.itertuples(index=False):
                 minimum = by_group.get(g.rater_group, min_default)
-                enough = g.n_raters >= minimum
-                shown.append({
-                    "年度": str(int(g.year)), "评价主体": g.rater_group,
-                    "权重": fmt.pct(rcfg["group_weights"].get(g.rater_group), 0),
-                    "人数": int(g.n_raters),
-                    "平均分": fmt.number(g.mean_score) if enough else f"人数少于 {minimum},不单列",
-                    "最低–最高": (f"{fmt.number(g.min_score, 0)}–{fmt.number(g.max_score, 0)}"
-                                  if g.n_raters >= min_default else fmt.DASH),
-                })
-            st.markdown("**分组汇总**(每位评价人先取平均;不显示任何评价人身份)")
-            st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
+                year = f"{int(g.year)}年"
+                if g.n_raters >= minimum:
+                    cells[g.rater_group][year] = f"{fmt.number(g.mean_score)}({int(g.n_raters)}人)"
+                else:
+                    cells[g.rater_group][year] = f"不单列({int(g.n_raters)}人,少于 {minimum})"
+            st.markdown("**分组汇总**:平均分(人数)。每位评价人先取平均;不显示任何评价人身份;人数不足的组不单列。")
+            st.dataframe(pd.DataFrame(list(cells.values())).fillna(fmt.DASH), hide_index=True, width="stretch")
         if scope.role in ("analyst", "admin"):
             comments = pq.cadre_comments(scope, cadre)
             with st.expander(f"评语原文({len(comments)} 条,仅分析人员可见)"):
@@ -238,7 +248,7 @@ with tabs[5]:
         st.caption("该干部没有象限记录(没有实绩分)。")
     else:
         qcfg = load_reference("quadrants")
-        a, b = st.columns([3, 2])
+        a, b = st.columns([1.2, 1])
         a.plotly_chart(charts.trajectory(history, qcfg), key="trajectory", config={"displayModeBar": False})
         b.dataframe(pd.DataFrame({
             "季度": [fmt.period_label(p) for p in history["period"]], "象限": history["quadrant"],
@@ -254,10 +264,17 @@ with tabs[6]:
     elif flags.empty:
         st.caption("没有涉及该干部的需核查事项。")
     else:
+        if "suppressed" in flags:
+            hidden = flags["suppressed"].fillna(False).astype(bool)
+            flags = flags[~hidden]
+            if hidden.any():
+                st.caption(f"另有 {int(hidden.sum())} 条已说明、不再提示。")
         st.caption("需核查 ≠ 结论:请按“核查要点”到现场核实。")
         cols = {"severity": "等级", "rule": "规则", "indicator": "指标", "period_start": "起", "period_end": "止",
                 "reason": "原因", "check_hint": "核查要点", "unit_id": "单位", "task_id": "任务"}
         view = flags[[c for c in cols if c in flags]].rename(columns=cols)
         if "指标" in view:
             view["指标"] = [fmt.indicator_label(v, ind_names) for v in view["指标"]]
-        st.dataframe(fmt.style_cards(view, ["等级"]), hide_index=True, width="stretch")
+        st.dataframe(fmt.style_cards(view, ["等级"]), hide_index=True, width="stretch",
+                     column_config={"原因": st.column_config.TextColumn(width="large"),
+                                    "核查要点": st.column_config.TextColumn(width="large")})

@@ -15,6 +15,7 @@ from pipelines.status import versions_table
 from ui.data import current_home
 from ui.session import current_scope
 
+scope = current_scope("data")
 home = current_home()
 st.title("数据管理")
 
@@ -30,7 +31,6 @@ if uploads and st.button("校验并导入", type="primary"):
             (folder / Path(f.name).name).write_bytes(f.getvalue())
         single = len(uploads) == 1 and uploads[0].name.lower().endswith((".xlsx", ".xlsm"))
         path = folder / Path(uploads[0].name).name if single else folder
-        scope = current_scope()
         for f in uploads:
             audit.append(home, scope.identity, scope.role, "upload", page="data", filters={"file": f.name},
                          file_hash=hashlib.sha256(f.getvalue()).hexdigest())

@@ -4,7 +4,9 @@ import streamlit as st
 
 from pipelines.contract import TABLES
 from ui.data import current_home, data_status
+from ui.session import current_scope
 
+current_scope("home")
 home = current_home()
 current = home.current()
 st.title("实绩 · 干部实绩监测")

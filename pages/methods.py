@@ -8,7 +8,7 @@ from ui import format as fmt
 from ui import profile_queries as pq
 from ui.session import current_scope
 
-scope = current_scope()
+scope = current_scope("methods")
 METHOD_NAMES = {"completion": "完成率法", "rank": "位次法", "growth_gap": "增速差法"}
 FREQ = {"month": "月", "quarter": "季", "year": "年"}
 KIND = {"volume": "总量", "efficiency": "效益", "hard": "硬指标", "rate": "比率", "other": "其他"}
@@ -38,20 +38,21 @@ with tabs[0]:
     defaults = (weights or {}).get("indicator_scoring", {}).get("defaults", {}) or {}
     table = pd.DataFrame({
         "代码": dictionary["indicator"], "名称": dictionary["name"], "单位": dictionary["unit"],
-        "方向": dictionary["direction"].map({1: "越高越好", -1: "越低越好"}),
+        "方向": dictionary["direction"].map({1: "正向", -1: "逆向"}),
         "频率": dictionary["frequency"].map(FREQ).fillna(dictionary["frequency"]),
-        "累计值": [fmt.yes_no(v) for v in dictionary["cumulative"]],
+        "累计": [fmt.yes_no(v) for v in dictionary["cumulative"]],
         "类型": dictionary["kind"].map(KIND).fillna(dictionary["kind"]),
         "适用单位": dictionary["unit_types"].fillna("").str.replace(";", "、"),
-        "核心指标": [fmt.yes_no(v) for v in dictionary["core"]],
+        "核心": [fmt.yes_no(v) for v in dictionary["core"]],
         "计分方法": [METHOD_NAMES.get((per.get(i) or {}).get("method", defaults.get("method")), fmt.DASH)
                      for i in dictionary["indicator"]],
         "权重": [fmt.config_value((per.get(i) or {}).get("weight", defaults.get("weight")))
                  for i in dictionary["indicator"]],
-        "合理范围": [f"{fmt.number(lo, 0)} ~ {fmt.number(hi, 0)}" for lo, hi in zip(dictionary["valid_min"], dictionary["valid_max"])],
+        "合理范围": [f"{fmt.compact(lo)} ~ {fmt.compact(hi)}"
+                     for lo, hi in zip(dictionary["valid_min"], dictionary["valid_max"])],
     })
     st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
-    st.caption("“累计值”指按年累计上报(1—2 月合并上报);金额单位为万元,界面上 1 亿元以上显示为亿元。"
+    st.caption("方向:正向 = 越高越好,逆向 = 越低越好。“累计”指按年累计上报(1—2 月合并上报);金额单位为万元,界面上 1 亿元以上显示为亿元。"
                "超出合理范围的数据在导入时被拒收。")
 
 # --- 指标计分 -------------------------------------------------------------------------------------------------
@@ -168,7 +169,8 @@ with tabs[5]:
         names = dict(zip(dictionary["indicator"], dictionary["name"]))
         weights_by_role.index = [names.get(i, i) for i in weights_by_role.index]
         weights_by_role = weights_by_role.rename(columns={"*": "其他条线(*)"})
-        st.dataframe(weights_by_role.map(lambda v: fmt.pct(v, 0) if v else ""), width="stretch")
+        st.dataframe(weights_by_role.map(lambda v: fmt.pct(v, 0) if v else ""), width="stretch",
+                     height=35 * (len(weights_by_role) + 1) + 3)
     st.markdown("**提示标记**")
     st.dataframe(pd.DataFrame({"提示": [v[0] for v in fmt.FLAG_LABELS.values()],
                                "含义": [v[1] for v in fmt.FLAG_LABELS.values()],

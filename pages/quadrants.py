@@ -16,7 +16,7 @@ from ui.session import current_scope
 FILTER_KEYS = ("period", "unit_type", "role_type", "rank", "age")  # the URL parameters of this view
 CHART_KEY = "quadrant_chart"
 
-scope = current_scope()
+scope = current_scope("quadrants")
 qcfg = load_reference("quadrants")
 names = qcfg["names"]
 min_q = int(qcfg["long_stay_quarters"])
@@ -56,10 +56,24 @@ selected = st.query_params.get("cadre")
 if selected not in labels:
     selected = None
 
-# --- filters (bound to the URL) -------------------------------------------------------------
+# --- filters, kept in the URL (?period=2025-Q4&unit_type=镇&unit_type=乡&cadre=C0001) ---------------
+# Widgets are synced with st.query_params by hand: a shared link restores the view, and the
+# filters travel along on st.switch_page.
+def url_multiselect(column, label: str, options: list, param: str) -> list:
+    key = f"qp_{param}"
+    st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
+
+    def sync():
+        values = st.session_state[key]
+        if values:
+            st.query_params[param] = values
+        else:
+            st.query_params.pop(param, None)
+
+    return column.multiselect(label, options, key=key, on_change=sync, placeholder="全部")
+
+
 f1, f2, f3, f4, f5 = st.columns([1.2, 1.3, 1.3, 1.1, 1.3])
-# 季度 and 干部 are kept in the URL by hand (?period=2025-Q4&cadre=C0001): bound selectboxes
-# would write their formatted labels into the URL.
 period = st.query_params.get("period")
 if period not in periods:
     period = periods[-1]
@@ -74,13 +88,10 @@ def _set_period():
 
 
 f1.selectbox("季度", periods, key="period_pick", on_change=_set_period, format_func=fmt.period_label)
-unit_types = f2.multiselect("单位类型", sorted(points["unit_type"].dropna().unique()), key="unit_type",
-                            bind="query-params", placeholder="全部")
-role_types = f3.multiselect("分管条线", sorted(points["role_type"].dropna().unique()), key="role_type",
-                            bind="query-params", placeholder="全部")
-ranks = f4.multiselect("职级", sorted(points["rank"].dropna().unique()), key="rank", bind="query-params",
-                       placeholder="全部")
-ages = f5.multiselect("年龄段", [b[0] for b in fmt.AGE_BANDS], key="age", bind="query-params", placeholder="全部")
+unit_types = url_multiselect(f2, "单位类型", sorted(points["unit_type"].dropna().unique()), "unit_type")
+role_types = url_multiselect(f3, "分管条线", sorted(points["role_type"].dropna().unique()), "role_type")
+ranks = url_multiselect(f4, "职级", sorted(points["rank"].dropna().unique()), "rank")
+ages = url_multiselect(f5, "年龄段", [b[0] for b in fmt.AGE_BANDS], "age")
 
 
 def keep(frame: pd.DataFrame) -> pd.Series:
@@ -108,7 +119,7 @@ with left:
         st.info("筛选条件下没有干部。")
     else:
         show_ci = st.session_state.get("show_ci", True)
-        fig = charts.quadrant_scatter(now, qcfg, selected=selected, show_intervals=show_ci)
+        fig = charts.quadrant_scatter(now, qcfg, selected=selected, show_intervals=show_ci, height=640)
         st.plotly_chart(fig, key=CHART_KEY, on_select="rerun", selection_mode="points",
                         config={"displaylogo": False, "scrollZoom": False,
                                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
@@ -128,14 +139,15 @@ with right:
             st.query_params["cadre"] = st.session_state["cadre_pick"]
 
     cadre = st.selectbox("选择干部", options, key="cadre_pick", on_change=_set_cadre,
+                         placeholder="点击左图或输入姓名搜索",
                          format_func=lambda c: "— 点击左图或在此搜索 —" if c is None else labels.get(c, c))
     if cadre is None:
         st.info("点击散点图上的一个点,或在上方搜索干部,查看个人贡献分解、提示和各季度轨迹。")
     else:
         prof = directory[directory["cadre_id"] == cadre].iloc[0]
-        st.subheader(f"{prof['name']}({cadre})")
-        st.caption(f"{prof['unit_name'] or fmt.DASH} · {prof['post'] or fmt.DASH} · {prof['rank'] or fmt.DASH} · "
-                   f"{prof['role_type'] or fmt.DASH}条线")
+        st.subheader(f"{fmt.md(prof['name'])}({fmt.md(cadre)})")
+        st.caption(f"{fmt.md(prof['unit_name'])} · {fmt.md(prof['post'])} · {fmt.md(prof['rank'])} · "
+                   f"{fmt.md(prof['role_type'])}条线")
         mine = points[points["cadre_id"] == cadre].sort_values("period")
         this = mine[mine["period"] == period]
         contrib = pq.cadre_contributions(scope, cadre, shares["lead"], shares["co"])
@@ -144,7 +156,7 @@ with right:
             r = this.iloc[0]
             color = {"high_high": "green", "high_low": "blue", "low_high": "orange", "low_low": "red"}.get(
                 charts.quadrant_code(r["quadrant"], names), "gray")
-            st.badge(f"{fmt.period_label(period)}:{r['quadrant']}", color=color)
+            st.badge(f"{fmt.period_label(period)}:{fmt.md(r['quadrant'])}", color=color)
             c1, c2 = st.columns(2)
             c1.metric("实绩分百分位 y", fmt.pct(r["y"], 0))
             c2.metric("个人贡献 x", fmt.number(r["x"], 2, signed=True) if not fmt.is_missing(r["x"]) else "不可判定")
@@ -183,12 +195,12 @@ if selected is not None:
     dictionary = pq.indicator_dictionary(scope)
     ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))
     ind_units = dict(zip(dictionary["indicator"], dictionary["unit"]))
-    st.markdown(f"**{labels[selected].split('·')[0]} 的分解:平台效应 · 周期效应 · 个人贡献(当前估计,95% 区间)**")
+    st.markdown(f"**{fmt.md(labels[selected].split('·')[0])} 的分解:平台效应 · 周期效应 · 个人贡献(当前估计,95% 区间)**")
     if contrib.empty:
         st.caption("无可用的考核记录。")
     else:
         table = fmt.contribution_rows(contrib, ind_names, ind_units)
-        st.dataframe(table[["指标", "单位", "平台效应", "周期效应", "个人贡献", "95% 区间", "判定", "分工比例",
+        st.dataframe(table[["指标", "平台效应", "周期效应", "个人贡献", "95% 区间", "判定", "分工比例",
                             "记录数", "提示"]], hide_index=True, width="stretch",
                      height=35 * (len(table) + 1) + 3)
         st.caption("平台效应:一位平均干部在这些单位的水平;周期效应:全县同期的共同波动;二者都不计入个人贡献。"
@@ -234,16 +246,14 @@ def stays_table(quadrant: str) -> pd.DataFrame:
 with tab_adjust:
     st.caption(f"截至{fmt.period_label(period)},最近连续 {min_q} 个及以上季度处在同一象限的干部(按连续季度数、编号排列,"
                "不是名次)。名单只提示关注,调整前须结合实地了解和本人说明。")
-    a, b = st.columns(2)
-    for col, code, note in ((a, "high_high", "可作为激励、使用的参考"), (b, "low_low", "可作为提醒谈话、帮扶的参考(情形 7/8 须人工认定)")):
-        with col:
-            st.markdown(f"**长期{names[code]}** · {note}")
-            table = stays_table(names[code])
-            if table.empty:
-                st.caption("无")
-            else:
-                st.dataframe(table.drop(columns="cadre_id"), hide_index=True, width="stretch",
-                             height=min(35 * (len(table) + 1) + 3, 420))
+    for code, note in (("high_high", "可作为激励、使用的参考"), ("low_low", "可作为提醒谈话、帮扶的参考(情形 7/8 须人工认定)")):
+        st.markdown(f"**长期{names[code]}** · {note}")
+        table = stays_table(names[code])
+        if table.empty:
+            st.caption("无")
+        else:
+            st.dataframe(table.drop(columns="cadre_id"), hide_index=True, width="stretch",
+                         height=min(35 * (len(table) + 1) + 3, 420))
 
 with tab_apart:
     apart = now[now["quadrant"] == names["unidentified"]]

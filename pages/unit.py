@@ -8,7 +8,7 @@ from ui import format as fmt
 from ui import profile_queries as pq
 from ui.session import current_scope
 
-scope = current_scope()
+scope = current_scope("unit")
 st.title("单位档案")
 
 units = pq.unit_directory(scope)
@@ -20,7 +20,7 @@ labels = {r.unit_id: f"{r.name}({r.unit_id})· {r.unit_type}" for r in units.ite
 unit = st.query_params.get("unit")
 if unit not in labels:
     if unit:
-        st.warning(f"找不到单位编号 {unit},或不在您的查看范围内。")
+        st.warning(f"找不到单位编号 {fmt.md(unit)},或不在您的查看范围内。")
     unit = None
 st.session_state["unit_pick"] = unit
 
@@ -33,6 +33,7 @@ def _set_unit():
 
 
 st.selectbox("选择单位", [None] + list(labels), key="unit_pick", on_change=_set_unit,
+             placeholder="输入单位名称或编号搜索",
              format_func=lambda u: "— 输入单位名称或编号搜索 —" if u is None else labels.get(u, u))
 if unit is None:
     st.info("选择一个单位(链接形如 …/unit?unit=T01)。")
@@ -40,9 +41,9 @@ if unit is None:
 
 prof = pq.unit_profile(scope, unit).iloc[0]
 as_of = pq.as_of(scope) or ""
-st.header(f"{prof['name']}({unit})")
-parent = f" · 上级:{prof['parent_name']}" if not fmt.is_missing(prof["parent_name"]) else ""
-st.caption(f"{prof['unit_type']}{parent} · 数据截至 {fmt.period_label(as_of)}")
+st.header(f"{fmt.md(prof['name'])}({fmt.md(unit)})")
+parent = f" · 上级:{fmt.md(prof['parent_name'])}" if not fmt.is_missing(prof["parent_name"]) else ""
+st.caption(f"{fmt.md(prof['unit_type'])}{parent} · 数据截至 {fmt.period_label(as_of)}")
 
 dictionary = pq.indicator_dictionary(scope)
 ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))
@@ -73,8 +74,7 @@ with tabs[0]:
         view = posts.assign(
             label=posts["name"].fillna(posts["cadre_id"]) + " · " + posts["post"].fillna(""),
             color_key=posts["role_type"].fillna("其他"),
-            hover=[f"{pd.Timestamp(s):%Y-%m} 至 {'今' if fmt.is_missing(e) else f'{pd.Timestamp(e):%Y-%m}'},分工比例 {fmt.pct(sh, 0)}"
-                   for s, e, sh in zip(posts["start"], posts["end"], posts["share"])])
+            hover=[fmt.tenure(s, e, sh) for s, e, sh in zip(posts["start"], posts["end"], posts["share"])])
         st.plotly_chart(charts.assignment_timeline(view, end_date), key="timeline", config={"displayModeBar": False})
         table = pd.DataFrame({
             "干部": posts["name"] + "(" + posts["cadre_id"] + ")", "职级": posts["rank"], "条线": posts["role_type"],
@@ -163,14 +163,15 @@ with tabs[3]:
             st.caption("无。")
         else:
             rows = cadres.assign(indicator="*")
-            rows = rows.assign(label=rows["name"] + "(" + rows["cadre_id"] + ")" + rows["in_post"].map({True: " · 在任", False: ""}))
+            rows = rows.assign(label=rows["name"] + "(" + rows["cadre_id"] + ")"
+                               + rows["in_post"].map({True: " · 在任", False: ""}))
             rows["text"] = [f"{fmt.number(e, 2, signed=True)},95% 区间 {fmt.interval(lo, hi, None, 2)}"
                             for e, lo, hi in zip(rows["effect"], rows["ci_low"], rows["ci_high"])]
             rows["band"] = rows["band"].fillna("不可判定")
             rows["identified"] = rows["identified"].fillna(False)
-            st.plotly_chart(charts.interval_chart(rows, height_per_row=28), key="unit_intervals",
+            st.plotly_chart(charts.interval_chart(rows, height_per_row=28, common_scale="综合,标准差"), key="unit_intervals",
                             config={"displayModeBar": False})
-            st.caption("综合贡献以标准差为单位,各行同一刻度。")
+            st.caption("各行同一刻度(综合贡献,标准差单位);不同比较组的干部之间不比较高低。")
     if len(cadres):
         st.dataframe(pd.DataFrame({
             "干部": cadres["name"] + "(" + cadres["cadre_id"] + ")", "职务": cadres["posts"],
@@ -179,6 +180,8 @@ with tabs[3]:
                               for e, i in zip(cadres["effect"], cadres["identified"].fillna(False))],
             "95% 区间": [fmt.interval(lo, hi, None, 2) for lo, hi in zip(cadres["ci_low"], cadres["ci_high"])],
             "判定": [fmt.BAND_LABELS.get(v, v) if not fmt.is_missing(v) else fmt.DASH for v in cadres["band"]],
+            "比较组": [fmt.DASH if fmt.is_missing(c) or not bool(i) else ("多组合成" if int(c) < 0 else f"第 {int(c)} 组")
+                       for c, i in zip(cadres["component_id"], cadres["identified"].fillna(False))],
             "最新象限": cadres["quadrant"].fillna(fmt.DASH),
             "最新等级": cadres["grade"].fillna(fmt.DASH),
             "提示": [fmt.flags_text(f) for f in cadres["flags"]],
@@ -194,10 +197,17 @@ with tabs[4]:
     elif flags.empty:
         st.caption("没有涉及该单位的需核查事项。")
     else:
+        if "suppressed" in flags:
+            hidden = flags["suppressed"].fillna(False).astype(bool)
+            flags = flags[~hidden]
+            if hidden.any():
+                st.caption(f"另有 {int(hidden.sum())} 条已说明、不再提示。")
         st.caption("需核查 ≠ 结论:请按“核查要点”到现场核实。")
         cols = {"severity": "等级", "rule": "规则", "indicator": "指标", "period_start": "起", "period_end": "止",
                 "reason": "原因", "check_hint": "核查要点", "cadre_id": "干部", "task_id": "任务"}
         view = flags[[c for c in cols if c in flags]].rename(columns=cols)
         if "指标" in view:
             view["指标"] = [fmt.indicator_label(v, ind_names) for v in view["指标"]]
-        st.dataframe(fmt.style_cards(view, ["等级"]), hide_index=True, width="stretch")
+        st.dataframe(fmt.style_cards(view, ["等级"]), hide_index=True, width="stretch",
+                     column_config={"原因": st.column_config.TextColumn(width="large"),
+                                    "核查要点": st.column_config.TextColumn(width="large")})

@@ -106,3 +106,28 @@ def test_inspector_deep_link_to_cadre_outside_units_is_refused(demo_copy):
     assert not at.exception
     assert any("不在您的查看范围内" in w.value for w in at.warning)
     assert not any(outside in h.value for h in at.header)
+
+
+def test_page_opened_without_app_checks_the_role(demo_copy):
+    """A deep link on a fresh server runs the page script alone: it resolves the scope itself."""
+    _write_access(demo_copy)
+    at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60)
+    at.session_state["_local_identity"] = "insp"
+    at.run()
+    assert any("无权访问" in e.value for e in at.error)
+    assert not at.dataframe
+
+
+def test_each_cadre_view_is_audited_once(demo_copy):
+    from pipelines.audit import log_path, verify
+
+    cadre = db.query(demo_copy.current_path(), "SELECT cadre_id FROM staging.assignments WHERE in_post LIMIT 1")["cadre_id"][0]
+    at = _app()
+    at.query_params["cadre"] = cadre
+    at.run()
+    at.switch_page("pages/cadre.py").run()
+    at.run()  # a rerun of the same view is not a new view
+    assert not at.exception
+    lines = log_path(demo_copy).read_text(encoding="utf-8").splitlines()
+    assert len([line for line in lines if '"view_cadre"' in line and cadre in line]) == 1
+    assert verify(demo_copy)[0]

@@ -107,3 +107,26 @@ def current_identity(config: dict) -> str | None:
                 st.rerun()
             st.error("账号或密码不正确")
     st.stop()
+
+
+def resolve_scope(home: Home) -> Scope:
+    """The scope of this session from the access file (or the demo scope); stops the script
+    with a Chinese explanation when no data may be shown."""
+    from pipelines.build import is_demo
+
+    try:
+        access = load_access(home)
+    except AccessError as e:
+        st.error(f"访问控制配置有误:{e}")
+        st.stop()
+    if access is None:
+        if home.current_path() is not None and not is_demo(home.current_path()):
+            st.error("当前数据包含真实干部数据,但尚未配置身份认证,不显示任何数据。")
+            st.markdown(f"请在数据目录中创建 `{access_path(home)}`(身份方式与角色表),格式见 README 的“访问控制”一节。")
+            st.stop()
+        return DEMO_SCOPE
+    scope = scope_for(access, current_identity(access))
+    if scope is None:
+        st.error("您的账号没有访问权限,请联系管理员在角色表中登记。")
+        st.stop()
+    return scope

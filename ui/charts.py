@@ -65,8 +65,9 @@ def _hover(points: pd.DataFrame) -> list[str]:
     applies = points["ci_applies"].tolist() if "ci_applies" in points else [False] * len(points)
     out = []
     for i in range(len(points)):
-        lines = [f"<b>{cols['name'][i]}</b>({cols['cadre_id'][i]})",
-                 f"{cols['unit_name'][i] or fmt.DASH} · {cols['post'][i] or fmt.DASH}", f"象限:{cols['quadrant'][i]}"]
+        lines = [f"<b>{fmt.plain(cols['name'][i])}</b>({fmt.plain(cols['cadre_id'][i])})",
+                 f"{fmt.plain(cols['unit_name'][i])} · {fmt.plain(cols['post'][i])}",
+                 f"象限:{fmt.plain(cols['quadrant'][i])}"]
         if not fmt.is_missing(cols["x"][i]):
             lines.append(f"个人贡献 x = {fmt.number(cols['x'][i], 2, signed=True)}")
             if applies[i]:
@@ -168,8 +169,8 @@ def quadrant_scatter(points: pd.DataFrame, config: dict, selected: str | None = 
                     title=dict(text=names["unidentified"]), anchor="y"),
         yaxis=dict(range=[-0.03, 1.03], tickformat=".0%", title=dict(text=Y_TITLE), **grid),
         shapes=shapes, annotations=notes, clickmode="event+select", dragmode="pan",
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, title=dict(text="")),
-        font=FONT, height=height, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="top", y=-0.13, x=0, title=dict(text="")),
+        font=FONT, height=height, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
         paper_bgcolor="white", hoverlabel=dict(font=FONT))
     return go.Figure(data=data, layout=layout)
 
@@ -206,15 +207,19 @@ def trajectory(history: pd.DataFrame, config: dict, height: int = 380) -> go.Fig
     return go.Figure(data=data, layout=layout)
 
 
-def interval_chart(rows: pd.DataFrame, height_per_row: int = 34) -> go.Figure:
-    """Point estimate and 95 % interval per indicator, each row on its own scale (indicators have
-    different units): the row is scaled by its largest |bound| so 0 (the comparison group's
-    average cadre) sits in the middle. Columns: label, effect, ci_low, ci_high, band, identified,
-    text (the numbers in the indicator's unit, shown at the right)."""
+def interval_chart(rows: pd.DataFrame, height_per_row: int = 34, common_scale: str | None = None) -> go.Figure:
+    """Point estimate and 95 % interval per row. Rows in different units (a cadre's indicators)
+    are each scaled by their largest |bound| so 0 (the comparison group's average cadre) sits in
+    the middle; rows in one unit (composite effects of several cadres) share a real axis when
+    ``common_scale`` names that unit. Columns: label, effect, ci_low, ci_high, band, identified,
+    text (the numbers in the row's unit, for the hover)."""
     r = rows.reset_index(drop=True)
-    scale = r[["effect", "ci_low", "ci_high"]].abs().max(axis=1).replace(0, 1.0)
+    if common_scale is None:
+        scale = r[["effect", "ci_low", "ci_high"]].abs().max(axis=1).replace(0, 1.0)
+    else:
+        scale = pd.Series(1.0, index=r.index)
     ident = r["identified"].fillna(False).astype(bool) & r["effect"].notna()
-    y = r["label"].tolist()
+    y = [fmt.plain(v) for v in r["label"]]
     fig = go.Figure()
     fig.add_vline(x=0, line=dict(color="#666", width=1, dash="dash"))
     for band, color in BAND_COLORS.items():
@@ -227,14 +232,19 @@ def interval_chart(rows: pd.DataFrame, height_per_row: int = 34) -> go.Figure:
             marker=dict(size=11, color=color),
             error_x=dict(type="data", symmetric=False, array=(hi - eff).tolist(), arrayminus=(eff - lo).tolist(),
                          color=color, thickness=2, width=5),
-            hovertext=r.loc[m, "text"], hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
+            hovertext=[fmt.plain(t) for t in r.loc[m, "text"]], hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
     if (~ident).any():
         fig.add_trace(go.Scatter(
             x=[0.0] * int((~ident).sum()), y=[y[i] for i in np.flatnonzero(~ident)], mode="markers+text",
             name="不可判定", text=["不可判定"] * int((~ident).sum()), textposition="middle right",
             marker=dict(size=9, color=BAND_COLORS["不可判定"], symbol="x"), hoverinfo="skip"))
-    fig.update_xaxes(range=[-1.15, 1.15], tickvals=[-1, 0, 1], ticktext=["← 低于平均", "0", "高于平均 →"],
-                     showgrid=False, zeroline=False)
+    if common_scale is None:
+        fig.update_xaxes(range=[-1.15, 1.15], tickvals=[-1, 0, 1], ticktext=["← 低于平均", "0", "高于平均 →"],
+                         showgrid=False, zeroline=False)
+    else:
+        bound = float(np.nanmax(r[["effect", "ci_low", "ci_high"]].abs().to_numpy(dtype=float), initial=0.5)) * 1.1
+        fig.update_xaxes(range=[-bound, bound], showgrid=True, gridcolor="#eee", zeroline=False,
+                         title_text=f"← 低于组内平均   个人贡献({common_scale})   高于组内平均 →")
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=y)
     return _layout(fig, max(160, 60 + height_per_row * len(r)),
                    legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, title_text=""),
@@ -245,6 +255,9 @@ def assignment_timeline(assignments: pd.DataFrame, as_of_date: pd.Timestamp, lab
                         color_column: str = "color_key") -> go.Figure:
     """Posts over time as horizontal bars (open-ended posts run to the data's as-of date)."""
     a = assignments.copy()
+    a[label_column] = a[label_column].map(fmt.plain)
+    if "hover" in a:
+        a["hover"] = a["hover"].map(fmt.plain)
     a["start"] = pd.to_datetime(a["start"])
     a["end_plot"] = pd.to_datetime(a["end"]).fillna(as_of_date)
     fig = go.Figure()
@@ -255,13 +268,15 @@ def assignment_timeline(assignments: pd.DataFrame, as_of_date: pd.Timestamp, lab
         duration_ms = (part["end_plot"] - part["start"]).dt.total_seconds() * 1000
         fig.add_trace(go.Bar(
             y=part[label_column], x=duration_ms, base=part["start"].dt.strftime("%Y-%m-%d"), orientation="h",
-            name=key or fmt.DASH, marker_color=palette[i % len(palette)],
+            name=fmt.plain(key) if key else fmt.DASH, marker_color=palette[i % len(palette)],
             hovertext=part["hover"] if "hover" in part else None,
             hovertemplate="%{y}<br>%{hovertext}<extra></extra>" if "hover" in part else None))
-    fig.update_xaxes(type="date", showgrid=True, gridcolor="#eee")
+    fig.update_xaxes(type="date", showgrid=True, gridcolor="#eee", tickformat="%Y年", hoverformat="%Y-%m-%d",
+                     dtick="M12")
     labels = list(dict.fromkeys(a[label_column].tolist()))
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
-    return _layout(fig, max(180, 70 + 34 * len(labels)), barmode="overlay",
+    fig.update_traces(width=0.6)
+    return _layout(fig, max(130, 80 + 34 * len(labels)), barmode="overlay",
                    legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, title_text=""),
                    margin=dict(l=10, r=10, t=30, b=10))
 
@@ -295,12 +310,12 @@ def category_heatmap(frame: pd.DataFrame, row: str, col: str, value: str, colors
     text = None
     if hover is not None:
         text = frame.pivot_table(index=row, columns=col, values=hover, aggfunc="first").reindex(index=rows, columns=cols)
-        text = text.fillna("").to_numpy()
+        text = text.fillna("").map(fmt.plain).to_numpy()
     n = max(len(cats) - 1, 1)
     scale = []
     for i, c in enumerate(cats):
         scale += [[i / (n + 1), colors[c]], [(i + 1) / (n + 1), colors[c]]]
-    labels = [str(r) if len(str(r)) <= row_label_max else str(r)[: row_label_max - 1] + "…" for r in rows]
+    labels = [fmt.plain(str(r) if len(str(r)) <= row_label_max else str(r)[: row_label_max - 1] + "…") for r in rows]
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(dtype=float), x=[str(c) for c in cols], y=labels, colorscale=scale, zmin=-0.5, zmax=n + 0.5,
         showscale=False, xgap=1, ygap=1, text=text,
@@ -315,7 +330,7 @@ def score_lines(scores: pd.DataFrame, height: int = 340) -> go.Figure:
     fig = go.Figure()
     for label, part in scores.groupby("label", sort=False):
         part = part.sort_values("period")
-        fig.add_trace(go.Scatter(x=part["period"], y=part["score"], mode="lines+markers", name=label,
+        fig.add_trace(go.Scatter(x=part["period"], y=part["score"], mode="lines+markers", name=fmt.plain(label),
                                  marker=dict(size=5)))
     fig.add_hline(y=100, line=dict(color="#999", width=1, dash="dot"))
     fig.update_xaxes(type="category", tickangle=-45)

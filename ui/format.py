@@ -5,6 +5,8 @@ Missing values (None, NaN) always format as "—".
 """
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import numpy as np
@@ -26,7 +28,7 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
     "mixed_components": ("比较组不一", "各指标的比较组不同,综合贡献跨组合成"),
 }
 
-BAND_LABELS = {"高": "高于组内平均", "中": "与组内平均无显著差异", "低": "低于组内平均", "不可判定": "不可判定"}
+BAND_LABELS = {"高": "高于组内平均", "中": "无显著差异", "低": "低于组内平均", "不可判定": "不可判定"}
 
 # Cell backgrounds for 亮牌 / 色档 / severity words in tables (no emoji: offline browsers and
 # the big screen often lack an emoji font).
@@ -41,6 +43,25 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
 )
 
 TASK_ROLE_LABELS = {"lead": "责任人", "co": "配合"}
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
+
+
+def md(text: Any) -> str:
+    """Data text (names, titles, URL parameters) made inert inside Streamlit markdown elements
+    (st.markdown/caption/header/warning, widget labels): every markdown, LaTeX ($) and directive
+    (:red[…], :material/…:) character is backslash-escaped, so it shows literally."""
+    if is_missing(text):
+        return DASH
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def plain(text: Any) -> str:
+    """Data text made inert inside plotly text (hover, tick labels), which reads pseudo-HTML."""
+    if is_missing(text):
+        return DASH
+    return html.escape(str(text), quote=False)
 
 
 def is_missing(v: Any) -> bool:
@@ -63,6 +84,17 @@ def number(v: Any, digits: int = 1, signed: bool = False) -> str:
         v = 0.0
     text = f"{v:,.{digits}f}"
     return f"+{text}" if signed and v > 0 else text
+
+
+def compact(v: Any) -> str:
+    """A bound or count in Chinese magnitude words: 100000000 → "1亿", 5000000 → "500万", 300 → "300"."""
+    if is_missing(v):
+        return DASH
+    v = float(v)
+    for size, word in ((1e8, "亿"), (1e4, "万")):
+        if abs(v) >= size:
+            return f"{number(v / size, 2).rstrip('0').rstrip('.')}{word}"
+    return number(v, 2).rstrip("0").rstrip(".")
 
 
 def money_wan(v: Any, digits: int = 1, signed: bool = False) -> str:
@@ -106,7 +138,7 @@ def with_unit(v: Any, unit: str | None, digits: int = 1, signed: bool = False) -
     if unit == "%":
         return pct_value(v, digits, signed)
     if unit == "pp":
-        return pp(v, digits)
+        return f"{number(v, digits, signed)} pp"
     text = number(v, digits, signed)
     return f"{text} {unit}" if unit else text
 
@@ -271,3 +303,12 @@ def style_cards(frame: pd.DataFrame, columns: list[str]):
         color = CARD_BACKGROUNDS.get(v) if isinstance(v, str) else None
         return f"background-color: {color}" if color else ""
     return frame.style.map(css, subset=[c for c in columns if c in frame.columns])
+
+
+def tenure(start: Any, end: Any, share: Any = None) -> str:
+    """"2018-11 至 2021-12,分工比例 30%" ("至今" for an open post)."""
+    if is_missing(start):
+        return DASH
+    until = "今" if is_missing(end) else f"{pd.Timestamp(end):%Y-%m}"
+    text = f"{pd.Timestamp(start):%Y-%m} 至 {until}"
+    return text if is_missing(share) else f"{text},分工比例 {pct(share, 0)}"

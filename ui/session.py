@@ -1,5 +1,7 @@
-"""The caller's scope for this browser session, set once per run by app.py from the
-server-side access file (never from a widget or a URL parameter)."""
+"""The caller's scope for this browser session, set by app.py from the server-side access file
+(never from a widget or a URL parameter). A page opened before app.py ever ran (a deep link on a
+freshly started server) resolves the scope the same way, and every page checks that the scope
+may open it."""
 from __future__ import annotations
 
 import streamlit as st
@@ -13,9 +15,30 @@ def set_scope(scope: Scope) -> None:
     st.session_state[_KEY] = scope
 
 
-def current_scope() -> Scope:
+def current_scope(page: str | None = None) -> Scope:
+    """The session's scope; with ``page`` (a url_path), stop unless the scope may open it."""
+    from ui.auth import resolve_scope, visible_pages
+    from ui.data import current_home
+
     scope = st.session_state.get(_KEY)
     if scope is None:
-        # A page run without app.py (never in production): the most restricted scope.
-        return Scope(role="inspector", units=frozenset(), identity="anonymous")
+        scope = resolve_scope(current_home())
+        set_scope(scope)
+    if page is not None and not visible_pages(scope, [page]):
+        st.error("您的角色无权访问此页面。")
+        st.stop()
     return scope
+
+
+def audit_view(scope: Scope, page: str, filters: dict, rows: int) -> None:
+    """Log a view of personal data once per session and subject (reruns of the same view are
+    one view), to the hash-chained audit log."""
+    from pipelines import audit
+    from ui.data import current_home
+
+    key = (page, tuple(sorted(filters.items())))
+    seen = st.session_state.setdefault("_shiji_audited", set())
+    if key in seen:
+        return
+    audit.append(current_home(), scope.identity, scope.role, f"view_{page}", page=page, filters=filters, rows=rows)
+    seen.add(key)

@@ -1,0 +1,136 @@
+"""Number and label formatting of the pages (ui/format.py)."""
+import math
+
+import pandas as pd
+import pytest
+
+from ui import format as fmt
+
+
+@pytest.mark.parametrize("value, text", [
+    (812.34, "812.3 万元"),
+    (9_999.94, "9,999.9 万元"),
+    (10_000, "1.00 亿元"),
+    (123_456.7, "12.35 亿元"),
+    (-25_000, "-2.50 亿元"),
+    (0, "0.0 万元"),
+])
+def test_money_switches_to_yi_from_ten_thousand_wan(value, text):
+    assert fmt.money_wan(value) == text
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, pd.NaT, math.nan])
+def test_missing_values_show_a_dash(missing):
+    for f in (fmt.money_wan, fmt.pct, fmt.pp, fmt.number, fmt.pct_value):
+        assert f(missing) == "—"
+    assert fmt.with_unit(missing, "万元") == "—"
+    assert fmt.interval(missing, 1.0) == "—"
+
+
+def test_compact_magnitudes():
+    assert fmt.compact(100_000_000) == "1亿"
+    assert fmt.compact(10_000_000) == "1,000万"
+    assert fmt.compact(-100) == "-100"
+    assert fmt.compact(0.25) == "0.25"
+    assert fmt.compact(None) == "—"
+
+
+def test_percent_and_percentage_points():
+    assert fmt.pct(0.1234) == "12.3%"
+    assert fmt.pct(0.5, 0) == "50%"
+    assert fmt.pct_value(12.34) == "12.3%"
+    assert fmt.pp(2.5) == "+2.5 pp"
+    assert fmt.pp(-10) == "-10.0 pp"
+    assert fmt.pp(0) == "0.0 pp"
+    assert fmt.number(0.3, 2, signed=True) == "+0.30"
+    assert fmt.number(-0.0001, 2, signed=True) == "0.00"   # no "-0.00"
+
+
+def test_values_in_their_indicator_unit():
+    assert fmt.with_unit(23_326.8, "万元") == "2.33 亿元"
+    assert fmt.with_unit(5.26, "%") == "5.3%"
+    assert fmt.with_unit(12, "万千瓦时") == "12.0 万千瓦时"
+    assert fmt.with_unit(-3.0, "pp") == "-3.0 pp"
+    assert fmt.with_unit(0.56, "SD", 2, signed=True) == "+0.56 SD"
+    assert fmt.interval(-0.5, 1.2, "SD") == "[-0.50 SD, 1.20 SD]"
+
+
+def test_flags_become_chinese_and_unknown_codes_survive():
+    assert fmt.flags_text("few_obs;no_mobility") == "样本少、无交流轮岗"
+    assert fmt.flags_text("") == "—"
+    assert fmt.flags_text(None) == "—"
+    assert fmt.flags_text("brand_new_flag") == "brand_new_flag"
+    assert "交流" in fmt.unidentified_reason("not_in_main_component;no_mobility;few_obs")
+    assert fmt.unidentified_reason(None)
+
+
+def test_every_attribution_flag_has_a_label():
+    from models import attribution
+
+    source = open(attribution.__file__, encoding="utf-8").read()
+    for code in ("not_in_main_component", "no_mobility", "not_separable", "no_peers", "few_obs",
+                 "weakly_identified", "shares_invalid", "high_leverage", "partial_composite", "mixed_components"):
+        assert code in source
+        assert code in fmt.FLAG_LABELS
+
+
+def test_periods_and_age_bands():
+    assert fmt.period_label("2025-Q4") == "2025年四季度"
+    assert fmt.period_label("2025-03") == "2025年3月"
+    assert fmt.period_label("2024") == "2024年"
+    assert fmt.age_band(1990, 2025) == "35岁及以下"
+    assert fmt.age_band(1980, 2025) == "36–45岁"
+    assert fmt.age_band(1970, 2025) == "46–55岁"
+    assert fmt.age_band(1965, 2025) == "56岁及以上"
+    assert fmt.age_band(None, 2025) is None
+
+
+def test_indicator_labels_and_units():
+    names, units = {"exports": "货物出口额"}, {"exports": "万元"}
+    assert fmt.indicator_label("exports", names) == "货物出口额"
+    assert fmt.indicator_label("task:改革突破") == "任务·改革突破"
+    assert fmt.indicator_label("*") == "综合贡献"
+    assert fmt.indicator_unit("exports", units) == "万元"
+    assert fmt.indicator_unit("task:项目攻坚") == "pp"
+    assert fmt.indicator_unit("*") == "SD"
+
+
+def test_contribution_rows_never_print_a_number_for_unidentified():
+    contrib = pd.DataFrame([
+        {"indicator": "*", "effect": 0.3, "ci_low": -0.1, "ci_high": 0.7, "band": "中", "identified": True,
+         "flags": "few_obs", "n_obs": 12, "platform": None, "n_platform": None, "period_effect": None,
+         "observed": None, "mean_share": None},
+        {"indicator": "exports", "effect": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+         "band": "不可判定", "identified": False, "flags": "no_mobility", "n_obs": 30, "platform": float("nan"),
+         "n_platform": 0, "period_effect": 10.0, "observed": 23_000.0, "mean_share": 0.3},
+    ])
+    rows = fmt.contribution_rows(contrib, {"exports": "货物出口额"}, {"exports": "万元"})
+    assert rows.loc[0, "个人贡献"] == "+0.30 SD"
+    assert rows.loc[0, "95% 区间"] == "[-0.10 SD, 0.70 SD]"
+    assert rows.loc[1, "个人贡献"] == "不可判定"
+    assert rows.loc[1, "95% 区间"] == "—"
+    assert rows.loc[1, "平台效应"] == "不可分离"
+    assert rows.loc[1, "实际均值"] == "2.30 亿元"
+    assert rows.loc[1, "提示"] == "无交流轮岗"
+
+
+def test_config_rows_flatten_nested_yaml():
+    rows = dict(fmt.config_rows({"a": {"b": 1, "c": [1, 2]}, "d": True}))
+    assert rows == {"a.b": "1", "a.c": "1、2", "d": "是"}
+
+
+def test_card_styler_colours_only_card_words():
+    frame = pd.DataFrame({"亮牌": ["红", "绿", "—"], "任务": ["红", "x", "y"]})
+    html = fmt.style_cards(frame, ["亮牌"]).to_html()
+    assert fmt.CARD_BACKGROUNDS["红"] in html and fmt.CARD_BACKGROUNDS["绿"] in html
+    assert html.count(fmt.CARD_BACKGROUNDS["红"]) == 1   # the 任务 column is not styled
+
+
+def test_markdown_and_plotly_text_from_data_is_inert():
+    hostile = "![x](http://evil.example/t.png) $x$ :red[a] **b** <script>"
+    escaped = fmt.md(hostile)
+    for token in ("![", "](", "$x$", ":red[", "**", "<script>"):
+        assert token not in escaped
+    assert fmt.md("玉城街道") == "玉城街道" and fmt.md("C0001") == "C0001"
+    assert fmt.plain("<a href='javascript:x'>y</a>") == "&lt;a href='javascript:x'&gt;y&lt;/a&gt;"
+    assert fmt.md(None) == "—"

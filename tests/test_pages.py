@@ -1,0 +1,250 @@
+"""AppTest of the analyst pages (实绩象限, 干部画像, 单位档案, 方法说明) on the county demo:
+each renders without exception, shows its key elements, and deep links open the right view."""
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from models.config import load_reference
+from pipelines import db
+from pipelines.home import Home
+from tests.demo_world import ROOT
+
+RATER_ID = re.compile(r"^R[0-9a-f]{6,}$")
+
+
+@pytest.fixture(scope="module")
+def version(demo_world):
+    _, home, _ = demo_world
+    return Home(home).current_path()
+
+
+def sql(version, statement, params=None):
+    return db.query(version, statement, params)
+
+
+@pytest.fixture()
+def open_page(demo_world, monkeypatch):
+    """open_page('quadrants', cadre='C0001') → the AppTest after running that page."""
+    _, home, _ = demo_world
+    monkeypatch.setenv("SHIJI_HOME", str(home))
+
+    def _open(page: str, **params) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.run()  # st.navigation registers the url paths on the first run
+        at.switch_page(f"pages/{page}.py")
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return _open
+
+
+def texts(at) -> str:
+    parts = [e.value for e in at.title] + [e.value for e in at.header] + [e.value for e in at.subheader]
+    parts += [e.value for e in at.markdown] + [e.value for e in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def all_cells(at) -> list[str]:
+    cells = []
+    for frame in at.dataframe:
+        value = frame.value
+        value = getattr(value, "data", value)  # a Styler
+        cells += [str(v) for v in value.astype(str).to_numpy().ravel()]
+    return cells
+
+
+# --- 实绩象限 -------------------------------------------------------------------------------------
+
+def test_quadrant_page_shows_the_four_quadrants_and_undeterminable_apart(open_page, version):
+    at = open_page("quadrants")
+    names = load_reference("quadrants")["names"]
+    metrics = {m.label: m.value for m in at.metric}
+    latest = sql(version, "SELECT max(period) AS p FROM marts.quadrants")["p"].iloc[0]
+    counts = sql(version, "SELECT quadrant, count(*) AS n FROM marts.quadrants WHERE period = $p GROUP BY 1",
+                 {"p": latest})
+    for quadrant, n in zip(counts["quadrant"], counts["n"]):
+        assert metrics[quadrant] == f"{n} 人"
+    assert set(names.values()) <= set(metrics)
+    assert at.selectbox(key="period_pick").value == latest
+    assert len(at.get("plotly_chart")) >= 1
+    labels = [t.label for t in at.tabs]
+    assert any("季度微调" in t for t in labels) and any(names["unidentified"] in t for t in labels)
+    # no league table: nothing on the page is called 排名 / 名次 as a column
+    for frame in at.dataframe:
+        value = getattr(frame.value, "data", frame.value)
+        assert not {"排名", "名次"} & set(value.columns)
+
+
+def test_quadrant_deep_link_opens_the_cadre_panel(open_page, version):
+    row = sql(version, """
+        SELECT q.cadre_id, c.name FROM marts.quadrants q JOIN staging.cadres c USING (cadre_id)
+        WHERE q.identified ORDER BY q.period DESC, q.cadre_id LIMIT 1""").iloc[0]
+    at = open_page("quadrants", cadre=row["cadre_id"])
+    assert at.selectbox(key="cadre_pick").value == row["cadre_id"]
+    assert f"{row['name']}({row['cadre_id']})" in [s.value for s in at.subheader]
+    page = texts(at)
+    assert "当前综合贡献" in page and "95% 区间" in page and "各季度轨迹" in page
+    decomposition = [getattr(f.value, "data", f.value) for f in at.dataframe]
+    table = next(d for d in decomposition if "平台效应" in d.columns)
+    assert {"周期效应", "个人贡献", "95% 区间", "提示"} <= set(table.columns)
+    assert "综合贡献" in table["指标"].tolist()
+    assert at.query_params["cadre"] == row["cadre_id"]
+
+
+def test_quadrant_filters_come_from_the_url(open_page, version):
+    periods = sql(version, "SELECT DISTINCT period FROM marts.quadrants ORDER BY 1")["period"].tolist()
+    at = open_page("quadrants", period=periods[0], unit_type="镇")
+    assert at.selectbox(key="period_pick").value == periods[0]
+    assert at.multiselect(key="qp_unit_type").value == ["镇"]
+    total = sum(int(m.value.split()[0]) for m in at.metric[:5])
+    everyone = int(sql(version, "SELECT count(*) AS n FROM marts.quadrants WHERE period = $p",
+                       {"p": periods[0]})["n"].iloc[0])
+    assert 0 < total < everyone
+
+
+def test_open_profile_keeps_the_filters(open_page, version):
+    cadre = sql(version, "SELECT cadre_id FROM marts.quadrants ORDER BY cadre_id LIMIT 1")["cadre_id"].iloc[0]
+    at = open_page("quadrants", cadre=cadre, age="46–55岁")
+    at.button(key="open_profile").click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["干部画像"]
+    assert at.query_params["cadre"] == cadre
+    assert at.query_params["age"] in ("46–55岁", ["46–55岁"])
+
+
+def test_hostile_cadre_parameter_is_ignored(open_page):
+    at = open_page("quadrants", cadre="' OR 1=1 --")
+    assert at.selectbox(key="cadre_pick").value is None
+    at = open_page("cadre", cadre="C0001'; DROP TABLE staging.cadres; --")
+    assert any("找不到干部编号" in w.value for w in at.warning)
+    # a URL parameter is echoed as inert text, never as markdown (no image fetched, no link)
+    at = open_page("unit", unit="![x](http://evil.example/t.png)")
+    warning = next(w.value for w in at.warning if "找不到单位编号" in w.value)
+    assert "![" not in warning and "](" not in warning
+
+
+# --- 干部画像 -----------------------------------------------------------------------------------------
+
+def test_cadre_deep_link_shows_that_cadre(open_page, version):
+    cadre = sql(version, """
+        SELECT cadre_id FROM marts.cadre_scores WHERE total IS NOT NULL ORDER BY cadre_id LIMIT 1""")["cadre_id"].iloc[0]
+    name = sql(version, "SELECT name FROM staging.cadres WHERE cadre_id = $c", {"c": cadre})["name"].iloc[0]
+    at = open_page("cadre", cadre=cadre)
+    assert [h.value for h in at.header] == [f"{name}({cadre})"]
+    labels = [m.label for m in at.metric]
+    assert any("综合得分" in m for m in labels) and "个人贡献(综合)" in labels
+    assert [t.label for t in at.tabs] == ["任职经历", "得分", "任务与亮牌", "多维评价", "个人贡献", "象限轨迹", "需核查"]
+    page = texts(at)
+    assert "分组汇总" in page
+    cells = all_cells(at)
+    # rater identities never reach the page; comments only as dataframe cells, never markdown
+    assert not any(RATER_ID.match(c) for c in cells)
+    comments = sql(version, "SELECT DISTINCT comment FROM staging.ratings WHERE cadre_id = $c AND comment IS NOT NULL",
+                   {"c": cadre})["comment"].tolist()
+    assert comments, "the demo cadre should have comments"
+    assert any(c in cells for c in comments)
+    assert not any(c in page for c in comments)
+
+
+def test_cadre_page_without_a_cadre_asks_for_one(open_page):
+    at = open_page("cadre")
+    assert at.selectbox(key="cadre_pick").value is None
+    assert any("选择一名干部" in i.value for i in at.info)
+
+
+def test_small_rater_groups_are_not_shown_alone(open_page, version):
+    cfg = load_reference("ratings")
+    by_group = cfg.get("min_raters_by_group") or {}
+    groups = sql(version, """
+        SELECT cadre_id, CAST(substr(CAST(period AS VARCHAR), 1, 4) AS INTEGER) AS year, rater_group,
+               count(DISTINCT rater_id) AS n
+        FROM staging.ratings GROUP BY ALL ORDER BY cadre_id, year, rater_group""")
+    groups["minimum"] = [by_group.get(g, cfg["min_raters"]) for g in groups["rater_group"]]
+    small = groups[groups["n"] < groups["minimum"]]
+    if small.empty:
+        pytest.skip("the demo has no rater group below its minimum")
+    row = small.iloc[0]
+    at = open_page("cadre", cadre=row["cadre_id"])
+    table = next(getattr(f.value, "data", f.value) for f in at.dataframe
+                 if {"评价主体", "权重"} <= set(getattr(f.value, "data", f.value).columns))
+    cell = table.loc[table["评价主体"] == row["rater_group"], f"{int(row['year'])}年"].iloc[0]
+    assert cell.startswith("不单列") and f"{int(row['n'])}人" in cell
+
+
+# --- 单位档案 -----------------------------------------------------------------------------------------
+
+def test_unit_deep_link_shows_that_unit(open_page, version):
+    unit = sql(version, "SELECT unit_id, name FROM staging.units WHERE unit_id = 'T01'").iloc[0]
+    at = open_page("unit", unit=unit["unit_id"])
+    assert [h.value for h in at.header] == [f"{unit['name']}({unit['unit_id']})"]
+    metrics = {m.label: m.value for m in at.metric}
+    n_posts = int(sql(version, "SELECT count(DISTINCT cadre_id) AS n FROM staging.assignments WHERE unit_id = $u",
+                      {"u": unit["unit_id"]})["n"].iloc[0])
+    assert metrics["历任干部"] == f"{n_posts} 人"
+    assert [t.label for t in at.tabs] == ["干部任职", "指标得分", "任务与亮牌", "平台效应与干部贡献", "需核查"]
+    assert "平台效应(按指标)" in texts(at)
+
+
+def test_unknown_unit_warns(open_page):
+    at = open_page("unit", unit="NOPE")
+    assert any("找不到单位编号" in w.value for w in at.warning)
+
+
+# --- 方法说明 -----------------------------------------------------------------------------------------
+
+def test_methods_page_renders_the_yaml_in_use(open_page, version):
+    at = open_page("methods")
+    dictionary = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    codes = set(sql(version, "SELECT indicator FROM staging.indicators")["indicator"])
+    assert set(dictionary["代码"]) == codes
+    page = texts(at)
+    q = load_reference("quadrants")
+    assert f"分界线 x = {q['x_cut']}" in page
+    w = load_reference("weights")["composite"]
+    assert any(str(w["performance_weight"]) in latex.value for latex in at.get("latex"))
+    assert len(at.get("latex")) >= 4
+
+
+def test_unit_flags_tab_lists_the_units_open_flags(open_page, version):
+    exists = sql(version, """SELECT count(*) AS n FROM information_schema.tables
+                             WHERE table_schema = 'marts' AND table_name = 'anomalies'""")["n"].iloc[0]
+    if not exists:
+        pytest.skip("this build has no marts.anomalies yet")
+    flags = sql(version, "SELECT * FROM marts.anomalies")
+    if "suppressed" in flags:
+        flags = flags[~flags["suppressed"].fillna(False).astype(bool)]
+    if flags["unit_id"].dropna().empty:
+        pytest.skip("no unit-level flags in the demo")
+    unit = flags["unit_id"].value_counts().index[0]
+    at = open_page("unit", unit=unit)
+    table = next(getattr(f.value, "data", f.value) for f in at.dataframe
+                 if "核查要点" in getattr(f.value, "data", f.value).columns)
+    assert len(table) == int((flags["unit_id"] == unit).sum())
+
+
+# --- scope: the query functions filter inside DuckDB ---------------------------------------------
+
+def test_profile_queries_keep_to_the_callers_units(demo_world, monkeypatch, version):
+    from ui import profile_queries as pq
+    from ui.queries import Scope
+
+    _, home, _ = demo_world
+    monkeypatch.setenv("SHIJI_HOME", str(home))
+    inspector = Scope(role="inspector", units=frozenset({"T01"}), identity="test-inspector")
+    cadres = pq.cadre_directory(inspector)
+    assert len(cadres) and set(cadres["unit_id"]) == {"T01"}
+    points = pq.quadrant_points(inspector)
+    assert set(points["unit_id"]) <= {"T01"}
+    assert set(pq.unit_directory(inspector)["unit_id"]) == {"T01"}
+    elsewhere = sql(version, """SELECT cadre_id FROM staging.assignments WHERE in_post AND unit_id <> 'T01'
+                                ORDER BY cadre_id LIMIT 1""")["cadre_id"].iloc[0]
+    assert pq.cadre_profile(inspector, elsewhere).empty
+    assert pq.cadre_contributions(inspector, elsewhere).empty
+    assert pq.cadre_rating_groups(inspector, elsewhere, {"好": 100}).empty
+    assert pq.unit_profile(inspector, "T02").empty
+    # the analyst sees everyone
+    assert len(pq.cadre_directory(Scope())) > len(cadres)
