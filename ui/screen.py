@@ -214,6 +214,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: {GAP}px !important; }}
 [data-testid="stMainBlockContainer"] [data-testid="stHorizontalBlock"] {{ gap: {GAP}px !important; flex-wrap: nowrap !important; }}
 [data-stale="true"], .stElementContainer {{ opacity: 1 !important; transition: none !important; }}
+.stElementContainer:has([style*="position:fixed"]) {{ position: absolute !important; height: 0; margin: 0; }}
 .stElementContainer:has(> [data-testid="stHtml"]) {{ margin: 0; }}
 [class*="st-key-scr-"] {{
   background: {PANEL_BG}; border: 1px solid {BORDER}; border-radius: 10px;
@@ -521,7 +522,7 @@ def quadrant_html(quads: pd.DataFrame, height: int, big: bool = False) -> str:
     return (
         f'<div class="{"scr-bigmode" if big else ""}">'
         f'{title}<div class="scr-quad" style="height:{grid_h}px">'
-        f'<div class="ax ay">实绩 高 ↑</div>{cells[0]}{cells[1]}'
+        f'<div class="ax ay">实绩 高</div>{cells[0]}{cells[1]}'
         f'<div class="ax ay">实绩 低</div>{cells[2]}{cells[3]}'
         f'<div></div><div class="ax">个人贡献 低</div><div class="ax">个人贡献 高 →</div></div>'
         f'<div class="scr-note">{extra}{" · " if extra else ""}只显示人数,不显示姓名 · {SUPPRESSED_NOTE}</div></div>'
@@ -584,6 +585,12 @@ def cards_figure(cards: pd.DataFrame, rate: pd.DataFrame, height: int, months: i
                              name=f"{card}牌", marker=dict(color=CARD_COLOURS[card],
                                                            pattern=dict(shape={"红": "", "橙": "/", "黄": "."}[card])),
                              yaxis="y"))
+    red = cards[cards["card"] == "红"].set_index("period").reindex(periods)
+    hidden = red["suppressed"].fillna(False).astype(bool).to_numpy() if len(red) else []
+    if any(hidden):  # a blank bar must not read as zero
+        fig.add_trace(go.Scatter(x=[lb for lb, h in zip(labels, hidden) if h], y=[0] * int(sum(hidden)),
+                                 mode="text", text=["—"] * int(sum(hidden)), textposition="top center",
+                                 textfont=dict(size=18, color=TEXT), showlegend=False, yaxis="y"))
     if len(rate):
         r = rate.set_index("period").reindex(periods)
         fig.add_trace(go.Scatter(x=labels, y=r["value"].astype("Float64").astype(float), name="按期推进率(右轴)",
@@ -602,7 +609,10 @@ def cards_figure(cards: pd.DataFrame, rate: pd.DataFrame, height: int, months: i
 def _span(periods: list[str]) -> str:
     if not periods:
         return "近12个月"
-    return f"{fmt_period(periods[0])}—{fmt_period(periods[-1])}"
+    first, last = fmt_period(periods[0]), fmt_period(periods[-1])
+    if periods[0][:4] == periods[-1][:4]:
+        last = last[5:]  # same year: 2025年1月—12月
+    return f"{first}—{last}"
 
 
 def quadrant_figure(quads: pd.DataFrame, height: int) -> go.Figure:
@@ -630,7 +640,19 @@ def _public(home: Home):
     return path, meta
 
 
+def enlarge(fig: go.Figure) -> go.Figure:
+    """Bigger type for a chart that fills a carousel panel."""
+    fig.update_layout(font=dict(size=19), legend=dict(font=dict(size=18)), title=dict(font=dict(size=22)))
+    fig.update_xaxes(tickfont=dict(size=17))
+    fig.update_yaxes(tickfont=dict(size=17))
+    for a in fig.layout.annotations or ():
+        a.font.size = 17
+    return fig
+
+
 def _chart(fig: go.Figure, key: str) -> None:
+    if key.endswith("-big"):
+        enlarge(fig)
     st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, key=key, width="stretch")
 
 
@@ -641,7 +663,7 @@ def render_header(home: Home, active: str | None) -> None:
 
 
 def _missing(height: int) -> None:
-    st.html(empty_html("当前版本没有大屏公开数据文件(请运行 python -m pipelines rebuild)", height - 2 * PANEL_PAD_Y))
+    st.html(empty_html("当前版本没有大屏公开数据文件(请运行 python -m pipelines rebuild)", height - 2 * PANEL_PAD_Y - 4))
 
 
 def panel_indicators(home: Home, big: bool = False) -> None:
@@ -747,7 +769,7 @@ def panel_quadrants(home: Home, big: bool = False) -> None:
             with left:
                 st.html(quadrant_html(quads, height - 2 * PANEL_PAD_Y, big=True))
             with right:
-                _chart(quadrant_figure(quads, height - 2 * PANEL_PAD_Y - 4), "chart-quadrants")
+                _chart(quadrant_figure(quads, height - 2 * PANEL_PAD_Y - 4), "chart-quadrants-big")
         else:
             st.html(quadrant_html(quads, height - 2 * PANEL_PAD_Y))
 

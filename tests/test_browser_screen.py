@@ -1,0 +1,135 @@
+"""The big screen in Debian's Chromium: 1920×1080 and device scale factor 2 (a 3840×2160 picture),
+no scrollbars, no error elements, Chinese fonts present, panels refreshing in place.
+Screenshots: artifacts/screenshots/screen_*.png."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from tests.browser import screenshot_path, wait_for_app
+from ui.screen import PAGE_SECONDS, PANELS
+
+LAYOUT_JS = """() => {
+  const de = document.documentElement, main = document.querySelector('[data-testid="stMain"]');
+  const panels = [...document.querySelectorAll('[class*="st-key-scr-"]')].map(e => {
+    const r = e.getBoundingClientRect();
+    return {key: (e.className.match(/st-key-scr-[a-z]+/) || [''])[0], bottom: r.bottom, right: r.right,
+            overflow: e.scrollHeight - e.clientHeight};
+  });
+  return {
+    docH: de.scrollHeight, docW: de.scrollWidth, bodyH: document.body.scrollHeight,
+    mainH: main ? main.scrollHeight - main.clientHeight : 0, mainW: main ? main.scrollWidth - main.clientWidth : 0,
+    innerH: window.innerHeight, innerW: window.innerWidth, dpr: window.devicePixelRatio,
+    errors: document.querySelectorAll('[data-testid="stException"], .stException, [data-testid="stAlertContentError"]').length,
+    cjk: document.fonts.check('20px "Noto Sans CJK SC"', '实绩数据截至'),
+    panels,
+  };
+}"""
+
+
+def png_size(path) -> tuple[int, int]:
+    with open(path, "rb") as fh:
+        head = fh.read(24)
+    return struct.unpack(">II", head[16:24])
+
+
+@pytest.fixture(scope="module")
+def wall(browser):
+    """One 1920×1080 browser context for the module (its cache keeps the app's bundle warm)."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    yield context
+    context.close()
+
+
+def open_screen(target, app_url, query: str = "", charts: int = 0, page=None):
+    """Open /screen<query> in ``page`` (or a new page of ``target``, a browser or a context)."""
+    page = page or target.new_page()
+    page.goto(f"{app_url}/screen{query}", wait_until="domcontentloaded")
+    page.wait_for_selector("text=数据截至", timeout=60_000)
+    wait_for_app(page)
+    if charts:
+        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
+                               timeout=30_000)
+    page.evaluate("document.fonts.ready")
+    page.wait_for_timeout(300)
+    return page
+
+
+def assert_fits(page) -> dict:
+    info = page.evaluate(LAYOUT_JS)
+    assert info["errors"] == 0, info
+    assert info["docH"] <= info["innerH"] and info["docW"] <= info["innerW"], info
+    assert info["bodyH"] <= info["innerH"], info
+    assert info["mainH"] <= 0 and info["mainW"] <= 0, info           # Streamlit's own scroll container
+    assert info["cjk"], "Noto Sans CJK SC is not available: Chinese would render as tofu"
+    assert info["panels"], "no screen panels rendered"
+    for p in info["panels"]:
+        assert p["bottom"] <= info["innerH"] + 0.5 and p["right"] <= info["innerW"] + 0.5, p
+        assert p["overflow"] <= 1, p                                  # nothing clipped inside a panel
+    assert page.get_by_text("数据截至").first.is_visible()
+    return info
+
+
+def test_screen_1080p_and_ranking_pages_without_flicker(app_url, wall):
+    page = open_screen(wall, app_url, charts=2)
+    info = assert_fits(page)
+    assert info["dpr"] == 1
+    keys = {p["key"] for p in info["panels"]}
+    assert {"st-key-scr-header", "st-key-scr-indicators", "st-key-scr-kpi", "st-key-scr-trends",
+            "st-key-scr-ranking", "st-key-scr-quadrants"} <= keys
+    path = screenshot_path("screen_1080p.png")
+    page.screenshot(path=str(path))
+    assert png_size(path) == (1920, 1080)
+
+    # The ranking fragment turns its page every PAGE_SECONDS; stale elements are never dimmed.
+    label = ".st-key-scr-ranking .scr-title span"
+    current = page.locator(label).first.inner_text()          # e.g. "第1/9页"
+    number, total = current[1:-1].split("/")
+    following = f"第{int(number) % int(total) + 1}/{total}页"
+    page.evaluate("""() => { window.__minOpacity = 1; window.__watch = setInterval(() => {
+        for (const e of document.querySelectorAll('.stElementContainer, [data-stale="true"]')) {
+            window.__minOpacity = Math.min(window.__minOpacity, parseFloat(getComputedStyle(e).opacity));
+        } }, 50); }""")
+    page.wait_for_function(f"() => document.querySelector('{label}').innerText === '{following}'",
+                           timeout=(3 * PAGE_SECONDS) * 1000)
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => { clearInterval(window.__watch); return window.__minOpacity; }") == 1
+    assert_fits(page)
+    page.close()
+
+
+def test_screen_4k_at_device_scale_factor_2(app_url, browser):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080}, device_scale_factor=2)
+    page = open_screen(browser, app_url, charts=2, page=page)
+    info = assert_fits(page)
+    assert info["dpr"] == 2 and info["innerW"] == 1920
+    path = screenshot_path("screen_4k.png")
+    page.screenshot(path=str(path))
+    assert png_size(path) == (3840, 2160)
+    page.close()
+
+
+def test_each_carousel_panel(app_url, wall):
+    page = wall.new_page()
+    for panel in [p for p in PANELS if p != "overview"]:
+        charts = {"alerts": 1, "quadrants": 1, "trends": 2}.get(panel, 0)
+        open_screen(wall, app_url, f"?panel={panel}", charts=charts, page=page)
+        assert_fits(page)
+        assert page.locator(".scr-dots span.on").inner_text() == PANELS[panel]
+        page.screenshot(path=str(screenshot_path(f"screen_panel_{panel}.png")))
+    page.close()
+
+
+def test_carousel_rotates_on_one_url(app_url, wall):
+    page = open_screen(wall, app_url, "?rotate=5s")
+    names = list(PANELS.values())
+    active = page.locator(".scr-dots span.on").inner_text()
+    following = names[(names.index(active) + 1) % len(names)]
+    url = page.url
+    page.wait_for_function(
+        f"() => (document.querySelector('.scr-dots span.on') || {{}}).innerText === '{following}'", timeout=20_000)
+    assert page.url == url                      # same URL, no navigation
+    wait_for_app(page)
+    assert_fits(page)
+    page.close()

@@ -1,0 +1,269 @@
+"""The public file of the big screen: aggregates only, no person data, no group under 5 people,
+built atomically next to every published version."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines import db
+from pipelines import public as pub
+from pipelines.home import Home
+
+# Column names that would carry person-level data (exact names, then substrings).
+PERSONAL_COLUMNS = {
+    "cadre_id", "name", "birth_year", "role_type", "post", "rater_id", "rater_group", "comment",
+    "performance_score", "rating_score", "total", "grade", "bonus", "deduction", "effect", "effect_fe",
+    "se", "ci_low", "ci_high", "x", "y", "lead_cadre_id", "co_cadre_ids", "task_id", "flag_id",
+    "reason", "check_hint", "title", "project_id", "enterprise_id", "band_person",
+}
+PERSONAL_SUBSTRINGS = ("cadre", "rater", "comment", "rating", "person", "birth", "employee")
+ALLOWED_NAME_COLUMNS = {"unit_name", "indicator_name", "board_name", "series_name"}
+
+
+@pytest.fixture(scope="module")
+def demo(demo_world):
+    _, root, _ = demo_world
+    home = Home(root)
+    current = home.current()
+    public = home.public_path(current["version"])
+    yield home, current["path"], public
+    db.close_all()
+
+
+def tables_of(public: Path) -> dict[str, pd.DataFrame]:
+    names = db.query(public, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'public'")["table_name"]
+    return {n: db.query(public, f"SELECT * FROM public.{n}") for n in names}  # names from the file itself
+
+
+def scan_public(public: Path, full: Path) -> list[str]:
+    """Every privacy problem of a public file (empty list = clean)."""
+    problems = []
+    schemas = db.query(public, "SELECT DISTINCT schema_name FROM duckdb_tables()")["schema_name"]
+    problems += [f"schema {s} besides public" for s in schemas if s != "public"]
+    tables = tables_of(public)
+    for table, frame in tables.items():
+        for col in frame.columns:
+            low = col.lower()
+            if low in PERSONAL_COLUMNS or (low.endswith("name") and low not in ALLOWED_NAME_COLUMNS) \
+                    or any(s in low for s in PERSONAL_SUBSTRINGS):
+                problems.append(f"{table}.{col}: personal column")
+        if "n_people" in frame:
+            n = frame["n_people"]
+            bad = n.notna() & (n > 0) & (n < pub.MIN_GROUP)
+            problems += [f"{table}: group of {int(v)} people" for v in n[bad]]
+            if "suppressed" not in frame:
+                problems.append(f"{table}: n_people without suppressed flag")
+            else:
+                hidden = frame["suppressed"].fillna(False).astype(bool)
+                if (hidden & n.notna()).any():
+                    problems.append(f"{table}: group size published for a suppressed group")
+                measures = [c for c in frame.columns if c.startswith("n_") or c == "value"]
+                for c in measures:
+                    if frame.loc[hidden, c].notna().any():
+                        problems.append(f"{table}.{c}: value published for a suppressed group")
+    # values: no identifier, name or comment of a person anywhere in a text cell
+    cadres = db.query(full, "SELECT cadre_id, name FROM raw.cadres")
+    raters = db.query(full, "SELECT DISTINCT rater_id, comment FROM raw.ratings")
+    tasks = db.query(full, "SELECT task_id, title, lead_cadre_id FROM raw.tasks")
+    exact = set(cadres["cadre_id"]) | set(cadres["name"].dropna()) | set(raters["rater_id"].dropna()) \
+        | set(tasks["task_id"]) | set(tasks["lead_cadre_id"].dropna())
+    names = [n for n in cadres["name"].dropna() if len(n) >= 2]
+    comments = [c for c in raters["comment"].dropna() if len(c) >= 4]
+    for table, frame in tables.items():
+        for col in frame.columns:
+            if frame[col].dtype != object and str(frame[col].dtype) not in ("string", "str"):
+                continue
+            for v in frame[col].dropna().astype(str).unique():
+                if v in exact:
+                    problems.append(f"{table}.{col}: identifier or name {v!r}")
+                elif any(nm in v for nm in names) or any(c in v for c in comments):
+                    problems.append(f"{table}.{col}: contains a person's name or a comment: {v!r}")
+    return problems
+
+
+# --- the demo's public file ---------------------------------------------------------------
+
+def test_public_file_is_written_next_to_the_version(demo):
+    home, full, public = demo
+    assert public.exists() and public.name == "v000001.public.duckdb"
+    assert not list(home.warehouse.glob("*.building*"))
+    assert not public.with_name(public.name + ".wal").exists()
+    tables = tables_of(public)
+    assert set(tables) == set(pub.SCHEMAS)
+    for name, schema in pub.SCHEMAS.items():
+        assert list(tables[name].columns) == [c for c, _ in schema], name
+    meta = dict(zip(tables["meta"]["key"], tables["meta"]["value"]))
+    assert meta["version"] == "v000001" and meta["as_of"] == "2025-12" and meta["min_group"] == "5"
+
+
+def test_scan_finds_no_personal_columns_and_no_group_under_5(demo):
+    _, full, public = demo
+    assert scan_public(public, full) == []
+
+
+def test_scan_catches_what_it_should(demo, tmp_path):
+    """The scan itself is tested: a file with a cadre column, a name and a group of 3 fails."""
+    _, full, _ = demo
+    bad = tmp_path / "bad.duckdb"
+    con = db.connect_writer(bad)
+    name = db.query(full, "SELECT name FROM raw.cadres LIMIT 1")["name"].iloc[0]
+    con.execute("CREATE SCHEMA public")
+    con.execute("CREATE TABLE public.t AS SELECT 'C0001' AS cadre_id, $n AS label, 3 AS n_people, "
+                "false AS suppressed", {"n": name})
+    con.close()
+    problems = scan_public(bad, full)
+    assert any("personal column" in p for p in problems)
+    assert any("group of 3" in p for p in problems)
+    assert any("name" in p and name in p for p in problems)
+    db.close_reader(bad)
+
+
+def test_counts_match_the_full_version_or_are_suppressed(demo):
+    _, full, public = demo
+    q_full = db.query(full, "SELECT period, quadrant, count(DISTINCT cadre_id) AS n FROM marts.quadrants GROUP BY ALL")
+    q_pub = db.query(public, "SELECT * FROM public.quadrant_counts")
+    merged = q_pub.merge(q_full, on=["period", "quadrant"], how="left")
+    merged["n"] = merged["n"].fillna(0)
+    shown = ~merged["suppressed"]
+    assert (merged.loc[shown, "n_people"] == merged.loc[shown, "n"]).all()
+    assert merged.loc[~shown, "n"].between(1, 4).all()
+    assert set(q_pub["quadrant"]) >= {"高贡献区", "逆势担当区", "平台红利区", "低效区", "不可判定"}
+
+    c_full = db.query(full, """SELECT period, card, count(*) AS n, count(DISTINCT lead_cadre_id) AS people
+                               FROM marts.task_status GROUP BY ALL""")
+    c_pub = db.query(public, "SELECT * FROM public.card_counts")
+    merged = c_pub.merge(c_full, on=["period", "card"], how="left").fillna({"n": 0, "people": 0})
+    shown = ~merged["suppressed"]
+    assert (merged.loc[shown, "n_tasks"] == merged.loc[shown, "n"]).all()
+    assert merged.loc[~shown, "people"].between(1, 4).all()
+    assert c_pub.groupby("period").size().eq(4).all()  # every colour every month, zeros included
+
+
+def test_indicator_board_aggregates_the_core_indicators(demo):
+    _, full, public = demo
+    board = db.query(public, "SELECT * FROM public.indicator_board ORDER BY seq")
+    core = db.query(full, "SELECT indicator FROM staging.indicators WHERE core")["indicator"]
+    assert list(board["indicator"]) == list(core) and len(board) == 12
+    gpb = board.set_index("indicator").loc["gpb_revenue"]
+    expected = db.query(full, """SELECT sum(coalesce(verified_value, value)) AS v, sum(target) AS t
+                                 FROM staging.indicator_values WHERE indicator = 'gpb_revenue' AND period = $p""",
+                        {"p": gpb["period"]})
+    assert gpb["value"] == pytest.approx(expected["v"].iloc[0])
+    assert gpb["completion"] == pytest.approx(expected["v"].iloc[0] / expected["t"].iloc[0])
+    assert gpb["mode"] == "progress" and gpb["aggregation"] == "合计" and gpb["elapsed"] == pytest.approx(1.0)
+    growth = board.set_index("indicator").loc["ind_va_growth"]
+    assert growth["mode"] == "level" and growth["aggregation"] == "平均"
+    assert set(board["status"]) <= {"快于时序", "慢于时序", "达到目标", "低于目标", "暂无目标", "暂无数据"}
+
+
+def test_unit_ranking_boards(demo):
+    _, _, public = demo
+    r = db.query(public, "SELECT * FROM public.unit_ranking")
+    assert r["board"].iloc[0] == "total:town"
+    for board, g in r.groupby("board"):
+        assert g["rank"].min() == 1 and g["rank"].max() <= len(g), board
+        moved = g[g["prev_rank"].notna()]
+        assert (moved["rank_change"] == moved["prev_rank"] - moved["rank"]).all()
+        assert set(g["tier"]) <= {"优", "良", "中", "差"}
+        assert (g.sort_values("rank")["band"].map("绿黄橙红".index).diff().dropna() >= 0).all()
+    total = r[r["board"] == "total:town"]
+    assert len(total) == 12 and total["score"].is_monotonic_decreasing
+
+
+def test_suppress_small_blanks_groups_of_1_to_4():
+    frame = pd.DataFrame({"n_tasks": [0, 3, 9, 12], "n_people": [0, 2, 4, 5]})
+    out = pub.suppress_small(frame, ["n_tasks"])
+    assert out["suppressed"].tolist() == [False, True, True, False]
+    assert out["n_tasks"].isna().tolist() == [False, True, True, False]
+    assert out["n_people"].isna().tolist() == [False, True, True, False]
+    assert out.loc[0, "n_people"] == 0 and out.loc[3, "n_tasks"] == 12
+
+
+# --- flags, absent marts, atomicity -----------------------------------------------------------
+
+def _copy_version(full: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "v000001.duckdb"
+    shutil.copyfile(full, dest)
+    return dest
+
+
+def test_flag_counts_come_from_marts_anomalies_when_present(demo, tmp_path):
+    _, full, _ = demo
+    copy = _copy_version(full, tmp_path)
+    flags = pd.DataFrame({
+        "flag_id": [f"F{i}" for i in range(14)],
+        "level": ["task"] * 8 + ["series"] * 6,
+        "unit_id": [f"U{i}" for i in range(14)],
+        "cadre_id": [f"C{i}" for i in range(8)] + [None] * 6,
+        "task_id": [f"T{i}" for i in range(8)] + [None] * 6,
+        "rule": ["进度滞后"] * 8 + ["突变"] * 3 + ["断点"] * 3,
+        "severity": ["红"] * 6 + ["黄"] * 8,
+        "suppressed": [False] * 13 + [True],
+    })
+    con = db.connect_writer(copy)
+    con.register("f", flags)
+    con.execute("CREATE OR REPLACE TABLE marts.anomalies AS SELECT * FROM f")
+    con.close()
+    out = tmp_path / "v000001.public.duckdb"
+    pub.build_public(copy, out)
+    counts = db.query(out, "SELECT * FROM public.flag_counts")
+    by = counts.set_index(["dimension", "category"])
+    assert by.loc[("severity", "红"), "n_flags"] == 6
+    assert by.loc[("severity", "黄"), "n_flags"] == 7          # the suppressed (已说明) flag is not counted
+    assert by.loc[("severity", "橙"), "n_flags"] == 0
+    assert by.loc[("rule", "进度滞后"), "n_flags"] == 8
+    assert pd.isna(by.loc[("rule", "突变"), "n_flags"]) and by.loc[("rule", "突变"), "suppressed"]  # 3 subjects
+    meta = db.query(out, "SELECT value FROM public.meta WHERE key = 'has_flags'")["value"].iloc[0]
+    assert meta == "true"
+    assert scan_public(out, copy) == []
+    db.close_all()
+
+
+def test_builds_without_model_marts(published_home):
+    """An ingestion-only version (no marts from the models) still gets a valid, mostly empty file."""
+    version = published_home.current()["version"]
+    public = published_home.public_path(version)
+    assert public.exists()  # written by the ingest that made the fixture
+    tables = tables_of(public)
+    assert set(tables) == set(pub.SCHEMAS)
+    assert tables["unit_ranking"].empty and tables["quadrant_counts"].empty and tables["flag_counts"].empty
+    assert len(tables["indicator_board"]) == 12
+
+
+def test_a_failed_build_leaves_no_public_file(demo, tmp_path, monkeypatch):
+    _, full, _ = demo
+    copy = _copy_version(full, tmp_path)
+    out = tmp_path / "v000001.public.duckdb"
+
+    def boom(con, name, schema, frame):
+        if name == "trends":
+            raise RuntimeError("disk full")
+        return original(con, name, schema, frame)
+
+    original = pub._write_table
+    monkeypatch.setattr(pub, "_write_table", boom)
+    with pytest.raises(RuntimeError):
+        pub.build_public(copy, out)
+    assert not out.exists()  # never a half file under the final name
+    # what is left is a *.building file, which Home.clean_partial removes on the next start
+    assert all(p.name.startswith("v000001.public.duckdb.building") for p in tmp_path.glob("*.building*"))
+    db.close_all()
+
+
+def test_ingest_publishes_nothing_when_the_public_build_fails(published_home, tmp_path, monkeypatch):
+    from pipelines import ingest as ingest_mod
+    from tests.conftest import write_valid_batch
+
+    before = published_home.current()["version"]
+
+    def boom(full, public):
+        raise RuntimeError("public build failed")
+
+    monkeypatch.setattr(ingest_mod, "build_public", boom)
+    batch = write_valid_batch(tmp_path / "b2", months=7)
+    with pytest.raises(RuntimeError):
+        ingest_mod.ingest(batch, published_home, steps=[])
+    assert published_home.current()["version"] == before

@@ -1,0 +1,212 @@
+"""The big screen page (AppTest) and its pure helpers: modes from the URL, escaping, paging,
+words beside colours, and a new publish showing up without a restart."""
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines import db
+from pipelines.home import Home
+from pipelines.public import build_public
+from tests.demo_world import ROOT
+from ui import screen
+
+
+def html_of(at: AppTest) -> str:
+    return "\n".join(h.proto.body for h in at.get("html"))
+
+
+def screen_app(home_root, monkeypatch, **params) -> AppTest:
+    monkeypatch.setenv("SHIJI_HOME", str(home_root))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/screen.py")
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    return at
+
+
+@pytest.fixture()
+def demo_root(demo_world):
+    return demo_world[1]
+
+
+# --- the page -------------------------------------------------------------------------------
+
+def test_overview_shows_every_panel(demo_root, monkeypatch):
+    at = screen_app(demo_root, monkeypatch)
+    assert not at.exception
+    body = html_of(at)
+    assert "数据截至 2025年12月" in body and "版本 v000001" in body
+    for text in ("核心指标", "一般公共预算收入", "亮牌预警", "红牌", "单位排名", "综合得分", "实绩象限分布",
+                 "高贡献区", "低效区", "不可判定"):
+        assert text in body, text
+    assert "▲" in body and "▼" in body                   # arrows, not colour alone
+    assert any(t in body for t in (">优<", ">良<", ">中<", ">差<"))  # badge words
+    assert "第1/" in body                                 # the ranking board shows its page
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_screen_reads_only_the_public_file(demo_root, monkeypatch):
+    """No personal data on the page: no cadre id or person name in anything it renders."""
+    at = screen_app(demo_root, monkeypatch)
+    body = html_of(at)
+    home = Home(demo_root)
+    cadres = db.query(home.current_path(), "SELECT cadre_id, name FROM raw.cadres")
+    assert not any(c in body for c in cadres["cadre_id"])
+    assert not any(n in body for n in cadres["name"] if len(n) >= 2)
+    db.close_all()
+
+
+def test_screen_queries_only_the_public_file(demo_root, monkeypatch):
+    """Every query the screen's modules run goes to vNNNNNN.public.duckdb, never the full file."""
+    import inspect
+
+    import streamlit as st
+
+    from pipelines import db as db_module
+
+    calls = []
+    real = db_module.query
+
+    def spy(path, sql, params=None):
+        files = {f.filename.replace("\\", "/") for f in inspect.stack()[1:15]}
+        calls.append((str(path), any(f.endswith(("ui/screen.py", "ui/public_queries.py")) for f in files)))
+        return real(path, sql, params)
+
+    monkeypatch.setattr(db_module, "query", spy)
+    st.cache_data.clear()
+    at = screen_app(demo_root, monkeypatch)
+    assert not at.exception
+    screen_calls = [p for p, from_screen in calls if from_screen]
+    assert screen_calls and all(p.endswith(".public.duckdb") for p in screen_calls)
+
+
+def test_ranking_board_pages_on_each_refresh(demo_root, monkeypatch):
+    at = screen_app(demo_root, monkeypatch, panel="ranking")
+    assert not at.exception
+    first = html_of(at)
+    at.run()
+    second = html_of(at)
+    assert "单位排名" in first and first != second
+    pages = [p for p in ("第2/", "第3/") if p in first or p in second]
+    assert pages
+
+
+def test_carousel_rotates_panels_on_one_url(demo_root, monkeypatch):
+    at = screen_app(demo_root, monkeypatch, rotate="20s")
+    assert not at.exception
+    seen = []
+    for _ in range(len(screen.PANELS)):
+        body = html_of(at)
+        active = [name for key, name in screen.PANELS.items() if f'<span class="on">{name}</span>' in body]
+        seen += active
+        at.run()
+    assert seen == list(screen.PANELS.values())
+
+
+@pytest.mark.parametrize("panel", ["indicators", "ranking", "alerts", "quadrants", "trends"])
+def test_each_panel_alone(demo_root, monkeypatch, panel):
+    at = screen_app(demo_root, monkeypatch, panel=panel)
+    assert not at.exception
+    assert f'<span class="on">{screen.PANELS[panel]}</span>' in html_of(at)
+
+
+def test_new_publish_shows_without_restart(demo_root, tmp_path, monkeypatch):
+    """Left on for weeks: each refresh re-reads CURRENT, so a new version appears in place."""
+    root = tmp_path / "home"
+    shutil.copytree(demo_root, root)
+    home = Home(root)
+    at = screen_app(root, monkeypatch)
+    assert "版本 v000001" in html_of(at)
+    src = home.version_path("v000001")
+    new = home.version_path("v000002")
+    shutil.copyfile(src, new)
+    con = db.connect_writer(new)
+    con.execute("UPDATE meta.info SET value = 'v000002' WHERE key = 'version'")
+    con.execute("UPDATE meta.info SET value = '2026-01' WHERE key = 'as_of'")
+    con.execute("CHECKPOINT")
+    con.close()
+    build_public(new, home.public_path("v000002"))
+    home.publish("v000002")
+    at.run()
+    body = html_of(at)
+    assert "版本 v000002" in body and "数据截至 2026年1月" in body
+    db.close_all()
+
+
+def test_missing_public_file_is_a_message_not_an_error(demo_root, tmp_path, monkeypatch):
+    root = tmp_path / "home"
+    shutil.copytree(demo_root, root)
+    for p in (root / "warehouse").glob("*.public.duckdb"):
+        p.unlink()
+    at = screen_app(root, monkeypatch)
+    assert not at.exception
+    assert "没有大屏公开数据文件" in html_of(at)
+
+
+# --- pure helpers ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,seconds", [("20s", 20), ("20", 20), ("2m", 120), ("1min", 60), ("1s", 5),
+                                          ("99999", 3600), ("abc", None), (None, None), ("-5s", None)])
+def test_parse_seconds(text, seconds):
+    assert screen.parse_seconds(text) == seconds
+
+
+def test_screen_mode():
+    assert screen.screen_mode({}) == ("overview", None, None)
+    assert screen.screen_mode({"rotate": "30s"}) == ("carousel", 30, None)
+    assert screen.screen_mode({"rotate": "junk"}) == ("carousel", screen.DEFAULT_ROTATE, None)
+    assert screen.screen_mode({"panel": "trends", "rotate": "30s"}) == ("panel", None, "trends")
+    assert screen.screen_mode({"panel": "<script>"}) == ("overview", None, None)
+
+
+def test_formatting():
+    assert screen.fmt_value(623934.8, "万元") == "62.39亿元"
+    assert screen.fmt_value(7.46, "%") == "7.5%"
+    assert screen.fmt_value(81868, "元") == "81,868元"
+    assert screen.fmt_value(None, "%") == "—"
+    assert screen.fmt_diff(-1.6, "%") == "−1.6个百分点"
+    assert screen.fmt_period("2025-12") == "2025年12月"
+    assert screen.fmt_period("2025-Q4") == "2025年四季度"
+    assert screen.fmt_period("2025") == "2025年"
+
+
+def test_words_accompany_colours():
+    assert "▲" in screen.rank_change_html(2) and "升2" in screen.rank_change_html(2)
+    assert "▼" in screen.rank_change_html(-3) and "降3" in screen.rank_change_html(-3)
+    assert "持平" in screen.rank_change_html(0)
+    assert ">优<" in screen.badge_html("优", "绿")
+    # more red cards is bad: arrow up, the word 增, and the "bad" class
+    up = screen.change_html(2, higher_is_worse=True, word="较上月")
+    assert "▲" in up and "增2" in up and "scr-bad" in up
+
+
+def test_data_text_is_escaped():
+    rows = pd.DataFrame({"unit_name": ["<img src=x onerror=alert(1)>"], "unit_type": ["镇"], "rank": [1],
+                         "prev_rank": [2], "rank_change": [1], "score": [90.0], "band": ["绿"], "tier": ["优"],
+                         "n_units": [1], "measure": ["综合得分"], "unit": ["分"], "period": ["2025-12"],
+                         "board_name": ["<b>x</b>"]})
+    page = {"board": "b", "board_name": "<b>x</b>", "period": "2025-12", "measure": "综合得分", "unit": "分",
+            "start": 0, "page": 1, "pages": 1}
+    out = screen.ranking_html(rows, page, 600, 0, 1)
+    assert "<img" not in out and "&lt;img" in out and "<b>x</b>" not in out
+
+
+def test_ranking_pages_split_long_boards():
+    boards = pd.DataFrame({"board": ["a", "b"], "board_name": ["A", "B"], "board_seq": [1, 2],
+                           "period": ["2025-12"] * 2, "measure": ["m"] * 2, "unit": ["分"] * 2,
+                           "n_units": [30, 12]})
+    pages = screen.ranking_pages(boards)
+    assert [(p["board"], p["start"]) for p in pages] == [("a", 0), ("a", 12), ("a", 24), ("b", 0)]
+    assert pages[2]["page"] == 3 and pages[2]["pages"] == 3
+
+
+def test_layout_sums_to_1080():
+    assert 2 * screen.PAD + screen.HEADER_H + screen.GAP + screen.BODY_H == 1080
+    assert screen.KPI_H + screen.GAP + screen.TRENDS_H == screen.BODY_H
+    assert screen.RANK_H + screen.GAP + screen.QUAD_H == screen.BODY_H
