@@ -6,6 +6,8 @@ import streamlit as st
 
 from ui.data import current_home
 from ui.screen import render_screen
+from ui.session import current_scope
 
 st.set_page_config(page_title="实绩 · 城市大脑大屏", layout="wide", initial_sidebar_state="collapsed")
+current_scope("screen")
 render_screen(current_home(), st.query_params)
