@@ -3,7 +3,6 @@ and marks 属实/已说明/误报 (stored outside the warehouse)."""
 import pandas as pd
 import streamlit as st
 
-from models.anomaly import rule_precision
 from pipelines.state import MARK_STATUSES, add_mark, read_marks
 from ui import desk_queries as q
 from ui.data import current_home
@@ -44,6 +43,10 @@ m1.metric("预警总数", len(view))
 m2.metric("红色", int((view["severity"] == "红").sum()))
 m3.metric("涉及单位", view["unit_id"].nunique())
 m4.metric("已标记", int(flags["status"].ne("未标记").sum()))
+if st.toggle("显示各规则的核实准确率(按已有标记)"):
+    from models.anomaly import rule_precision  # scikit-learn behind it: loaded only when asked
+
+    st.dataframe(rule_precision(flags, marks), hide_index=True, width="stretch")
 
 table = view.assign(
     期间=view["period_start"].astype(str) + " → " + view["period_end"].astype(str),
@@ -87,6 +90,3 @@ with st.form("mark"):
         add_mark(home, flag, status, marked_by=scope.identity, note=note)
         st.success(f"已标记为「{status}」。")
 
-with st.expander("各规则的核实准确率(按已有标记)"):
-    precision = rule_precision(flags, read_marks(home))
-    st.dataframe(precision, hide_index=True, width="stretch")
