@@ -1276,7 +1276,6 @@ class SeriesDetector:
             subs.setdefault(u, []).append((pv, fired, text, actual, expected, peer, measure, ps, pe))
 
         labels = self._labels(p.freq)
-        start = self.grid.start[p.freq]
         years = self.grid.year[p.freq]
         feats = {}
         if p.is_log and p.freq in ("month", "quarter"):

@@ -15,7 +15,6 @@ import pandas as pd
 from pipelines import db
 from pipelines.export import safe_frame
 from pipelines.report import InputError
-from pipelines.home import PROJECT_ROOT
 
 FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/truetype/noto"))
 SECTION_TITLES = {
@@ -189,7 +188,6 @@ def cjk_font() -> tuple[str, int]:
 
 def write_pdf(b: Briefing, out: Path) -> Path:
     from fpdf import FPDF
-    from fpdf.fonts import FontFace
 
     path, index = cjk_font()
     pdf = FPDF(orientation="L", format="A4")
@@ -240,4 +238,3 @@ def write_briefing(b: Briefing, out: Path) -> Path:
     raise InputError("简报只能导出为 .xlsx 或 .pdf")
 
 
-__all__ = ["Briefing", "build_briefing", "write_briefing", "write_xlsx", "write_pdf", "PROJECT_ROOT"]
