@@ -85,29 +85,23 @@ def _parse_cell(col: Column, cell: str, money: bool):
     return value, suffix, as_written, None
 
 
+# Column kind -> parser returning (value, unit suffix as written); only numbers keep a suffix.
+PARSERS = {
+    "str": lambda text, col: (text, ""),
+    "number": lambda text, col: nz.parse_number(text),
+    "pct": lambda text, col: (nz.parse_pct(text), ""),
+    "share": lambda text, col: (nz.parse_share(text), ""),
+    "int": lambda text, col: (nz.parse_int(text), ""),
+    "period": lambda text, col: (nz.parse_period(text), ""),
+    "date": lambda text, col: (nz.parse_date(text, month_end=col.month_end), ""),
+    "bool": lambda text, col: (nz.parse_bool(text), ""),
+    "list": lambda text, col: (nz.parse_list(text), ""),
+    "score": lambda text, col: (nz.parse_score(text), ""),
+}
+
+
 def _parse(col: Column, text: str):
-    kind = col.kind
-    if kind == "str":
-        return text, ""
-    if kind == "number":
-        return nz.parse_number(text)
-    if kind == "pct":
-        return nz.parse_pct(text), ""
-    if kind == "share":
-        return nz.parse_share(text), ""
-    if kind == "int":
-        return nz.parse_int(text), ""
-    if kind == "period":
-        return nz.parse_period(text), ""
-    if kind == "date":
-        return nz.parse_date(text, month_end=col.month_end), ""
-    if kind == "bool":
-        return nz.parse_bool(text), ""
-    if kind == "list":
-        return nz.parse_list(text), ""
-    if kind == "score":
-        return nz.parse_score(text), ""
-    raise AssertionError(f"unknown column kind {kind}")
+    return PARSERS[col.kind](text, col)
 
 
 def _mixed_units(raw: RawTable, name: str, sufs: list[str]) -> list[Issue]:
