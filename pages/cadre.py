@@ -8,6 +8,7 @@ from models.config import load_reference
 from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
+from ui.picker import sync_to_url, url_choice
 from ui.session import audit_view, current_scope
 
 QUADRANT_FILTERS = ("period", "unit_type", "role_type", "rank", "age")
@@ -21,23 +22,10 @@ if directory.empty:
     st.stop()
 labels = {r.cadre_id: f"{r.name}({r.cadre_id})· {r.unit_name or fmt.DASH}" for r in directory.itertuples()}
 
-cadre = st.query_params.get("cadre")
-if cadre not in labels:
-    if cadre:
-        st.warning(f"找不到干部编号 {fmt.md(cadre)},或不在您的查看范围内。")
-    cadre = None
-st.session_state["cadre_pick"] = cadre
-
-
-def _set_cadre():
-    if st.session_state["cadre_pick"] is None:
-        st.query_params.pop("cadre", None)
-    else:
-        st.query_params["cadre"] = st.session_state["cadre_pick"]
-
+cadre = url_choice("cadre", labels, "找不到干部编号 {},或不在您的查看范围内。")
 
 pick, back = st.columns([3, 1], vertical_alignment="bottom")
-pick.selectbox("选择干部", [None] + sorted(labels), key="cadre_pick", on_change=_set_cadre,
+pick.selectbox("选择干部", [None] + sorted(labels), key="cadre_pick", on_change=sync_to_url("cadre"),
                placeholder="输入姓名或编号搜索",
                format_func=lambda c: "— 输入姓名或编号搜索 —" if c is None else labels.get(c, c))
 # Filters the quadrant explorer passed along come back with the cadre.

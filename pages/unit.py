@@ -6,6 +6,7 @@ import streamlit as st
 from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
+from ui.picker import sync_to_url, url_choice
 from ui.session import current_scope
 
 scope = current_scope("unit")
@@ -17,22 +18,9 @@ if units.empty:
     st.stop()
 labels = {r.unit_id: f"{r.name}({r.unit_id})· {r.unit_type}" for r in units.itertuples()}
 
-unit = st.query_params.get("unit")
-if unit not in labels:
-    if unit:
-        st.warning(f"找不到单位编号 {fmt.md(unit)},或不在您的查看范围内。")
-    unit = None
-st.session_state["unit_pick"] = unit
+unit = url_choice("unit", labels, "找不到单位编号 {},或不在您的查看范围内。")
 
-
-def _set_unit():
-    if st.session_state["unit_pick"] is None:
-        st.query_params.pop("unit", None)
-    else:
-        st.query_params["unit"] = st.session_state["unit_pick"]
-
-
-st.selectbox("选择单位", [None] + list(labels), key="unit_pick", on_change=_set_unit,
+st.selectbox("选择单位", [None] + list(labels), key="unit_pick", on_change=sync_to_url("unit"),
              placeholder="输入单位名称或编号搜索",
              format_func=lambda u: "— 输入单位名称或编号搜索 —" if u is None else labels.get(u, u))
 if unit is None:
