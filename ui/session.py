@@ -21,6 +21,15 @@ def current_scope(page: str | None = None) -> Scope:
     from ui.data import current_home
 
     scope = st.session_state.get(_KEY)
+    if scope is None and not st.session_state.get("_shiji_rerouted"):
+        # A deep link is the first request of a fresh server: Streamlit still treats pages/ as a
+        # v1 pages folder (until app.py has called st.navigation once) and ran this page alone.
+        # Run app.py instead, which builds the data, sets the scope and opens this same URL.
+        from streamlit.runtime.pages_manager import PagesManager
+
+        st.session_state["_shiji_rerouted"] = True
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     if scope is None:
         scope = resolve_scope(current_home())
         set_scope(scope)
