@@ -34,6 +34,7 @@ from models.anomaly_rules import (
     normalize_indicators, period_last_month,
 )
 from models.anomaly_tasks import detect_tasks
+from models.scoring import period_frame
 
 __all__ = [
     "FLAG_COLUMNS", "ALL_COLUMNS", "load_config", "detect_series_anomalies", "detect_task_anomalies",
@@ -272,8 +273,8 @@ def inspection_targets(flags: pd.DataFrame, cards: pd.DataFrame | None, quadrant
             s["reasons"].append(f"预警{n}条（{desc}），最高为{t['rule']}·{what}（得分{fmt_num(t['score'])}）")
     if cards is not None and len(cards):
         c = cards.copy()
-        c["period"] = c["period"].astype(str).str[:7]
-        month = c["period"].str[:4].astype(int) * 12 + c["period"].str[5:7].astype(int) - 1
+        ends = period_frame(c["period"])  # task periods may be months or quarters
+        month = ends["year"] * 12 + ends["end_month"] - 1
         c = c[(month > month.max() - int(icfg["card_window_months"])) & c["card"].isin(list(cw))]
         for level, col in (("unit", "unit_id"), ("cadre", "cadre_id")):
             sub = c[c[col].notna()] if col in c else c.iloc[:0]

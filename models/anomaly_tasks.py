@@ -35,13 +35,16 @@ import numpy as np
 import pandas as pd
 
 from models.anomaly_rules import ALL_COLUMNS, check_hint_for, empty_flags, flag_id, fmt_num
+from models.scoring import period_info
 
 TASK_RULES = ("进度滞后", "成效不实", "突击完成", "长期未更新", "无佐证")
 _SEV_RANK = {"红": 3, "橙": 2, "黄": 1}
 
 
 def _month_index(period: str) -> int:
-    return int(period[:4]) * 12 + int(period[5:7]) - 1
+    """Months since year 0 of the last month of a progress period (month, quarter or year)."""
+    year, _, end_month = period_info(period)
+    return year * 12 + end_month - 1
 
 
 def _label(m: int) -> str:
@@ -50,10 +53,10 @@ def _label(m: int) -> str:
 
 def parse_as_of(as_of, progress: pd.DataFrame) -> pd.Timestamp:
     if as_of is None:
-        last = max(progress["period"].astype(str)) if len(progress) else None
-        if last is None:
+        if not len(progress):
             return pd.Timestamp.today().normalize()
-        return pd.Timestamp(last + "-01") + pd.offsets.MonthEnd(0)
+        last = max(progress["period"].astype(str).map(_month_index))
+        return pd.Timestamp(_label(last) + "-01") + pd.offsets.MonthEnd(0)
     s = str(as_of)
     if len(s) == 7:
         return pd.Timestamp(s + "-01") + pd.offsets.MonthEnd(0)

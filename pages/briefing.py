@@ -3,6 +3,7 @@ import streamlit as st
 
 from pipelines.briefing import SECTION_TITLES
 from ui import desk_queries as q
+from ui import format as fmt
 from ui.briefing import briefing, briefing_file
 from ui.queries import units as unit_table
 from ui.session import current_scope
@@ -15,13 +16,17 @@ with st.expander("定向考察名单(按预警、红牌和长期处于低效区�
     shown = targets.head(20)[["rank", "level", "unit_name", "cadre_name", "score", "reasons"]].rename(columns={
         "rank": "排名", "level": "类型", "unit_name": "单位", "cadre_name": "干部", "score": "得分", "reasons": "理由"})
     shown["类型"] = shown["类型"].map({"unit": "单位", "cadre": "干部"})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    shown[["单位", "干部"]] = shown[["单位", "干部"]].fillna(fmt.DASH)
+    if shown.empty:
+        st.caption("暂无定向考察对象(没有需核查预警、亮牌或长期处于低效区的单位和干部)。")
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch")
     take = st.button("采用名单前 3 名")
 
 unit_options = unit_table(scope)
 cadre_options = q.cadres_in_scope(scope)
 unit_label = dict(zip(unit_options["unit_id"], unit_options["name"]))
-cadre_label = {r.cadre_id: f"{r.name}({r.unit_name}{r.post or ''})" for r in cadre_options.itertuples()}
+cadre_label = {r.cadre_id: f"{r.name}({fmt.text(r.unit_name)}{fmt.text(r.post, '')})" for r in cadre_options.itertuples()}
 
 if take:
     top = targets.head(3)

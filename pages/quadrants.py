@@ -261,7 +261,7 @@ with tab_apart:
         st.caption("无")
     else:
         reasons = [
-            "该季度时数据不足以识别,其后已可识别" if bool(r.identified_current) else fmt.unidentified_reason(r.flags)
+            "该季度时数据不足以识别,其后已可识别" if fmt.is_true(r.identified_current) else fmt.unidentified_reason(r.flags)
             for r in apart.itertuples()]
         table = pd.DataFrame({
             "干部": [f"{n}({c})" for n, c in zip(apart["name"], apart["cadre_id"])],

@@ -186,9 +186,15 @@ def _write_meta(con, version: str, manifest: dict, state) -> None:
 
 
 def _as_of(state) -> str:
-    periods = [p for t in ("indicator_values", "task_progress") for p in state[t]["period"].dropna().astype(str)
-               if len(p) == 7 and "-Q" not in p]
-    return max(periods) if periods else ""
+    """'YYYY-MM': the last month any indicator value or progress report covers (a quarter or a
+    year counts to its last month); failing those, the last rating period; '' with none."""
+    from pipelines.normalize import period_end
+
+    for tables in (("indicator_values", "task_progress"), ("ratings",)):
+        periods = pd.concat([state[t]["period"] for t in tables]).dropna().astype(str).unique()
+        if len(periods):
+            return max(period_end(p) for p in periods).strftime("%Y-%m")
+    return ""
 
 
 def _check_counts(con, state) -> None:

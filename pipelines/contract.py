@@ -52,7 +52,7 @@ class Table:
         raise KeyError(name)
 
 
-UNIT_TYPES = ("街道", "镇", "乡", "平台", "部门")
+UNIT_TYPES = ("市", "区", "县", "县级市", "街道", "镇", "乡", "平台", "部门")
 RATER_GROUPS = ("上级", "同级", "下级", "群众", "服务对象")
 GRADE_WORDS = ("好", "较好", "一般", "差")
 INDICATOR_KINDS = ("volume", "efficiency", "hard", "rate", "other")

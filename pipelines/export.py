@@ -22,6 +22,7 @@ RESULTS = {
     "task_status": "marts.task_status",
     "cadre_scores": "marts.cadre_scores",
     "unit_scores": "marts.unit_scores",
+    "inspection_targets": "marts.inspection_targets",
 }
 # Leading characters that make Excel/LibreOffice evaluate a cell, full-width forms included.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")

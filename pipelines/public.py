@@ -134,13 +134,6 @@ def _info(full: _Full) -> dict:
     return dict(zip(frame["key"], frame["value"]))
 
 
-def _month_key(period: str) -> int | None:
-    """Months since year 0 of a 'YYYY-MM' period; None for anything else."""
-    if isinstance(period, str) and len(period) == 7 and period[4] == "-" and period[5:].isdigit():
-        return int(period[:4]) * 12 + int(period[5:]) - 1
-    return None
-
-
 def _bands() -> list[tuple[float, str]]:
     try:
         from models.config import load_reference
@@ -182,38 +175,52 @@ def _additive(unit: str | None, kind: str | None, name: str | None, cumulative: 
         and "人均" not in (name or "") and "率" not in unit
 
 
+def _delivered_values(full: _Full) -> pd.DataFrame:
+    """Every indicator value with a figure, its period decoded and its unit's parent."""
+    return full.q("""
+        SELECT v.unit_id, v.indicator, v.period, v.year, v.month_of_year, v.period_type,
+               coalesce(v.verified_value, v.value) AS value, v.target, u.name AS unit_name
+        FROM staging.indicator_values AS v LEFT JOIN staging.units AS u USING (unit_id)
+        WHERE coalesce(v.verified_value, v.value) IS NOT NULL
+    """)
+
+
+def _parents(full: _Full) -> dict[str, str]:
+    from models.hierarchy import parent_map
+
+    return parent_map(full.q("SELECT unit_id, parent_id FROM staging.units")) if full.has("staging.units") else {}
+
+
+def _native(v: pd.DataFrame) -> pd.DataFrame:
+    """The rows of an indicator at its finest delivered period type (a monthly row beats a
+    quarterly one)."""
+    kind_order = {"month": 0, "quarter": 1, "year": 2}
+    best = min(v["period_type"], key=lambda t: kind_order.get(t, 9))
+    return v[v["period_type"] == best]
+
+
 def indicator_board(full: _Full) -> pd.DataFrame:
+    """The indicators the county delivers (built-in and its own), in the dictionary's order, each
+    at its latest period of its native frequency; a tree counts each place once."""
     if not (full.has("staging.indicator_values") and full.has("staging.indicators")):
         return pd.DataFrame(columns=[c for c, _ in SCHEMAS["indicator_board"]])
+    from models.hierarchy import count_once
+
     dictionary = full.q("""
         SELECT row_number() OVER () AS seq, indicator, name, unit, direction, cumulative, kind, core
         FROM staging.indicators
     """)
-    core = dictionary[dictionary["core"].fillna(False).astype(bool)]
-    if core.empty:  # a client dictionary without the core flag: show what there is
-        core = dictionary
-    values = full.q("""
-        SELECT unit_id, indicator, period, year, month_of_year, period_type,
-               coalesce(verified_value, value) AS value, target
-        FROM staging.indicator_values
-        WHERE coalesce(verified_value, value) IS NOT NULL
-    """)
+    values = _delivered_values(full)
+    parents = _parents(full)
     rows = []
-    for seq, d in enumerate(core.itertuples(index=False), start=1):
-        v = values[values["indicator"] == d.indicator]
+    delivered = dictionary[dictionary["indicator"].isin(set(values["indicator"]))]
+    for seq, d in enumerate(delivered.itertuples(index=False), start=1):
+        v = _native(values[values["indicator"] == d.indicator])
         row = {"seq": seq, "indicator": d.indicator, "indicator_name": d.name, "unit": d.unit,
                "direction": int(d.direction) if pd.notna(d.direction) else 1}
-        if v.empty:
-            rows.append({**row, "status": "暂无数据", "n_units": 0})
-            continue
         key = v["year"] * 100 + v["month_of_year"]
-        latest = v[key == key.max()]
-        # one native period type per indicator (a monthly row beats a quarterly one of the same month)
-        kind_order = {"month": 0, "quarter": 1, "year": 2}
-        best_type = min(latest["period_type"], key=lambda t: kind_order.get(t, 9))
-        latest = latest[latest["period_type"] == best_type]
-        period = sorted(latest["period"])[0]
-        latest = latest[latest["period"] == period]
+        period = sorted(v.loc[key == key.max(), "period"])[0]
+        latest = count_once(v[v["period"] == period], parents, ["period"])
         additive = _additive(d.unit, d.kind, d.name, bool(d.cumulative))
         n_units = int(latest["unit_id"].nunique())
         with_target = latest[latest["target"].notna()]
@@ -239,13 +246,27 @@ def indicator_board(full: _Full) -> pd.DataFrame:
             gap = achieved - target if pd.notna(target) else np.nan  # in the indicator's own unit
             on_track = bool(direction * gap >= -1e-9) if pd.notna(gap) else None
             status = "暂无目标" if on_track is None else ("达到目标" if on_track else "低于目标")
+        single = latest["unit_name"].iloc[0] if n_units == 1 else None
         rows.append({
             **row, "period": period, "year": year, "month_of_year": month, "mode": mode,
-            "aggregation": ("合计" if additive else "平均") if n_units > 1 else "县级",
+            "aggregation": ("合计" if additive else "平均") if n_units > 1 else (single or "单一单位"),
             "n_units": n_units, "value": value, "target": target, "completion": completion,
             "elapsed": elapsed, "gap": gap, "on_track": on_track, "status": status,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[c for c, _ in SCHEMAS["indicator_board"]])
+
+
+def undelivered_core(full: _Full) -> list[str]:
+    """Names of the built-in core indicators with no value in the data (said on the screen)."""
+    if not (full.has("staging.indicator_values") and full.has("staging.indicators")):
+        return []
+    frame = full.q("""
+        SELECT name FROM staging.indicators AS i
+        WHERE core AND NOT EXISTS (SELECT 1 FROM staging.indicator_values AS v
+                                   WHERE v.indicator = i.indicator
+                                     AND coalesce(v.verified_value, v.value) IS NOT NULL)
+    """)
+    return [str(n) for n in frame["name"]]
 
 
 # --- unit ranking ----------------------------------------------------------------------------
@@ -288,15 +309,15 @@ def unit_ranking(full: _Full, as_of: str) -> pd.DataFrame:
     scores["end_key"] = scores["period"].map(lambda p: ends[p][0] * 12 + ends[p][2] - 1)
     scores["period_kind"] = scores["period"].map(lambda p: ends[p][1])
     scores = scores.merge(units, on="unit_id")
-    scores["peer"] = np.where(scores["is_town_level"].astype(bool), "town", "dept")
+    from models.hierarchy import LEVEL_NAMES, level_of
+
+    scores["peer"] = scores["unit_type"].map(level_of)  # units are ranked only against their own level
     bands = _bands()
-    month = _month_key(as_of) if as_of else None
-    if month is None:
-        month = int(scores["end_key"].max())
+    month = _end_key(as_of) if as_of else int(scores["end_key"].max())
     boards = []
     seq = 0
-    peer_names = {"town": "乡镇街道·平台", "dept": "部门"}
-    for peer in ("town", "dept"):
+    peer_names = LEVEL_NAMES
+    for peer in ("town", "county", "dept", "city"):
         part = scores[scores["peer"] == peer]
         if part["unit_id"].nunique() < 3:
             continue
@@ -439,10 +460,19 @@ def quadrant_counts(full: _Full) -> pd.DataFrame:
 
 # --- trends ----------------------------------------------------------------------------------
 
+def _end_key(period: str) -> int:
+    """Months since year 0 of the last month a canonical period covers."""
+    from models.scoring import period_info  # the one parser of canonical periods
+
+    year, _, month = period_info(period)
+    return year * 12 + month - 1
+
+
 def trends(full: _Full, board: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """County series per period (months, quarters or years, as delivered): 按期推进率 of tasks,
+    completion of the annual target for additive indicators, and 时序进度."""
     columns = [c for c, _ in SCHEMAS["trends"]]
     parts = []
-    last = _month_key(as_of)
     if full.has("marts.task_status"):
         rate = full.q("""
             SELECT period, 100.0 * avg(CASE WHEN card = '绿' THEN 1 ELSE 0 END) AS value,
@@ -451,33 +481,32 @@ def trends(full: _Full, board: pd.DataFrame, as_of: str) -> pd.DataFrame:
         """)
         rate = rate.assign(series="on_track_rate", series_name="任务按期推进率", unit="%")
         parts.append(suppress_small(rate, ["value"]))
-    progress = board[board.get("mode", pd.Series(dtype=object)) == "progress"] if len(board) else board
-    if len(progress) and full.has("staging.indicator_values"):
-        values = full.q("""
-            SELECT indicator, unit_id, period, year, month_of_year,
-                   coalesce(verified_value, value) AS value, target
-            FROM staging.indicator_values
-            WHERE period_type = 'month' AND list_contains($inds, indicator)
-              AND coalesce(verified_value, value) IS NOT NULL AND target IS NOT NULL
-        """, {"inds": list(progress["indicator"])})
-        if len(values):
-            g = values.groupby(["indicator", "period", "year", "month_of_year"], as_index=False).agg(
-                value=("value", "sum"), target=("target", "sum"))
+    progress = board[board["mode"] == "progress"] if len(board) else board
+    if len(progress):
+        from models.hierarchy import count_once
+
+        values = _delivered_values(full)
+        values = values[values["indicator"].isin(set(progress["indicator"])) & values["target"].notna()]
+        parents = _parents(full)
+        names = dict(zip(progress["indicator"], progress["indicator_name"]))
+        for indicator, v in values.groupby("indicator"):
+            v = count_once(_native(v), parents, ["period"])
+            g = v.groupby(["period", "month_of_year"], as_index=False).agg(value=("value", "sum"),
+                                                                          target=("target", "sum"))
             g["value"] = 100.0 * g["value"] / g["target"].where(g["target"] != 0)
-            names = dict(zip(progress["indicator"], progress["indicator_name"]))
-            g = g.assign(series="completion:" + g["indicator"], series_name=g["indicator"].map(names),
-                         unit="%", n_people=pd.NA, suppressed=False)
-            parts.append(g)
-            months = g[["period", "month_of_year"]].drop_duplicates()
-            parts.append(months.assign(series="elapsed", series_name="时序进度", unit="%",
-                                       value=100.0 * months["month_of_year"] / 12.0, n_people=pd.NA,
-                                       suppressed=False))
+            parts.append(g.assign(series=f"completion:{indicator}", series_name=names[indicator], unit="%",
+                                  n_people=pd.NA, suppressed=False))
+            parts.append(g.assign(series="elapsed", series_name="时序进度", unit="%",
+                                  value=100.0 * g["month_of_year"] / 12.0, n_people=pd.NA, suppressed=False))
     if not parts:
         return pd.DataFrame(columns=columns)
     out = pd.concat([p.reindex(columns=columns) for p in parts], ignore_index=True)
-    if last is not None:
-        keys = out["period"].map(_month_key)
-        out = out[keys.notna() & (keys > last - TREND_MONTHS) & (keys <= last)]
+    out = out.drop_duplicates(["series", "period"])
+    if out.empty:
+        return pd.DataFrame(columns=columns)
+    keys = out["period"].map(_end_key)
+    last = _end_key(as_of) if as_of else int(keys.max())
+    out = out[(keys > last - TREND_MONTHS) & (keys <= last)]
     return out.sort_values(["series", "period"], kind="stable")[columns]
 
 
@@ -505,6 +534,7 @@ def public_tables(full_version: Path) -> dict[str, pd.DataFrame]:
         "min_group": str(MIN_GROUP),
         "schema_version": SCHEMA_VERSION,
         "has_flags": "true" if full.has("marts.anomalies") else "false",
+        "undelivered_core": "、".join(undelivered_core(full)),
     }
     tables["meta"] = pd.DataFrame({"key": list(meta), "value": list(meta.values())})
     return tables

@@ -85,8 +85,9 @@ def _message(table: Table, column: str, rule: str, check: str) -> str:
         return f"{column} 只能取 {'/'.join(table.column(column).enum)}"
     if rule == "超出范围":
         col = table.column(column)
-        hi = "" if col.max is None else f"{col.max:g}"
-        return f"{column} 应在 {col.min:g}–{hi} 之间"
+        if col.max is None:
+            return f"{column} 不能小于 {col.min:g}"
+        return f"{column} 应在 {col.min:g}–{col.max:g} 之间"
     if rule == "主键重复":
         return f"主键 ({', '.join(table.key)}) 在本批次中重复"
     return check
@@ -104,6 +105,7 @@ def check_batch(state: dict[str, pd.DataFrame], dictionary: dict, today: dt.date
     issues += _projects(state)
     issues += _ratings(state)
     issues += _indicator_definitions(state)
+    issues += _unit_tree(state)
     return issues
 
 
@@ -226,10 +228,12 @@ def _assignments(state) -> list[Issue]:
 
 
 def share_months(frame: pd.DataFrame, until: pd.Timestamp | None = None) -> pd.DataFrame:
-    """One row per assignment × calendar month it covers (at least partly), with its share."""
+    """One row per assignment × calendar month it covers (at least partly) up to ``until``
+    (default today: no data may be later), with its share. An open end or one after ``until``
+    (9999-12-31 from HR systems) stops at ``until``, so a span never grows past the data."""
     frame = frame[frame["start"].notna()].copy()
     until = until or pd.Timestamp(dt.date.today())
-    end = frame["end"].fillna(until)
+    end = frame["end"].where(frame["end"] <= until).fillna(until)
     end = end.where(end >= frame["start"], frame["start"])
     start_m = frame["start"].dt.year * 12 + frame["start"].dt.month - 1
     end_m = end.dt.year * 12 + end.dt.month - 1
@@ -314,4 +318,20 @@ def _indicator_definitions(state) -> list[Issue]:
         for t in str(row["unit_type"] or "").split(";") if pd.notna(row["unit_type"]) else []:
             if t and t not in UNIT_TYPES:
                 issues.append(_issue(row, "unit_type", "枚举值", t, f"适用单位类型只能取 {'/'.join(UNIT_TYPES)}"))
+    return issues
+
+
+def _unit_tree(state) -> list[Issue]:
+    """parent_id must form a tree: a unit may not be its own ancestor."""
+    from models.hierarchy import ancestors, parent_map
+
+    units = state["units"]
+    parents = parent_map(units)
+    issues = []
+    for _, row in _new(units).iterrows():
+        uid = str(row["unit_id"])
+        chain = ancestors(uid, parents)
+        if uid in parents and (parents[uid] == uid or (chain and parents.get(chain[-1]) in chain + [uid])):
+            issues.append(_issue(row, "parent_id", "上级成环", row["parent_id"],
+                                 f"单位 {uid} 的上级链回到了自身({' → '.join([uid, *chain])}),上级单位必须构成树"))
     return issues

@@ -323,7 +323,7 @@ def nothing_matching(folder: Path) -> Path:
 
 def several_errors(folder: Path) -> Path:
     """Several files, several errors: all of them must be reported, not only the first."""
-    edited("units", 0, "unit_type", "县", folder)
+    edited("units", 0, "unit_type", "村", folder)
     edited("cadres", 1, "birth_year", "1900", folder)
     edited("enterprises", 2, "land_mu", "-1", folder)
     return folder
@@ -408,11 +408,13 @@ CASES: list[Case] = [
          one_row("indicator_values", IV, ["U01", "ind_va_growth", "2024-07", "999"]), "超出范围", 2, "value"),
     Case("rating_over_100", one_row("ratings", RT, ["2024", "C05", "上级", "R01", "150"]), "评分越界", 2, "score"),
     Case("rating_bad_word", one_row("ratings", RT, ["2024", "C05", "上级", "R01", "优秀"]), "评分格式", 2, "score"),
-    Case("invalid_enum_unit_type", e("units", 0, "unit_type", "县"), "枚举值", 2, "unit_type"),
+    Case("invalid_enum_unit_type", e("units", 0, "unit_type", "村"), "枚举值", 2, "unit_type"),
+    Case("unit_parent_cycle", one_row("units", ["unit_id", "name", "unit_type", "parent_id"],
+                                      ["U01", "城关街道", "街道", "U01"]), "上级成环", 2, "parent_id"),
     Case("invalid_enum_rater_group", one_row("ratings", RT, ["2024", "C05", "领导", "R01", "90"]),
          "枚举值", 2, "rater_group"),
     Case("indicator_direction_zero", e("indicators", 0, "direction", "0"), "枚举值", 2, "direction"),
-    Case("indicator_unit_type_enum", e("indicators", 0, "unit_type", "部门;县"), "枚举值", 2, "unit_type"),
+    Case("indicator_unit_type_enum", e("indicators", 0, "unit_type", "部门;村"), "枚举值", 2, "unit_type"),
     # --- periods and dates
     Case("bad_period_month_13", one_row("indicator_values", IV, ["U01", "gpb_revenue", "2024年13月", "5"]),
          "期间格式", 2, "period"),

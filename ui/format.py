@@ -48,6 +48,11 @@ TASK_ROLE_LABELS = {"lead": "责任人", "co": "配合"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
 
 
+def text(value: Any, missing: str = DASH) -> str:
+    """Data text for widget options and cells: a missing value reads ``missing``, never None."""
+    return missing if is_missing(value) else str(value)
+
+
 def md(text: Any) -> str:
     """Data text (names, titles, URL parameters) made inert inside Streamlit markdown elements
     (st.markdown/caption/header/warning, widget labels): every markdown, LaTeX ($) and directive
@@ -73,6 +78,11 @@ def is_missing(v: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return bool(missing) if isinstance(missing, (bool, np.bool_)) else False
+
+
+def is_true(v: Any) -> bool:
+    """A flag that may be missing (a left join's NA): True only when present and true."""
+    return not is_missing(v) and bool(v)
 
 
 def number(v: Any, digits: int = 1, signed: bool = False) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from models.scoring import period_info
 from pipelines.home import Home
 from ui import public_queries as pq
 
@@ -147,6 +148,14 @@ def fmt_period(period: str | None) -> str:
     if re.fullmatch(r"\d{4}", p):
         return f"{p}年"
     return p
+
+
+def short_period(period: str) -> str:
+    """An axis label within one year: '2025-03' → '3月', '2025-Q1' → '一季度', '2025' → '2025年'."""
+    p = str(period)
+    if re.fullmatch(r"\d{4}-\d{2}", p):
+        return f"{int(p[5:])}月"
+    return fmt_period(p)[5:] if "-Q" in p else fmt_period(p)
 
 
 def fmt_count(value) -> str:
@@ -536,15 +545,26 @@ def chart_title(text: str) -> dict:
                 yanchor="top", pad=dict(t=8, l=4))
 
 
+def no_data_figure(message: str, height: int) -> go.Figure:
+    """An empty chart that says what is missing, instead of bare axes."""
+    fig = go.Figure()
+    fig.update_layout(**plotly_layout(height))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=18, color=TEXT))
+    return fig
+
+
 def completion_figure(trend: pd.DataFrame, height: int, gap: bool = False) -> go.Figure:
     """County completion of the annual target per month (current year) against 时序进度; with
     ``gap`` the distance to 时序进度 in percentage points (above 0 = ahead of the calendar)."""
     fig = go.Figure()
     if trend.empty:
-        fig.update_layout(**plotly_layout(height))
-        return fig
-    year = trend["period"].max()[:4]
+        return no_data_figure("暂无目标完成进度:需要累计型总量指标(如一般公共预算收入)按月或按季报送数值和年度目标", height)
+    year = max(trend["period"].str[:4])
     cur = trend[trend["period"].str.startswith(year)]
+    month = {p: period_info(p)[2] for p in cur["period"].unique()}  # months, quarters or a year
     elapsed = cur[cur["series"] == "elapsed"].set_index("period")["value"]
     series = [s for s in cur["series"].unique() if s.startswith("completion:")]
     for i, s in enumerate(series):
@@ -553,7 +573,7 @@ def completion_figure(trend: pd.DataFrame, height: int, gap: bool = False) -> go
         if gap:
             y = y - elapsed.reindex(part["period"]).to_numpy(dtype=float)
         fig.add_trace(go.Scatter(
-            x=[int(p[5:]) for p in part["period"]], y=y, name=part["series_name"].iloc[0],
+            x=part["period"].map(month), y=y, name=part["series_name"].iloc[0],
             mode="lines+markers", line=dict(width=3, color=LINE_COLOURS[i % len(LINE_COLOURS)]),
             marker=dict(size=8, symbol=LINE_SYMBOLS[i % len(LINE_SYMBOLS)])))
     if gap:
@@ -563,7 +583,7 @@ def completion_figure(trend: pd.DataFrame, height: int, gap: bool = False) -> go
         title, suffix = f"{year}年 完成进度减时序进度(个百分点,正=快于时序)", ""
     else:
         if len(elapsed):
-            fig.add_trace(go.Scatter(x=[int(p[5:]) for p in elapsed.index], y=elapsed.to_numpy(dtype=float),
+            fig.add_trace(go.Scatter(x=[month[p] for p in elapsed.index], y=elapsed.to_numpy(dtype=float),
                                      name="时序进度", mode="lines", line=dict(width=3, dash="dash", color="#ffffff")))
         title, suffix = f"{year}年 重点指标完成进度(占年度目标)", "%"
     fig.update_layout(**plotly_layout(height, title=chart_title(title), margin=dict(l=54, r=16, t=40, b=78),
@@ -576,9 +596,11 @@ def completion_figure(trend: pd.DataFrame, height: int, gap: bool = False) -> go
 
 def cards_figure(cards: pd.DataFrame, rate: pd.DataFrame, height: int, months: int = 12) -> go.Figure:
     """Red/orange/yellow card counts per month (stacked) and 按期推进率 on the right axis."""
-    fig = go.Figure()
     periods = sorted(cards["period"].unique())[-months:] if len(cards) else []
-    labels = [f"{int(p[5:])}月" for p in periods]
+    if not periods:
+        return no_data_figure("暂无任务亮牌数据:需要报送任务(tasks)及其进度(task_progress)", height)
+    fig = go.Figure()
+    labels = [short_period(p) for p in periods]
     for card in ("红", "橙", "黄"):
         part = cards[(cards["card"] == card)].set_index("period").reindex(periods)
         fig.add_trace(go.Bar(x=labels, y=part["n_tasks"].astype("Float64").astype(float),
