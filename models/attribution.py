@@ -106,6 +106,7 @@ __all__ = [
     "SHARE_COLUMNS",
     "CONTRIBUTION_COLUMNS",
     "PLATFORM_COLUMNS",
+    "empty_results",
     "FLAGS",
     "COMPOSITE",
 ]
@@ -118,6 +119,12 @@ CONTRIBUTION_COLUMNS = (
 )
 CONTRIBUTION_EXTRA = ("se_fe", "reliability")
 PLATFORM_COLUMNS = ("unit_id", "indicator", "effect", "se", "n_movers")
+PLATFORM_EXTRA = ("component_id", "identified")
+_COLUMN_DTYPES = {
+    "effect": "float64", "effect_fe": "float64", "se": "float64", "ci_low": "float64", "ci_high": "float64",
+    "se_fe": "float64", "reliability": "float64", "n_obs": "int64", "n_units": "int64", "n_movers": "int64",
+    "component_id": "int64", "identified": "bool",
+}
 FLAGS = (
     "not_in_main_component", "no_mobility", "not_separable", "no_peers", "few_obs",
     "weakly_identified", "shares_invalid", "high_leverage",
@@ -125,6 +132,16 @@ FLAGS = (
 BAND_HIGH, BAND_MID, BAND_LOW, BAND_NONE = "高", "中", "低", "不可判定"
 COMPOSITE = "*"
 SOLVERS = ("auto", "dense", "schur", "iterative")
+
+
+def empty_results() -> dict[str, pd.DataFrame]:
+    """Typed, empty result tables for data that supports no model (every column the pages read)."""
+    def frame(columns):
+        return pd.DataFrame({c: pd.Series(dtype=_COLUMN_DTYPES.get(c, "string")) for c in columns})
+
+    return {"contributions": frame(CONTRIBUTION_COLUMNS + CONTRIBUTION_EXTRA),
+            "platform_effects": frame(PLATFORM_COLUMNS + PLATFORM_EXTRA),
+            "period_effects": frame(("period", "indicator", "effect"))}
 
 
 # --------------------------------------------------------------------------- input

@@ -47,9 +47,12 @@ age = f"{ref_year - int(prof['birth_year'])} 岁" if ref_year and not fmt.is_mis
 
 st.header(f"{fmt.md(prof['name'])}({fmt.md(cadre)})")
 born = fmt.number(prof["birth_year"], 0).replace(",", "")
+if fmt.is_missing(prof["in_post"]):
+    post_text = "没有任职记录"
+else:
+    post_text = f"{'现任' if prof['in_post'] else '最近任职'}:{fmt.md(prof['unit_name'])} {fmt.md(prof['post'])}"
 st.caption(f"{fmt.md(prof['rank'])} · {fmt.md(prof['role_type'])}条线 · 出生 {born} 年"
-           f"({age})· {'现任' if prof['in_post'] else '最近任职'}:{fmt.md(prof['unit_name'])} {fmt.md(prof['post'])}"
-           f" · 数据截至 {fmt.period_label(as_of)}")
+           f"({age})· {post_text} · 数据截至 {fmt.period_label(as_of)}")
 
 dictionary = pq.indicator_dictionary(scope)
 ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))
@@ -88,7 +91,7 @@ tabs = st.tabs(["任职经历", "得分", "任务与亮牌", "多维评价", "�
 with tabs[0]:
     posts = pq.cadre_assignments(scope, cadre)
     if posts.empty:
-        st.caption("无任职记录。")
+        st.caption("没有任职记录:任职表(assignments)中没有该干部的任职,因此无法关联单位的指标和平台效应。")
     else:
         end_date = pd.Timestamp(f"{as_of}-01") + pd.offsets.MonthEnd(0) if len(as_of) == 7 else pd.Timestamp.today()
         view = posts.assign(

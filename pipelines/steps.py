@@ -80,11 +80,9 @@ def attribution_step(con) -> None:
     cadres = read_table(con, "raw.cadres")[["cadre_id", "role_type"]]
     result = fit_or_none(fit_contributions, records, shares, cfg, cadres)
     if result is None:  # a batch too small for any model still publishes, with empty results
-        from models.attribution import CONTRIBUTION_COLUMNS
+        from models.attribution import empty_results
 
-        result_frames = {"contributions": pd.DataFrame(columns=list(CONTRIBUTION_COLUMNS)),
-                         "platform_effects": pd.DataFrame(columns=["unit_id", "indicator", "effect", "se", "n_movers"]),
-                         "period_effects": pd.DataFrame(columns=["indicator", "period", "effect"])}
+        result_frames = empty_results()
     else:
         result_frames = {"contributions": result.contributions, "platform_effects": result.platform_effects,
                          "period_effects": result.period_effects}

@@ -153,3 +153,31 @@ def test_generated_worlds_ingest_export_and_render(world, tmp_path_factory, monk
     home = build(world, base)
     run_exports(home, base)
     render_pages(home, monkeypatch)
+
+
+def open_page(home: Home, monkeypatch, page: str, **params) -> AppTest:
+    grant_access(home)
+    monkeypatch.setenv("SHIJI_HOME", str(home.root))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["_local_identity"] = "ana"
+    at.run()
+    at.switch_page(f"pages/{page}.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.stack_trace for e in at.exception]
+    return at
+
+
+def test_cadre_without_any_post_has_a_profile(tmp_path, monkeypatch):
+    home = build(World(seed=0, n_units=2, n_cadres=6), tmp_path)  # C005 holds no post
+    at = open_page(home, monkeypatch, "cadre", cadre="C005")
+    assert "C005" in shown_text(at) and not LITERAL_MISSING.search(shown_text(at))
+    assert any("没有任职记录" in t for t in shown_text(at).splitlines())
+
+
+def test_unit_page_when_attribution_had_nothing_to_fit(tmp_path, monkeypatch):
+    home = build(NAMED["people_only"], tmp_path)
+    assert db.query(home.current_path(), "SELECT count(*) AS n FROM marts.platform_effects")["n"].iloc[0] == 0
+    at = open_page(home, monkeypatch, "unit", unit="T01")
+    assert "第1单位" in shown_text(at)
