@@ -12,7 +12,13 @@ st.set_page_config(page_title="实绩 · 干部实绩监测", page_icon=":materi
 
 home = current_home()
 with st.spinner("首次运行:正在生成并导入演示数据……"):
-    ensure_published(home)
+    published = ensure_published(home)
+if published is None:
+    # A home that received real data never gets the demo mixed in, even when nothing is published yet.
+    st.error("数据目录已收到过数据批次,但还没有可用的版本(导入被拒绝或中途失败)。")
+    st.markdown("请按校验报告修正后重新导入:`python -m pipelines ingest 批次路径`,"
+                "导入结果与校验报告见命令输出和数据目录下的 reports 文件夹。")
+    st.stop()
 
 scope = resolve_scope(home)
 set_scope(scope)

@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from pipelines import audit
+from pipelines.build import is_demo
 from pipelines.contract import TABLES
 from pipelines.home import LockedError
 from pipelines.ingest import ingest, rollback
-from pipelines.report import REPORT_HEADER, sort_issues
+from pipelines.report import REPORT_HEADER, InputError, sort_issues
 from pipelines.status import versions_table
 from ui.data import current_home
 from ui.session import current_scope
@@ -23,6 +24,12 @@ st.subheader("导入数据批次")
 st.caption("一个批次可以是多个 CSV/XLSX 文件(文件名即表名,中英文均可),或一个多工作表的 .xlsx 工作簿。"
            "任何错误都会整批拒绝,当前版本保持不变。")
 uploads = st.file_uploader("选择文件", type=["csv", "xlsx", "xlsm"], accept_multiple_files=True)
+replace = st.multiselect("整表替换(可选)", list(TABLES), format_func=lambda t: f"{TABLES[t].zh}({t})",
+                         placeholder="不选则按主键合并",
+                         help="选中的表以本批次为准整表替换,用于更正主键(如任职起始日期);本批次必须包含这些表的全部行。")
+holds_demo = home.current_path() is not None and is_demo(home.current_path())
+start_over = holds_demo and st.checkbox(
+    "放弃演示数据,从本批次重新开始(真实数据不能与演示数据合并;演示版本仍保留,可回退)")
 if uploads and st.button("校验并导入", type="primary"):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "batch"
@@ -36,8 +43,8 @@ if uploads and st.button("校验并导入", type="primary"):
                          file_hash=hashlib.sha256(f.getvalue()).hexdigest())
         try:
             with st.spinner("正在校验并构建新版本……"):
-                outcome = ingest(path, home)
-        except LockedError as e:
+                outcome = ingest(path, home, replace=tuple(replace), start_over=start_over)
+        except (LockedError, InputError) as e:
             st.error(str(e))
             outcome = None
     if outcome is not None:
@@ -62,7 +69,8 @@ versions = pd.DataFrame(versions_table(home))
 if versions.empty:
     st.info("尚无已发布的版本。")
     st.stop()
-labels = {"version": "版本", "current": "当前", "as_of": "数据截至", "built_at": "构建时间", "batches": "批次数"}
+labels = {"version": "版本", "current": "当前", "kind": "数据", "as_of": "数据截至", "built_at": "构建时间",
+          "batches": "批次数"}
 labels.update({name: TABLES[name].zh for name in TABLES})
 st.dataframe(versions.rename(columns=labels), hide_index=True, width="stretch")
 

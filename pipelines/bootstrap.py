@@ -7,20 +7,23 @@ import time
 from pipelines.home import Home, LockedError
 
 
-def ensure_data(home: Home, seed: int = 7, wait_seconds: float = 120.0) -> str:
-    """Return the current version, building the demo first if nothing is published."""
+def ensure_data(home: Home, seed: int = 7, wait_seconds: float = 120.0) -> str | None:
+    """Return the current version, building the demo first into a home that has never received
+    a batch. None for a home that received real data but has nothing published (a rejected or
+    crashed first ingest): the user's folder never gets the demo mixed in."""
     current = home.current()
     if current is not None:
         return current["version"]
-    from pipelines.demo import generate
+    if home.has_received():
+        return None
+    from pipelines.demo import write_demo
     from pipelines.ingest import ingest
 
     demo_dir = home.root / "demo"
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            if not (demo_dir / "units.csv").exists():
-                generate(demo_dir, seed=seed)
+            write_demo(demo_dir, home, seed=seed)
             outcome = ingest(demo_dir, home)
             break
         except LockedError:

@@ -178,10 +178,10 @@ def _write_meta(con, version: str, manifest: dict, state) -> None:
     con.execute("CREATE TABLE meta.info (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.executemany("INSERT INTO meta.info VALUES (?, ?)", list(info.items()))
     con.execute("""CREATE TABLE meta.batches (batch_seq BIGINT, accepted_at VARCHAR, source VARCHAR,
-                   files VARCHAR, kind VARCHAR, demo BOOLEAN)""")
-    con.executemany("INSERT INTO meta.batches VALUES (?, ?, ?, ?, ?, ?)",
+                   files VARCHAR, kind VARCHAR, demo BOOLEAN, replace_tables VARCHAR)""")
+    con.executemany("INSERT INTO meta.batches VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [(b["seq"], b["accepted_at"], b["source"], json.dumps(b["files"], ensure_ascii=False),
-                      b.get("kind", "folder"), bool(b.get("demo", False)))
+                      b.get("kind", "folder"), bool(b.get("demo", False)), ",".join(b.get("replace", ())))
                      for b in manifest["batches"]])
 
 
@@ -211,7 +211,8 @@ def read_manifest(version_path: Path | None) -> dict:
     frame = db.query(version_path, "SELECT * FROM meta.batches ORDER BY batch_seq")
     return {"batches": [
         {"seq": int(r.batch_seq), "accepted_at": r.accepted_at, "source": r.source, "files": json.loads(r.files),
-         "kind": getattr(r, "kind", "folder"), "demo": bool(getattr(r, "demo", False))}
+         "kind": getattr(r, "kind", "folder"), "demo": bool(getattr(r, "demo", False)),
+         "replace": [t for t in str(getattr(r, "replace_tables", "") or "").split(",") if t]}
         for r in frame.itertuples()
     ]}
 

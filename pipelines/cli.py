@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--scale", choices=("county", "province"), default="county")
     c = command("ingest", "校验并导入一个批次(文件夹或工作簿)")
     c.add_argument("path", type=Path)
+    c.add_argument("--replace", default="", metavar="TABLE[,TABLE]",
+                   help="整表替换这些表(而不是按主键合并),用于更正主键,例如任职起始日期")
+    c.add_argument("--start-over", action="store_true",
+                   help="放弃当前数据(例如演示数据),以本批次从空白重新开始;旧版本仍可回退")
     command("rebuild", "从归档重建当前数据(配置变更后)")
     command("status", "当前版本、各表行数、数据截至")
     c = command("rollback", "回退到更早的版本")
@@ -60,19 +64,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_demo(args, home) -> int:
-    from pipelines.demo import generate
+    from pipelines.demo import write_demo
 
-    counts = generate(args.out, seed=args.seed, scale=args.scale)
+    counts = write_demo(args.out, home, seed=args.seed, scale=args.scale)
     for name, n in counts.items():
         print(f"{name}: {n} 行")
-    print(f"演示批次已写入 {args.out}(真值在 {args.out / '_truth'},不会被导入)")
+    print(f"演示批次已写入 {args.out}(真值在 {args.out / '_truth'},不会被导入);"
+          f"已在数据目录 {home.root} 登记为演示数据")
     return EXIT_OK
 
 
 def cmd_ingest(args, home) -> int:
     from pipelines.ingest import ingest
 
-    outcome = ingest(args.path, home)
+    replace = tuple(t.strip() for t in args.replace.split(",") if t.strip())
+    outcome = ingest(args.path, home, replace=replace, start_over=args.start_over)
     for notice in outcome.notices:
         print(f"提示: {notice}")
     if outcome.status == "rejected":

@@ -1733,3 +1733,11 @@ def generate(out_dir: Path, seed: int = 7, scale: str = "county") -> dict[str, i
     (truth_dir / "README.md").write_text(TRUTH_README.format(seed=seed, scale=scale), encoding="utf-8")
     return {name: len(tables[name]) for name in OUTPUT_TABLES}
 
+
+
+def write_demo(out_dir: Path, home, seed: int = 7, scale: str = "county") -> dict[str, int]:
+    """Generate the demo batch and record its files as demo in ``home`` (the provenance that
+    makes ``ingest`` mark it 演示; copying ``_truth/`` next to real files does not)."""
+    counts = generate(out_dir, seed=seed, scale=scale)
+    home.register_demo(Path(out_dir))
+    return counts

@@ -9,6 +9,9 @@ Layout (all under one folder, ``--home`` / ``SHIJI_HOME`` / ``data/``)::
     archive/ab/ab12….csv         every accepted file, content-addressed by SHA-256
     reports/                     validation reports of rejected batches
     state/                       user-generated state (flag marks, audit log): survives rebuilds
+    state/demo_files.json        SHA-256 of every file the demo generator wrote for this home
+    state/received               written when a batch that is not the demo first arrives:
+                                 from then on the home is the user's and never gets the demo
 """
 from __future__ import annotations
 
@@ -149,6 +152,35 @@ class Home:
             os.replace(tmp, dest)
             fsync_dir(dest.parent)
         return dest
+
+    # --- provenance ----------------------------------------------------------------------------
+    @property
+    def _demo_registry(self) -> Path:
+        return self.state / "demo_files.json"
+
+    def register_demo(self, folder: Path) -> None:
+        """Record the files the demo generator just wrote (what ``ingest`` later calls demo)."""
+        self.ensure()
+        known = self.demo_hashes()
+        known |= {sha256_file(p) for p in Path(folder).iterdir() if p.is_file()}
+        atomic_write_text(self._demo_registry, json.dumps(sorted(known)))
+
+    def demo_hashes(self) -> set[str]:
+        try:
+            return set(json.loads(self._demo_registry.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return set()
+
+    def mark_received(self) -> None:
+        self.ensure()
+        marker = self.state / "received"
+        if not marker.exists():
+            atomic_write_text(marker, dt.datetime.now().isoformat(timespec="seconds"))
+
+    def has_received(self) -> bool:
+        """True once any batch other than the demo has been offered to this home (even one that
+        was rejected or whose build crashed): such a home never gets the demo."""
+        return (self.state / "received").exists()
 
     # --- single writer -------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -43,9 +43,14 @@ def batch_files(path: Path) -> list[Path]:
     return [path] if path.is_file() else []
 
 
-def parse_batch(path: Path, state: dict[str, pd.DataFrame], today: dt.date):
-    """Read and check a batch against ``state``. Returns (batch frames, merged state, issues, notices)."""
+def parse_batch(path: Path, state: dict[str, pd.DataFrame], today: dt.date, replace: tuple[str, ...] = ()):
+    """Read and check a batch against ``state``; the ``replace`` tables are taken whole from the
+    batch instead of merged by key. Returns (batch frames, merged state, issues, notices)."""
     tables, issues, notices = read_batch(path)
+    missing = [t for t in replace if t not in {raw.table.name for raw in tables}]
+    if missing:
+        raise InputError(f"--replace 指定的表 {'、'.join(missing)} 不在本批次中:整表替换需要随批次提供该表的全部行")
+    state = {name: (frame.iloc[0:0] if name in replace else frame) for name, frame in state.items()}
     frames: dict[str, pd.DataFrame] = {}
     for raw in tables:
         frame, errs = coerce(raw)
@@ -62,7 +67,7 @@ def parse_batch(path: Path, state: dict[str, pd.DataFrame], today: dt.date):
     for name, frame in frames.items():
         issues += validate.check_table(build.TABLES[name], frame)
     merged = build.upsert(state, frames, batch_seq=-1)
-    issues += validate.check_batch(merged, dictionary, today)
+    issues += validate.check_batch(merged, dictionary, today, replaced=set(replace))
     return frames, merged, _drop_echoes(issues), notices, dictionary
 
 
@@ -72,16 +77,33 @@ def _drop_echoes(issues: list[Issue]) -> list[Issue]:
     return sort_issues([i for i in issues if not (i.rule == "必填为空" and (i.source, i.row, i.column) in parsed)])
 
 
-def ingest(path: Path, home: Home, today: dt.date | None = None, steps=None) -> Outcome:
+def check_replace(replace: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [t for t in replace if t not in build.TABLES]
+    if unknown:
+        raise InputError(f"--replace 中的表名 {'、'.join(unknown)} 不存在(可选: {', '.join(build.TABLES)})")
+    return tuple(dict.fromkeys(replace))
+
+
+def ingest(path: Path, home: Home, today: dt.date | None = None, steps=None, replace: tuple[str, ...] = (),
+           start_over: bool = False) -> Outcome:
+    """Validate and publish a batch. ``replace``: tables taken whole from the batch (to correct a
+    key). ``start_over``: build from this batch alone, dropping the current data (the demo)."""
     today = today or dt.date.today()
     path = Path(path)
+    replace = check_replace(tuple(replace))
     with home.writer_lock():
         home.clean_partial()
+        files = batch_files(path)
+        hashes = {f: sha256_file(f) for f in files}
+        demo = bool(files) and set(hashes.values()) <= home.demo_hashes()
+        if not demo:
+            home.mark_received()  # before anything can fail: this home is the user's from now on
         current = home.current()
         cur_path = current["path"] if current else None
         manifest = build.read_manifest(cur_path)
-        files = batch_files(path)
-        hashes = {f: sha256_file(f) for f in files}
+        if start_over:
+            cur_path, manifest = None, {"batches": []}
+        _refuse_mixing(manifest, demo)
         # A file is "already loaded" only if the latest accepted file of the same name had these
         # bytes: re-sending an older version of a file (to revert a change) must load again.
         latest = {f["name"]: f["sha256"] for b in manifest["batches"] for f in b["files"]}
@@ -89,7 +111,7 @@ def ingest(path: Path, home: Home, today: dt.date | None = None, steps=None) -> 
             return Outcome("unchanged", current["version"] if current else None,
                            notices=["本批次的所有文件都已导入过,没有变化"])
         state = build.load_state(cur_path)
-        frames, merged, issues, notices, dictionary = parse_batch(path, state, today)
+        frames, merged, issues, notices, dictionary = parse_batch(path, state, today, replace)
         if issues:
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             report = write_report_csv(issues, home.reports / f"rejected-{stamp}-{path.name}.csv")
@@ -103,11 +125,25 @@ def ingest(path: Path, home: Home, today: dt.date | None = None, steps=None) -> 
             home.archive_file(f, sha)
             entry["files"].append({"name": f.name, "sha256": sha, "suffix": f.suffix.lower()})
         entry["kind"] = "folder" if path.is_dir() else "file"
-        # The generator writes its ground truth beside the batch; real data never has it.
-        entry["demo"] = path.is_dir() and (path / "_truth" / "params.json").exists()
+        entry["demo"] = demo  # by the files' hashes the generator recorded, not by a file in the batch
+        entry["replace"] = list(replace)
         manifest["batches"].append(entry)
         version = _build_and_publish(home, merged, manifest, dictionary, steps)
         return Outcome("published", version, notices=notices, rows={k: int(v["_new"].sum()) for k, v in merged.items()})
+
+
+def _refuse_mixing(manifest: dict, demo: bool) -> None:
+    """Demo people and real people never share a version."""
+    batches = manifest["batches"]
+    if not batches:
+        return
+    holds_demo = all(b.get("demo") for b in batches)
+    if holds_demo and not demo:
+        raise InputError("当前数据目录保存的是演示数据,真实数据不能与之合并。请选择重新开始:"
+                         "命令行加 --start-over,或在“数据管理”页勾选“放弃演示数据,从本批次重新开始”"
+                         "(演示版本仍保留,可回退)。")
+    if demo and not holds_demo:
+        raise InputError("这是演示数据批次,不能并入真实数据。如确需查看演示,请使用另一个数据目录(--home)。")
 
 
 def _build_and_publish(home: Home, state, manifest, dictionary, steps) -> str:
@@ -132,7 +168,7 @@ def replay(home: Home, manifest: dict, today: dt.date):
             for f in batch["files"]:
                 shutil.copyfile(home.archive_path(f["sha256"], f["suffix"]), tmp / f["name"])
             source = tmp if batch.get("kind", "folder") == "folder" else tmp / batch["files"][0]["name"]
-            _, merged, issues, _, dictionary = parse_batch(source, state, today)
+            _, merged, issues, _, dictionary = parse_batch(source, state, today, tuple(batch.get("replace", ())))
             if issues:
                 return None, issues, dictionary
             for frame in merged.values():

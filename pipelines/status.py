@@ -19,6 +19,7 @@ def data_status(home: Home) -> dict | None:
         "rows": build.row_counts(current["path"]),
         "versions": home.versions(),
         "batches": len(build.read_manifest(current["path"])["batches"]),
+        "kind": "演示" if build.is_demo(current["path"]) else "真实",
     }
 
 
@@ -27,7 +28,7 @@ def status_text(home: Home) -> str:
     if s is None:
         return f"{home.root}: 尚无已发布的数据。先运行 python -m pipelines ingest PATH。"
     lines = [
-        f"当前版本: {s['version']}(发布于 {s['published_at']})",
+        f"当前版本: {s['version']}(发布于 {s['published_at']};{s['kind']}数据)",
         f"数据截至: {s['as_of'] or '—'}",
         f"已导入批次: {s['batches']}",
         "各表行数:",
@@ -45,7 +46,8 @@ def versions_table(home: Home) -> list[dict]:
         path = home.version_path(version)
         info = build.read_info(path)
         counts = build.row_counts(path)
-        rows.append({"version": version, "current": version == current, "as_of": info.get("as_of", ""),
+        rows.append({"version": version, "current": version == current,
+                     "kind": "演示" if build.is_demo(path) else "真实", "as_of": info.get("as_of", ""),
                      "built_at": info.get("built_at", ""),
                      "batches": len(build.read_manifest(path)["batches"]), **counts})
     return rows

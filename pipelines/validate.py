@@ -95,10 +95,13 @@ def _message(table: Table, column: str, rule: str, check: str) -> str:
 
 # --- across tables ---------------------------------------------------------------------------
 
-def check_batch(state: dict[str, pd.DataFrame], dictionary: dict, today: dt.date) -> list[Issue]:
-    """Rules that need other tables or published data. ``state`` is the merged state."""
+def check_batch(state: dict[str, pd.DataFrame], dictionary: dict, today: dt.date,
+                replaced: set[str] = frozenset()) -> list[Issue]:
+    """Rules that need other tables or published data. ``state`` is the merged state; a table in
+    ``replaced`` was taken whole from the batch, so published rows that point into it are
+    checked too (replacing units must not orphan the assignments that name them)."""
     issues: list[Issue] = []
-    issues += _references(state)
+    issues += _references(state, replaced)
     issues += _indicator_values(state, dictionary)
     issues += _future(state, today)
     issues += _assignments(state)
@@ -117,10 +120,10 @@ def _issue(row, column: str, rule: str, value, message: str) -> Issue:
     return Issue(str(row["_source"]), int(row["_row"]), column, rule, "" if value is None else str(value), message)
 
 
-def _references(state) -> list[Issue]:
+def _references(state, replaced: set[str] = frozenset()) -> list[Issue]:
     issues = []
     for (tname, col), (ref_table, ref_col) in REFERENCES.items():
-        frame = _new(state[tname])
+        frame = state[tname] if ref_table in replaced else _new(state[tname])
         if frame.empty or col not in frame:
             continue
         values = frame[col].dropna().astype(str)
@@ -281,10 +284,17 @@ def _share_sums(frame: pd.DataFrame) -> list[Issue]:
         month = f"{o['_month'] // 12}-{o['_month'] % 12 + 1:02d}"
         involved = long[(long["unit_id"] == o["unit_id"]) & (long["_month"] == o["_month"])
                         & ((long["_ind"] == o["_ind"]) | (long["_ind"] == ""))]
-        for _, row in involved[involved["_new"].fillna(False).astype(bool)].drop_duplicates(["_source", "_row"]).iterrows():
-            what = f"指标 {o['_ind']}" if o["_ind"] else "全部指标"
+        is_new = involved["_new"].fillna(False).astype(bool)
+        published = involved[~is_new].drop_duplicates(["cadre_id", "start"])
+        hint = ""
+        if len(published):  # likely a corrected start date beside the old row it should replace
+            held = "、".join(f"{r.cadre_id}(起 {r.start:%Y-%m-%d})" for r in published.itertuples())
+            hint = (f";与已发布的任职 {held} 重叠。如是在更正任职起始日期,"
+                    "请用 python -m pipelines ingest --replace assignments 整表替换任职表")
+        what = f"指标 {o['_ind']}" if o["_ind"] else "全部指标"
+        for _, row in involved[is_new].drop_duplicates(["_source", "_row"]).iterrows():
             issues.append(_issue(row, "share", "份额超限", f"{o['total']:.2f}",
-                                 f"单位 {o['unit_id']} 在 {month} 的{what}责任份额合计 {o['total']:.2f},超过 1"))
+                                 f"单位 {o['unit_id']} 在 {month} 的{what}责任份额合计 {o['total']:.2f},超过 1{hint}"))
     return issues
 
 

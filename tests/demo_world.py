@@ -15,9 +15,10 @@ def demo_world(tmp_path_factory):
     """(batch folder, data home, generator row counts) of the county demo, seed 7."""
     base = tmp_path_factory.mktemp("demo")
     batch, home = base / "batch", base / "home"
-    from pipelines.demo import generate
+    from pipelines.demo import write_demo
+    from pipelines.home import Home
 
-    counts = generate(batch, seed=7)
+    counts = write_demo(batch, Home(home), seed=7)
     proc = subprocess.run([sys.executable, "-m", "pipelines", "ingest", str(batch), "--home", str(home)],
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -21,3 +21,16 @@ def test_home_page_shows_data_status(app, demo_world):
     assert metrics["数据截至"] == "2025-12"
     table = app.dataframe[0].value
     assert int(table.loc[table["数据表"].str.contains("ratings"), "行数"].iloc[0]) == counts["ratings"]
+
+
+def test_a_received_home_without_a_version_says_so_and_builds_no_demo(tmp_path, monkeypatch):
+    from pipelines.home import Home
+
+    home = Home(tmp_path / "home")
+    home.mark_received()  # a real batch arrived, was rejected or crashed: nothing is published
+    monkeypatch.setenv("SHIJI_HOME", str(home.root))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("还没有可用的版本" in e.value for e in at.error)
+    assert home.current() is None and not (home.root / "demo").exists()

@@ -12,3 +12,30 @@ def test_empty_home_gets_the_demo_once(tmp_path):
     assert (home.root / "demo" / "_truth" / "README.md").exists()
     assert ensure_data(home) == "v000001"  # already published: nothing rebuilt
     assert home.versions() == ["v000001"]
+
+
+def test_a_home_that_received_real_data_never_gets_the_demo(tmp_path):
+    """A first real ingest that crashes mid-build leaves no version: the app must not fill the
+    user's folder with demo people that the next real batch would merge with."""
+    import pytest
+
+    from pipelines.ingest import ingest
+    from tests.conftest import write_valid_batch
+
+    home = Home(tmp_path / "home")
+
+    def crash(con):
+        raise RuntimeError("killed mid-build")
+
+    with pytest.raises(RuntimeError):
+        ingest(write_valid_batch(tmp_path / "real"), home, steps=[crash])
+    assert home.current() is None
+    assert ensure_data(home) is None
+    assert not (home.root / "demo").exists() and home.versions() == []
+
+
+def test_the_bootstrapped_demo_is_marked_demo_by_provenance(tmp_path):
+    home = Home(tmp_path / "home")
+    ensure_data(home)
+    assert build.is_demo(home.current_path())
+    assert not home.has_received()

@@ -530,3 +530,74 @@ def test_sigkill_at_random_moments_never_damages_the_published_version(tmp_path)
     elapsed = time.monotonic() - started
     print(f"crash test: ingest {durations[0]:.2f}/{durations[1]:.2f}s, {outcomes}, total {elapsed:.1f}s")
     assert outcomes["killed"] >= CRASH_KILLS // 2
+
+
+# --- corrections (--replace) and demo provenance -------------------------------------------------
+
+def _assignments_with_c02_moved(folder: Path, start: str) -> Path:
+    """The valid assignments table with C02's start at U01 corrected to ``start``."""
+    header, rows = valid_tables()["assignments"]
+    fixed = [(*r[:3], start, *r[4:]) if r[0] == "C02" else r for r in rows]
+    return write_csv(folder / "assignments.csv", header, fixed).parent
+
+
+def test_a_corrected_assignment_start_is_refused_as_a_merge_and_explained(published_home, tmp_path, capsys):
+    # C02 really started a month later: the fixed row is a new key beside the published one
+    batch = _assignments_with_c02_moved(tmp_path / "fix", "2023-08-01")
+    before = snapshot(published_home)
+    assert cli.main(["ingest", str(batch), "--home", str(published_home.root)]) == 2
+    err = capsys.readouterr().err
+    assert "份额超限" in err and "--replace assignments" in err and "C02(起 2023-07-01)" in err
+    assert snapshot(published_home) == before
+
+
+def test_replace_takes_the_table_whole_and_rebuild_reproduces_it(published_home, tmp_path, capsys):
+    batch = _assignments_with_c02_moved(tmp_path / "fix", "2023-08-01")
+    assert cli.main(["ingest", "--replace", "assignments", str(batch), "--home", str(published_home.root)]) == 0
+    posts = sql(published_home.current_path(), "SELECT start FROM raw.assignments WHERE cadre_id = 'C02'")
+    assert [str(d)[:10] for d in posts["start"]] == ["2023-08-01"]  # the wrong-start row is gone
+    assert len(sql(published_home.current_path(), "SELECT * FROM raw.assignments")) == len(valid_tables()["assignments"][1])
+    assert cli.main(["rebuild", "--home", str(published_home.root)]) == 0
+    again = sql(published_home.current_path(), "SELECT start FROM raw.assignments WHERE cadre_id = 'C02'")
+    assert [str(d)[:10] for d in again["start"]] == ["2023-08-01"]
+
+
+def test_replace_must_name_tables_of_the_batch(published_home, tmp_path, capsys):
+    batch = _assignments_with_c02_moved(tmp_path / "fix", "2023-08-01")
+    before = snapshot(published_home)
+    assert cli.main(["ingest", "--replace", "units", str(batch), "--home", str(published_home.root)]) == 2
+    assert cli.main(["ingest", "--replace", "nonsense", str(batch), "--home", str(published_home.root)]) == 2
+    assert "不在本批次中" in capsys.readouterr().err
+    assert snapshot(published_home) == before
+
+
+def test_replacing_units_may_not_orphan_published_rows(published_home, tmp_path):
+    header, rows = valid_tables()["units"]
+    batch = write_csv(tmp_path / "u" / "units.csv", header, [r for r in rows if r[0] != "U05"]).parent
+    outcome = ingest(batch, published_home, replace=("units",))
+    assert outcome.status == "rejected"
+    assert {(i.rule, i.value) for i in outcome.issues} >= {("未知单位", "U05")}
+
+
+def test_real_data_with_a_copied_truth_folder_is_not_demo(home, tmp_path):
+    batch = write_valid_batch(tmp_path / "real")
+    (batch / "_truth").mkdir()
+    (batch / "_truth" / "params.json").write_text('{"seed": 7}', encoding="utf-8")
+    assert ingest(batch, home).status == "published"
+    assert not build.is_demo(home.current_path())
+
+
+def test_demo_and_real_data_never_mix(home, tmp_path, capsys):
+    demo_batch = write_valid_batch(tmp_path / "demo")
+    home.register_demo(demo_batch)  # what `python -m pipelines demo` records for the files it writes
+    assert ingest(demo_batch, home).status == "published" and build.is_demo(home.current_path())
+    real = write_valid_batch(tmp_path / "real", only=("cadres",))
+    header, rows = valid_tables()["cadres"]
+    write_csv(real / "cadres.csv", header, [("C99", "真实干部", "1980", "正科", "综合")])
+    before = snapshot(home)
+    assert cli.main(["ingest", str(real), "--home", str(home.root)]) == 2
+    assert "--start-over" in capsys.readouterr().err and snapshot(home) == before
+    assert cli.main(["ingest", "--start-over", str(real), "--home", str(home.root)]) == 0
+    assert list(sql(home.current_path(), "SELECT cadre_id FROM raw.cadres")["cadre_id"]) == ["C99"]
+    assert not build.is_demo(home.current_path())
+    assert cli.main(["ingest", str(demo_batch), "--home", str(home.root)]) == 2  # nor the demo into real data

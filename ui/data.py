@@ -12,13 +12,14 @@ def current_home() -> Home:
 
 
 @st.cache_resource(show_spinner=False)
-def _bootstrap(root: str) -> str:
+def _bootstrap(root: str) -> str | None:
     from pipelines.bootstrap import ensure_data
 
     return ensure_data(Home(root))
 
 
-def ensure_published(home: Home) -> str:
+def ensure_published(home: Home) -> str | None:
+    """The current version; the demo is built first only into a home that never received a batch."""
     if home.current() is not None:
         return home.current()["version"]
     return _bootstrap(str(home.root))
