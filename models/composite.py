@@ -139,11 +139,16 @@ def performance_scores(
     cadres: pd.DataFrame | None = None,
     role_measures_df: pd.DataFrame | None = None,
     config: dict | None = None,
+    unit_part: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """实绩分 per cadre × year.
 
-    Columns: cadre_id, year, performance_score, task_part, role_part, role_share_used,
-    n_tasks, category_detail, role_detail, performance_raw.
+    ``unit_part`` (output of ``unit_indicator_part``) scores a cadre-year that has neither task
+    nor role data on the indicator scores of the units the cadre held, so a county that delivers
+    no task table still gets scores; ``basis`` says which parts a score is made of.
+
+    Columns: cadre_id, year, performance_score, task_part, role_part, unit_part, role_share_used,
+    n_tasks, category_detail, role_detail, unit_detail, basis, performance_raw.
     """
     cfg = resolve(config, "weights")
     perf = cfg["performance"]
@@ -188,6 +193,12 @@ def performance_scores(
                  if role_type.get(str(c)) in (ri["roles"] or {}) and not is_missing(v)}
     for key in role_keys:
         results.setdefault(key, {"task_part": np.nan, "n_tasks": 0, "category_detail": ""})
+    units = {}
+    if unit_part is not None and len(unit_part):
+        units = {(str(c), int(y)): (float(v), d) for c, y, v, d in
+                 zip(unit_part["cadre_id"], unit_part["year"], unit_part["unit_part"], unit_part["unit_detail"])}
+    for key in units:
+        results.setdefault(key, {"task_part": np.nan, "n_tasks": 0, "category_detail": ""})
 
     rows = []
     share = float(ri["share"])
@@ -209,20 +220,74 @@ def performance_scores(
             role_part = num / den if den > 0 else np.nan
             detail = ";".join(bits)
         tp = r["task_part"]
+        up, unit_detail = units.get((cadre, year), (np.nan, ""))
         if not pd.isna(role_part) and not pd.isna(tp):
-            raw, used = (1 - share) * tp + share * role_part, share
+            raw, used, basis = (1 - share) * tp + share * role_part, share, "任务+条线指标"
         elif not pd.isna(role_part):
-            raw, used = role_part, 1.0
+            raw, used, basis = role_part, 1.0, "条线指标"
+        elif not pd.isna(tp):
+            raw, used, basis = tp, 0.0, "任务"
         else:
-            raw, used = tp, 0.0
+            raw, used, basis = up, 0.0, "所任单位指标" if not pd.isna(up) else ""
         rows.append({"cadre_id": cadre, "year": year,
                      "performance_score": min(raw, float(perf["performance_cap"])) if not pd.isna(raw) else np.nan,
-                     "task_part": tp, "role_part": role_part, "role_share_used": used,
+                     "task_part": tp, "role_part": role_part, "unit_part": up, "role_share_used": used,
                      "n_tasks": r["n_tasks"], "category_detail": r["category_detail"],
-                     "role_detail": detail, "performance_raw": raw})
+                     "role_detail": detail, "unit_detail": unit_detail, "basis": basis, "performance_raw": raw})
     return pd.DataFrame(rows, columns=["cadre_id", "year", "performance_score", "task_part", "role_part",
-                                       "role_share_used", "n_tasks", "category_detail", "role_detail",
-                                       "performance_raw"])
+                                       "unit_part", "role_share_used", "n_tasks", "category_detail", "role_detail",
+                                       "unit_detail", "basis", "performance_raw"])
+
+
+def unit_indicator_part(unit_scores: pd.DataFrame, assignments: pd.DataFrame, as_of: str | None = None) -> pd.DataFrame:
+    """Indicator score of the units a cadre held, per cadre × year (0–100 like 实绩分).
+
+    For each unit and indicator, the latest score of the year up to ``as_of`` ('YYYY-MM'); each
+    counts with weight = indicator weight × responsibility share × months held in that year / 12,
+    on the indicators the post covers (分管指标; empty = all).
+
+    Columns: cadre_id, year, unit_part, unit_detail.
+    """
+    columns = ["cadre_id", "year", "unit_part", "unit_detail"]
+    if unit_scores is None or assignments is None or unit_scores.empty or assignments.empty:
+        return pd.DataFrame(columns=columns)
+    s = unit_scores[unit_scores["score"].notna()].copy()
+    s["_key"] = _period_keys(s["period"]) if len(s) else pd.Series(dtype="int64")
+    if as_of:
+        s = s[s["_key"] <= _period_key(as_of)]
+    if s.empty:
+        return pd.DataFrame(columns=columns)
+    s = s.sort_values("_key").groupby(["unit_id", "indicator", "year"], as_index=False).tail(1)
+    a = assignments[assignments["start"].notna()].copy()
+    a["share"] = pd.to_numeric(a["share"], errors="coerce").fillna(1.0)
+    a["start"] = pd.to_datetime(a["start"])
+    a["end"] = pd.to_datetime(a["end"], errors="coerce")
+    m = s.merge(a[["cadre_id", "unit_id", "start", "end", "share", "indicators"]], on="unit_id")
+    if m.empty:
+        return pd.DataFrame(columns=columns)
+    covers = [is_missing(lst) or not str(lst) or ind in str(lst).split(";")
+              for ind, lst in zip(m["indicator"], m["indicators"])]
+    m = m[covers]
+    year_start = pd.to_datetime(m["year"].astype(str) + "-01-01")
+    year_end = year_start + pd.offsets.YearEnd(0)
+    if as_of:  # the year so far: a post that starts after the as-of has held nothing yet
+        year_end = year_end.clip(upper=pd.Timestamp(f"{as_of[:7]}-01") + pd.offsets.MonthEnd(0))
+    lo = m["start"].where(m["start"] > year_start, year_start)
+    hi = m["end"].where(m["end"].notna() & (m["end"] < year_end), year_end)
+    held = ((hi - lo).dt.days + 1).clip(lower=0) / ((year_end - year_start).dt.days + 1)
+    m = m.assign(_w=m["weight"].astype(float) * m["share"] * held)
+    m = m[m["_w"] > 0]
+    if m.empty:
+        return pd.DataFrame(columns=columns)
+    m["_ws"] = m["_w"] * m["score"].astype(float)
+    g = m.groupby(["cadre_id", "year"], as_index=False).agg(ws=("_ws", "sum"), w=("_w", "sum"),
+                                                           n_units=("unit_id", "nunique"),
+                                                           n_indicators=("indicator", "nunique"))
+    g["unit_part"] = g["ws"] / g["w"]
+    g["unit_detail"] = [f"所任{u}个单位的{k}项指标得分(按分工比例和任职月数加权)"
+                        for u, k in zip(g["n_units"], g["n_indicators"])]
+    g["year"] = g["year"].astype(int)
+    return g[columns]
 
 
 def landmark_qualifies(row: dict | pd.Series, config: dict | None = None) -> bool:
@@ -280,6 +345,7 @@ def cadre_scores(
     year: int | None = None,
     config: dict | None = None,
     cards_config: dict | None = None,
+    unit_part: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """综合得分 per cadre × year (result table ``cadre_scores``).
 
@@ -295,7 +361,9 @@ def cadre_scores(
     as_of : period 'YYYY-MM' up to which task progress counts (default: all).
     year : keep only this assessment year (default: every year found).
 
-    Returns the contract columns plus task_part, role_part, role_share_used, n_tasks,
+    unit_part : output of ``unit_indicator_part``: scores cadre-years with no task or role data.
+
+    Returns the contract columns plus task_part, role_part, unit_part, basis, role_share_used, n_tasks,
     card_deduction, negative_deduction, n_landmarks, n_negative_cases, red_card,
     excellent_blocked, performance_weight_used, rating_weight_used, rule.
     """
@@ -305,7 +373,7 @@ def cadre_scores(
     if as_of is not None and len(st):
         st = st[(_period_keys(st["period"]) <= _period_key(as_of)).to_numpy()]
     ts = task_scores(st, tasks, config=cfg)
-    perf = performance_scores(ts, tasks, cadres, role_measures_df, cfg)
+    perf = performance_scores(ts, tasks, cadres, role_measures_df, cfg, unit_part)
     ded = card_deductions(st, tasks, cards_config, cfg)
 
     keys = set(zip(perf["cadre_id"].astype(str), perf["year"].astype(int)))
@@ -367,6 +435,8 @@ def cadre_scores(
             pwu, rwu = pw, rw
             total = max(float(comp["floor"]), pw * ps + rw * rs + bonus - deduction)
             rules.append(f"{pw:.2f}×实绩{ps:.2f}+{rw:.2f}×评价{rs:.2f}")
+        if p is not None and p["basis"] == "所任单位指标":
+            rules.append("实绩分取所任单位的指标得分(无任务数据)")
         if bonus:
             rules.append(f"标志性成果{nl}项+{bonus:g}(封顶{comp['bonus_cap']})")
         if cd:
@@ -382,13 +452,15 @@ def cadre_scores(
             "bonus": bonus, "deduction": deduction, "total": total, "grade": grade,
             "task_part": float(p["task_part"]) if p is not None else np.nan,
             "role_part": float(p["role_part"]) if p is not None else np.nan,
+            "unit_part": float(p["unit_part"]) if p is not None else np.nan,
+            "basis": p["basis"] if p is not None else "",
             "role_share_used": float(p["role_share_used"]) if p is not None else np.nan,
             "n_tasks": int(p["n_tasks"]) if p is not None else 0,
             "card_deduction": cd, "negative_deduction": nd, "n_landmarks": nl,
             "n_negative_cases": nn, "red_card": red, "excellent_blocked": blocked,
             "performance_weight_used": pwu, "rating_weight_used": rwu, "rule": ";".join(rules),
         })
-    extra = ["task_part", "role_part", "role_share_used", "n_tasks", "card_deduction",
+    extra = ["task_part", "role_part", "unit_part", "basis", "role_share_used", "n_tasks", "card_deduction",
              "negative_deduction", "n_landmarks", "n_negative_cases", "red_card", "excellent_blocked",
              "performance_weight_used", "rating_weight_used", "rule"]
     return pd.DataFrame(rows, columns=RESULT_COLUMNS + extra)

@@ -123,6 +123,7 @@ with tabs[1]:
         table = pd.DataFrame({
             "年度": scores["year"].astype(int).astype(str),
             "实绩分": [fmt.number(v) for v in scores["performance_score"]],
+            "实绩分构成": [fmt.text(b) if fmt.text(b, "") else "无实绩数据" for b in scores.get("basis", [None] * len(scores))],
             "评价分": [fmt.number(v) for v in scores["rating_score"]],
             "加分": [fmt.number(v) for v in scores["bonus"]],
             "扣分": [fmt.number(v) for v in scores["deduction"]],
@@ -133,7 +134,9 @@ with tabs[1]:
             "计算": scores["rule"],
         })
         st.dataframe(table, hide_index=True, width="stretch")
-        st.caption("综合得分 = 实绩分 × 权重 + 评价分 × 权重 + 加分 − 扣分(权重与等级线见“方法说明”)。")
+        st.caption("综合得分 = 实绩分 × 权重 + 评价分 × 权重 + 加分 − 扣分(权重与等级线见“方法说明”)。"
+                   "实绩分构成:“任务”来自年度任务进度;“条线指标”来自招商、亩均等条线数据;"
+                   "“所任单位指标”用于没有任务数据的年份,取所任单位各项指标得分,按分工比例和任职月数加权。")
 
 # --- 任务与亮牌 -------------------------------------------------------------------------------------
 with tabs[2]:

@@ -59,9 +59,11 @@ def assessment_step(con) -> None:
     write_mart(con, "funnel_units", funnel.funnel_by_unit(raw["projects"]))
     measures = composite.role_measures(funnel_cadres, mujun_cadres, mujun.county_mujun(firms))
     write_mart(con, "role_measures", measures)
-    years = sorted(raw["tasks"]["year"].dropna().astype(int).unique())
+    unit_part = composite.unit_indicator_part(read_table(con, "marts.unit_scores"), raw["assignments"], as_of)
+    years = sorted(set(raw["tasks"]["year"].dropna().astype(int)) | set(unit_part["year"].astype(int)))
     scores = [
-        composite.cadre_scores(raw["tasks"], status, rating_scores, raw["cadres"], measures, as_of=as_of, year=y)
+        composite.cadre_scores(raw["tasks"], status, rating_scores, raw["cadres"], measures, as_of=as_of or None,
+                               year=y, unit_part=unit_part)
         for y in years
     ]
     frame = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(
@@ -149,6 +151,8 @@ def quadrant_step(con) -> None:
     status = read_table(con, "marts.task_status")
     ratings = read_table(con, "marts.rating_scores")
     measures = read_table(con, "marts.role_measures")
+    unit_scores = read_table(con, "marts.unit_scores")
+    assignments = read_table(con, "raw.assignments")
     frames = []
     for period, month_end in quarter_ends(as_of_month(con), int(qcfg["trajectory_quarters"])):
         records, shares = attribution_inputs(con, task_roles, until=month_end)
@@ -156,8 +160,9 @@ def quadrant_step(con) -> None:
         if fit is None:
             continue
         x = fit.contributions[fit.contributions["indicator"] == "*"][["cadre_id", "effect", "identified"]]
+        unit_part = composite.unit_indicator_part(unit_scores, assignments, month_end)
         scores = composite.cadre_scores(tasks, status, ratings, cadres, measures, as_of=month_end,
-                                        year=int(month_end[:4]))
+                                        year=int(month_end[:4]), unit_part=unit_part)
         scores = scores[scores["performance_score"].notna()][["cadre_id", "performance_score"]]
         scores = scores.assign(period=period, score=scores["performance_score"])
         scores["y"] = quadrant.performance_percentile(scores)

@@ -303,3 +303,32 @@ def test_invariants_every_cadre_with_tasks_scored_and_totals_add_up():
     got = out.set_index("cadre_id")["deduction"]
     for c, d in lead_ded.items():
         assert got[c] == pytest.approx(d)
+
+
+def test_unit_indicator_part_by_hand():
+    from models.composite import unit_indicator_part
+
+    scores = pd.DataFrame({
+        "unit_id": ["U1", "U1", "U1"], "indicator": ["a", "a", "b"], "period": ["2024-03", "2024-06", "2024"],
+        "year": [2024, 2024, 2024], "score": [80.0, 90.0, 60.0], "weight": [10.0, 10.0, 30.0]})
+    posts = pd.DataFrame({
+        "cadre_id": ["C1", "C2"], "unit_id": ["U1", "U1"],
+        "start": pd.to_datetime(["2024-01-01", "2024-07-01"]), "end": pd.to_datetime([None, None]),
+        "share": [1.0, 0.5], "indicators": ["", "a"]})
+    part = unit_indicator_part(scores, posts).set_index("cadre_id")["unit_part"]
+    assert part["C1"] == pytest.approx((10 * 90 + 30 * 60) / 40)  # latest score of the year per indicator
+    assert part["C2"] == pytest.approx(90.0)  # only the indicator the post covers
+    early = unit_indicator_part(scores, posts, as_of="2024-03").set_index("cadre_id")["unit_part"]
+    assert early["C1"] == pytest.approx(80.0) and "C2" not in early  # C2 starts after the as-of
+
+
+def test_cadre_without_tasks_is_scored_on_the_units_he_held():
+    from models.composite import cadre_scores
+
+    part = pd.DataFrame({"cadre_id": ["C1"], "year": [2024], "unit_part": [72.0], "unit_detail": ["x"]})
+    empty_tasks = pd.DataFrame(columns=["task_id", "year", "category", "unit_id", "lead_cadre_id", "co_cadre_ids",
+                                        "due", "difficulty"])
+    empty_status = pd.DataFrame(columns=["task_id", "period", "planned_pct", "actual_pct", "gap_pp", "status", "card"])
+    out = cadre_scores(empty_tasks, empty_status, unit_part=part).set_index("cadre_id").loc["C1"]
+    assert out["performance_score"] == pytest.approx(72.0) and out["basis"] == "所任单位指标"
+    assert "所任单位" in out["rule"]

@@ -138,10 +138,19 @@ def test_board_shows_the_delivered_indicators_in_dictionary_order(tmp_path):
     assert "地区生产总值增速" in meta["undelivered_core"]
 
 
-def test_open_posts_written_9999_are_in_post(tmp_path):
+def test_county_without_tasks_open_posts_9999(tmp_path):
     home = build(NAMED["no_tasks_open_posts_9999"], tmp_path)
-    posts = db.query(home.current_path(), "SELECT * FROM staging.assignments")
+    version = home.current_path()
+    posts = db.query(version, "SELECT * FROM staging.assignments")
     assert posts["end"].isna().sum() >= 1 and (posts["in_post"] == posts["end"].isna()).all()
+    # no task table: the units a cadre led still give him a score and a quadrant y
+    leaders = set(db.query(version, """
+        SELECT DISTINCT a.cadre_id FROM staging.assignments AS a JOIN marts.unit_scores AS s USING (unit_id)
+        WHERE a.share > 0 AND s.score IS NOT NULL
+          AND year(a.start) <= s.year AND (a."end" IS NULL OR year(a."end") >= s.year)""")["cadre_id"])
+    scored = db.query(version, "SELECT * FROM marts.cadre_scores WHERE performance_score IS NOT NULL")
+    assert leaders and leaders <= set(scored["cadre_id"]) and set(scored["basis"]) == {"所任单位指标"}
+    assert leaders <= set(db.query(version, "SELECT cadre_id FROM marts.quadrants WHERE y IS NOT NULL")["cadre_id"])
 
 
 @settings(max_examples=12, deadline=None, derandomize=True,
