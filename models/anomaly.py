@@ -45,7 +45,7 @@ __all__ = [
 
 def _cfg(config: Mapping | None) -> dict:
     # A config that already has every section passes through; a partial one is merged over the YAML.
-    if config is not None and {"series", "rules", "tasks", "budget"} <= set(config):
+    if config is not None and {"series", "rules", "tasks", "budget", "ageing"} <= set(config):
         return dict(config)
     return load_config(config)
 
@@ -255,10 +255,12 @@ def inspection_targets(flags: pd.DataFrame, cards: pd.DataFrame | None, quadrant
         sub = f[f[col].notna()] if len(f) else f
         if not len(sub):
             continue
-        sub = sub.assign(_k=sub[col].astype(str), _w=sub["severity"].map(sw).fillna(0.0))
+        aged = age_factor(sub["age_months"].fillna(0), cfg) if "age_months" in sub else 1.0
+        sub = sub.assign(_k=sub[col].astype(str), _w=sub["severity"].map(sw).fillna(0.0) * aged)
         counts = pd.crosstab(sub["_k"], sub["severity"])
         weight = sub.groupby("_k")["_w"].sum()
-        top = sub.sort_values(["score", "flag_id"], ascending=[False, True]).drop_duplicates("_k").set_index("_k")
+        by = "rank_score" if "rank_score" in sub else "score"
+        top = sub.sort_values([by, "flag_id"], ascending=[False, True]).drop_duplicates("_k").set_index("_k")
         home = sub.groupby("_k")["unit_id"].agg(lambda u: u.mode().iat[0] if u.notna().any() else None)
         for key in counts.index:
             s = slot(level, key, home[key])
@@ -312,6 +314,26 @@ def inspection_targets(flags: pd.DataFrame, cards: pd.DataFrame | None, quadrant
     return out[cols]
 
 
+def age_factor(age_months, config: Mapping | None = None):
+    """Weight of evidence that is ``age_months`` old (1 for this month, ½ after a half-life)."""
+    half = float(_cfg(config)["ageing"]["half_life_months"])
+    return 0.5 ** (np.clip(np.asarray(age_months, dtype=float), 0, None) / half)
+
+
+def apply_ageing(flags: pd.DataFrame, as_of: str | None, config: Mapping | None = None) -> pd.DataFrame:
+    """``age_months`` (from the flag's last period to ``as_of``) and ``rank_score`` = score ×
+    age factor, by which flags are ranked; without ``as_of`` the latest flag month is used."""
+    out = flags.copy()
+    if out.empty:
+        return out.assign(age_months=pd.Series(dtype="float64"), rank_score=pd.Series(dtype="float64"))
+    month = out["period_end"].map(lambda p: period_last_month(str(p)) if isinstance(p, str) and p else np.nan)
+    now = period_last_month(as_of) if as_of else month.max()
+    out["age_months"] = (now - month).clip(lower=0)
+    out["rank_score"] = out["score"].astype(float) * age_factor(out["age_months"].fillna(0), config)
+    return out.sort_values(["suppressed", "rank_score", "flag_id"], ascending=[True, False, True],
+                           kind="mergesort").reset_index(drop=True)
+
+
 def run_anomalies(values: pd.DataFrame | None, indicators: Mapping | None, units: pd.DataFrame | None,
                   tasks: pd.DataFrame | None = None, progress: pd.DataFrame | None = None,
                   feedback: pd.DataFrame | None = None, config: Mapping | None = None,
@@ -325,4 +347,4 @@ def run_anomalies(values: pd.DataFrame | None, indicators: Mapping | None, units
         parts.append(detect_task_anomalies(tasks, progress, cfg, as_of))
     parts = [p for p in parts if len(p)]
     flags = pd.concat(parts, ignore_index=True) if parts else empty_flags()
-    return apply_feedback(flags, feedback, cfg)
+    return apply_ageing(apply_feedback(flags, feedback, cfg), as_of, cfg)

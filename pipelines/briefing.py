@@ -85,7 +85,7 @@ def build_briefing(version: Path, unit_ids: list[str] | None = None, cadre_ids: 
         FROM marts.anomalies AS f
         WHERE (f.unit_id IN (SELECT unnest($units)) OR f.cadre_id IN (SELECT unnest($cadres)))
           AND NOT coalesce(f.suppressed, false) AND coalesce(f.status, '') <> '误报'
-        ORDER BY CASE f.severity WHEN '红' THEN 0 WHEN '橙' THEN 1 ELSE 2 END, f.score DESC
+        ORDER BY CASE f.severity WHEN '红' THEN 0 WHEN '橙' THEN 1 ELSE 2 END, f.rank_score DESC
         LIMIT $limit
     """, {**params, "limit": int(cfg["max_flags"])})
     tasks = db.query(version, """

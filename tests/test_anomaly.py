@@ -520,3 +520,22 @@ def test_county_demo_full_run_is_fast(tmp_path):
     hit = [any((u, i) in flagged for i in str(codes).split(";"))
            for u, codes in zip(series["unit_id"], series["indicator"])]
     assert np.mean(hit) >= 0.5
+
+
+def test_old_evidence_ranks_below_this_years():
+    """A task overdue since 2016 must not outrank this year's flags (half-life 12 months)."""
+    from models.anomaly import apply_ageing, empty_flags, inspection_targets
+
+    flags = empty_flags()
+    rows = [dict(flag_id="old", level="task", unit_id="A", severity="红", score=20.0, period_end="2016-06",
+                 suppressed=False),
+            dict(flag_id="new", level="task", unit_id="B", severity="黄", score=10.0, period_end="2025-06",
+                 suppressed=False)]
+    flags = pd.concat([flags, pd.DataFrame(rows)], ignore_index=True)
+    aged = apply_ageing(flags, "2025-12").set_index("flag_id")
+    assert aged.loc["new", "age_months"] == 6 and aged.loc["old", "age_months"] == 114
+    assert aged.loc["new", "rank_score"] == pytest.approx(10 * 0.5 ** 0.5)
+    assert aged.loc["old", "rank_score"] == pytest.approx(20 * 0.5 ** 9.5)
+    assert list(apply_ageing(flags, "2025-12")["flag_id"]) == ["new", "old"]
+    targets = inspection_targets(apply_ageing(flags, "2025-12"), None, None)
+    assert list(targets["unit_id"]) == ["B", "A"]  # 黄 0.5×0.71 beats 红 3×0.0014

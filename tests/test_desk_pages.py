@@ -19,7 +19,9 @@ def test_anomaly_desk_lists_flags(app):
     metrics = {m.label: m.value for m in app.metric}
     assert int(metrics["预警总数"]) > 0 and int(metrics["红色"]) >= 0
     assert app.dataframe[0].value.columns.tolist()[:3] == ["等级", "规则", "对象"]
-    app.multiselect[0].set_value(["红"]).run()
+    picker = {m.label: m for m in app.multiselect}
+    assert picker["年份"].value == ["2025"]  # the data's as-of year by default
+    picker["等级"].set_value(["红"]).run()
     assert set(app.dataframe[0].value["等级"]) <= {"红"}
 
 
@@ -36,3 +38,5 @@ def test_data_management_lists_versions(app):
     assert not app.exception
     versions = app.dataframe[0].value
     assert versions["版本"].tolist() == ["v000001"] and bool(versions["当前"].iloc[0])
+    assert versions["数据"].tolist() == ["演示"]
+    assert any("放弃演示数据" in c.label for c in app.checkbox)  # real data needs a fresh start

@@ -111,3 +111,17 @@ def test_real_process_exits_2_with_chinese_report(case_id, published_home, tmp_p
     assert "校验报告:" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert snapshot(published_home) == before
+
+
+def test_an_open_post_written_9999_12_31_stops_at_the_data_horizon():
+    """HR systems write an open post as 9999-12-31; expanding it month by month to the year 9999
+    ran out of memory. A span never grows past ``until``."""
+    import pandas as pd
+
+    from pipelines.validate import share_months
+
+    posts = pd.DataFrame({"cadre_id": ["C1", "C2"], "unit_id": ["U1", "U1"],
+                          "start": pd.to_datetime(["2020-01-01", "2024-07-01"]),
+                          "end": pd.to_datetime(["9999-12-31", None]), "share": [0.5, 0.5], "indicators": ["", ""]})
+    months = share_months(posts, until=pd.Timestamp("2025-12-31"))
+    assert months.groupby("cadre_id").size().to_dict() == {"C1": 72, "C2": 18}

@@ -249,9 +249,10 @@ def write_world(world: World, folder: Path) -> Path:
                 (round(rng.uniform(50, 9000), 1), round(rng.uniform(1, 400), 1), rng.randint(5, 900),
                  round(rng.uniform(1, 900), 1), round(tax * 25, 1)) if opt else ("", "", "", "", ""))))
 
+    defined = custom or [CUSTOM[0]]  # an indicators table alone defines an indicator not yet reported
     rows = {
         "indicators": (["indicator", "name", "unit", "direction", "frequency", "cumulative", "kind", "unit_type"],
-                       [(code, name, unit, 1, freq, cum, kind, "") for code, name, unit, freq, cum, kind in custom]),
+                       [(code, name, unit, 1, freq, cum, kind, "") for code, name, unit, freq, cum, kind in defined]),
         "units": (["unit_id", "name", "unit_type", "parent_id"], units),
         "cadres": (["cadre_id", "name", "birth_year", "rank", "role_type"], cadres),
         "assignments": (["cadre_id", "unit_id", "post", "start", "end", "share", "indicators"], assignments),

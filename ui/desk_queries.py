@@ -8,19 +8,19 @@ from ui.queries import Scope, run
 FLAG_COLUMNS = """
     f.flag_id, f.level, f.unit_id, u.name AS unit_name, f.cadre_id, f.task_id, f.indicator,
     coalesce(f.indicator_name, t.title, f.indicator) AS subject, f.period_start, f.period_end,
-    f.rule, f.rules, f.severity, f.score, f.reason, f.check_hint, f.actual, f.expected,
+    f.rule, f.rules, f.severity, f.score, f.rank_score, f.age_months, f.reason, f.check_hint, f.actual, f.expected,
     f.peer_median, f.measure, f.onset, f.iforest_score, f.suppressed, f.budget_demoted
 """
 
 
 def flags(scope: Scope) -> pd.DataFrame:
-    """Every flag of the current version, strongest first."""
+    """Every flag of the current version, strongest recent evidence first."""
     return run(scope, f"""
         SELECT {FLAG_COLUMNS}
         FROM marts.anomalies AS f
         LEFT JOIN staging.units AS u USING (unit_id)
         LEFT JOIN staging.tasks AS t USING (task_id)
-        ORDER BY CASE f.severity WHEN '红' THEN 0 WHEN '橙' THEN 1 ELSE 2 END, f.score DESC, f.flag_id
+        ORDER BY CASE f.severity WHEN '红' THEN 0 WHEN '橙' THEN 1 ELSE 2 END, f.rank_score DESC, f.flag_id
     """)
 
 

@@ -302,8 +302,8 @@ def cadre_quadrants(scope: Scope, cadre_id: str) -> pd.DataFrame:
 
 # --- anomalies (marts.anomalies may not exist yet) ---------------------------------------------
 
-_ANOMALIES_OF_CADRE = "SELECT * FROM marts.anomalies WHERE cadre_id = $key ORDER BY score DESC NULLS LAST"
-_ANOMALIES_OF_UNIT = "SELECT * FROM marts.anomalies WHERE unit_id = $key ORDER BY score DESC NULLS LAST"
+_ANOMALIES_OF_CADRE = "SELECT * FROM marts.anomalies WHERE cadre_id = $key ORDER BY rank_score DESC NULLS LAST"
+_ANOMALIES_OF_UNIT = "SELECT * FROM marts.anomalies WHERE unit_id = $key ORDER BY rank_score DESC NULLS LAST"
 
 
 def anomalies(scope: Scope, cadre_id: str | None = None, unit_id: str | None = None) -> pd.DataFrame | None:

@@ -45,7 +45,7 @@ ROTATE_RANGE = (5, 3600)
 
 PANELS = {
     "overview": "总览",
-    "indicators": "核心指标",
+    "indicators": "重点指标",
     "ranking": "单位排名",
     "alerts": "亮牌与预警",
     "quadrants": "实绩象限",
@@ -300,7 +300,8 @@ table.scr-rank td.sc {{ text-align: right; font-weight: 600; }}
 .scr-bigmode .scr-tile .c {{ font-size: 60px; }}
 .scr-bigmode .scr-quad .ax {{ font-size: 18px; }}
 .scr-bigmode .scr-quad .scr-tile {{ align-items: center; text-align: center; }}
-.scr-empty {{ display: flex; align-items: center; justify-content: center; color: {MUTED}; font-size: 20px; }}
+.scr-empty {{ display: flex; align-items: center; justify-content: center; text-align: center; padding: 0 24px;
+              color: {MUTED}; font-size: 20px; line-height: 1.6; }}
 </style>"""
 
 
@@ -356,9 +357,9 @@ def dots_html(active: str) -> str:
 
 
 def indicator_board_html(board: pd.DataFrame, height: int, columns: int = 1) -> str:
-    """The core indicators against target and 时序进度, in ``columns`` columns."""
+    """The delivered indicators against target and 时序进度, in ``columns`` columns."""
     if board.empty:
-        return empty_html("暂无指标数据", height)
+        return empty_html("暂无指标数据:需要报送指标数据表(indicator_values)", height)
     per_col = math.ceil(len(board) / columns)
     row_h = int(height // per_col)
     cols_html = []
@@ -561,7 +562,7 @@ def completion_figure(trend: pd.DataFrame, height: int, gap: bool = False) -> go
     ``gap`` the distance to 时序进度 in percentage points (above 0 = ahead of the calendar)."""
     fig = go.Figure()
     if trend.empty:
-        return no_data_figure("暂无目标完成进度:需要累计型总量指标(如一般公共预算收入)按月或按季报送数值和年度目标", height)
+        return no_data_figure("暂无目标完成进度<br>需要累计型总量指标(如一般公共预算收入)<br>按月或按季报送数值和年度目标", height)
     year = max(trend["period"].str[:4])
     cur = trend[trend["period"].str.startswith(year)]
     month = {p: period_info(p)[2] for p in cur["period"].unique()}  # months, quarters or a year
@@ -598,7 +599,7 @@ def cards_figure(cards: pd.DataFrame, rate: pd.DataFrame, height: int, months: i
     """Red/orange/yellow card counts per month (stacked) and 按期推进率 on the right axis."""
     periods = sorted(cards["period"].unique())[-months:] if len(cards) else []
     if not periods:
-        return no_data_figure("暂无任务亮牌数据:需要报送任务(tasks)及其进度(task_progress)", height)
+        return no_data_figure("暂无任务亮牌数据<br>需要报送任务(tasks)及其进度(task_progress)", height)
     fig = go.Figure()
     labels = [short_period(p) for p in periods]
     for card in ("红", "橙", "黄"):
@@ -695,8 +696,12 @@ def panel_indicators(home: Home, big: bool = False) -> None:
             return _missing(BODY_H)
         board = pq.indicator_board(path)
         right = f"{esc(fmt_period(meta.get('as_of')))} · 竖线 = 时序进度"
-        st.html(title_html("核心指标 · 目标与时序进度", right))
-        st.html(indicator_board_html(board, BODY_H - TITLE_H - 2 * PANEL_PAD_Y - 14, columns=2 if big else 1))
+        st.html(title_html("重点指标 · 目标与时序进度", right))
+        missing = meta.get("undelivered_core") or ""
+        note_h = 22 if missing else 0
+        st.html(indicator_board_html(board, BODY_H - TITLE_H - 2 * PANEL_PAD_Y - 14 - note_h, columns=2 if big else 1))
+        if missing:
+            st.html(f'<div class="scr-note">未报送的核心指标:{esc(missing)}</div>')
 
 
 def panel_kpi(home: Home, big: bool = False) -> None:
@@ -763,7 +768,7 @@ def panel_ranking(home: Home, big: bool = False, advance: bool = True) -> None:
         found = _rank_page(path, "scr_rank_page", advance)
         if found is None:
             st.html(title_html("单位排名"))
-            st.html(empty_html("暂无排名数据", height - TITLE_H - 2 * PANEL_PAD_Y))
+            st.html(empty_html("暂无单位排名:需要至少 3 个同级单位报送同一项指标", height - TITLE_H - 2 * PANEL_PAD_Y))
             return
         rows, page, index, total = found
         if big:
