@@ -2,10 +2,11 @@
 then every page in Debian's Chromium on a real Streamlit server (exception boxes, literal
 nan/None, and what each page says is missing).
 
-    python bench/worlds_tour.py [--only NAME ...] [--out bench/results/worlds_tour.md]
+    python bench/worlds_tour.py [--only NAME ...] [--sizes 1366x768 1920x1080 3840x2160]
+                                [--out bench/results/worlds_tour.md]
 
 Prints a Markdown table (one row per batch). Screenshots of every page go to
-``artifacts/worlds/<batch>/<page>.png``.
+``artifacts/worlds/<batch>/<page>@<size>.png``.
 """
 from __future__ import annotations
 
@@ -98,10 +99,15 @@ def settle(page) -> None:
                                timeout=60_000)
 
 
-def visit_all(browser, url: str, user: str, pages: list[str], shots: Path) -> dict[str, dict]:
+SIZES = {"1366x768": (1366, 768, 1), "1920x1080": (1920, 1080, 1), "3840x2160": (1920, 1080, 2)}
+
+
+def visit_all(browser, url: str, user: str, pages: list[str], shots: Path, size: str = "1366x768") -> dict[str, dict]:
     """Log in once as ``user``, then open each page from the sidebar (a reload would start a new
-    session); the big screen, which hides the sidebar, goes last."""
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    session); the big screen, which hides the sidebar, goes last. 3840x2160 is a 4K wall: 1920x1080
+    CSS pixels at device scale factor 2."""
+    w, h, scale = SIZES[size]
+    page = browser.new_page(viewport={"width": w, "height": h}, device_scale_factor=scale)
     page.goto(url)
     settle(page)
     page.get_by_label("账号").fill(user)
@@ -112,7 +118,7 @@ def visit_all(browser, url: str, user: str, pages: list[str], shots: Path) -> di
     for name in sorted(pages, key=lambda p: p == "screen"):
         page.locator("[data-testid='stSidebarNav']").get_by_text(TITLES[name], exact=True).click()
         settle(page)
-        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(shots / f"{name}@{size}.png"), full_page=name != "screen")
         text = page.locator("[data-testid='stMain']").inner_text()
         alerts = [a.strip().replace("\n", " ") for a in page.locator("[data-testid='stAlert']").all_inner_texts()]
         results[name] = {"exception": page.locator("[data-testid='stException']").count(),
@@ -121,7 +127,7 @@ def visit_all(browser, url: str, user: str, pages: list[str], shots: Path) -> di
     return results
 
 
-def tour(names: list[str]) -> list[dict]:
+def tour(names: list[str], sizes: list[str]) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -136,7 +142,7 @@ def tour(names: list[str]) -> list[dict]:
                                   cwd=ROOT, capture_output=True, text=True)
             seconds = time.perf_counter() - t0
             row = {"name": name, "label": label, "tables": ", ".join(sorted(world.complete)), "exit": proc.returncode,
-                   "seconds": seconds, "pages_ok": 0, "problems": [], "said": []}
+                   "seconds": seconds, "pages_ok": 0, "pages": len(PAGES) * len(sizes), "problems": [], "said": []}
             if proc.returncode == 0:
                 hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
                 users = {u: {"role": r, "password_hash": hashed} for u, r in (("ana", "analyst"), ("adm", "admin"))}
@@ -146,9 +152,9 @@ def tour(names: list[str]) -> list[dict]:
                 shots = ROOT / "artifacts" / "worlds" / name
                 shots.mkdir(parents=True, exist_ok=True)
                 try:
-                    for user in ("ana", "adm"):
+                    for size, user in [(size, user) for size in sizes for user in ("ana", "adm")]:
                         mine = [p for p, u in PAGES.items() if u == user]
-                        for page_name, r in visit_all(browser, url, user, mine, shots).items():
+                        for page_name, r in visit_all(browser, url, user, mine, shots, size).items():
                             if r["exception"] or r["missing_literal"]:
                                 row["problems"].append(f"{page_name}: {r}")
                             else:
@@ -160,7 +166,7 @@ def tour(names: list[str]) -> list[dict]:
             else:
                 row["problems"].append(proc.stderr.strip().splitlines()[-1:])
             rows.append(row)
-            print(f"{name}: exit {row['exit']} {seconds:.1f}s pages ok {row['pages_ok']}/{len(PAGES)}", file=sys.stderr)
+            print(f"{name}: exit {row['exit']} {seconds:.1f}s pages ok {row['pages_ok']}/{row['pages']}", file=sys.stderr)
         browser.close()
     shutil.rmtree(base, ignore_errors=True)
     return rows
@@ -171,7 +177,7 @@ def markdown(rows: list[dict]) -> str:
              "|---|---|---|---|---|---|"]
     for r in rows:
         said = "; ".join(dict.fromkeys(r["said"]))[:600] or "—"
-        lines.append(f"| {r['name']} | {r['label']} | {r['exit']} | {r['seconds']:.1f} | {r['pages_ok']}/{len(PAGES)}"
+        lines.append(f"| {r['name']} | {r['label']} | {r['exit']} | {r['seconds']:.1f} | {r['pages_ok']}/{r['pages']}"
                      f"{' ' + str(r['problems']) if r['problems'] else ''} | {said} |")
     return "\n".join(lines)
 
@@ -179,9 +185,10 @@ def markdown(rows: list[dict]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*", default=list(BATCHES))
+    ap.add_argument("--sizes", nargs="*", default=["1366x768"], choices=list(SIZES))
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "worlds_tour.md")
     args = ap.parse_args()
-    table = markdown(tour(args.only))
+    table = markdown(tour(args.only, args.sizes))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table + "\n", encoding="utf-8")
     print(table)

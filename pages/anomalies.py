@@ -5,6 +5,7 @@ import streamlit as st
 
 from pipelines.state import MARK_STATUSES, add_mark, read_marks
 from ui import desk_queries as q
+from ui import format as fmt
 from ui import profile_queries as pq
 from ui.data import current_home
 from ui.desk_charts import series_figure, task_figure
@@ -62,7 +63,7 @@ table = view.assign(
     证据强度=view["score"].round(1),
 )[["severity", "rule", "subject", "unit_name", "期间", "证据强度", "status", "reason"]].rename(columns={
     "severity": "等级", "rule": "规则", "subject": "对象", "unit_name": "单位", "status": "标记", "reason": "原因"})
-event = st.dataframe(table, hide_index=True, width="stretch", height=360, on_select="rerun",
+event = st.dataframe(fmt.cells(table), hide_index=True, width="stretch", height=360, on_select="rerun",
                      selection_mode="single-row", key="flag_table")
 rows = event.selection.rows if event and event.selection else []
 if not rows:

@@ -20,7 +20,7 @@ with st.expander("定向考察名单(按预警、红牌和长期处于低效区�
     if shown.empty:
         st.caption("暂无定向考察对象(没有需核查预警、亮牌或长期处于低效区的单位和干部)。")
     else:
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(fmt.cells(shown), hide_index=True, width="stretch")
     take = st.button("采用名单前 3 名")
 
 unit_options = unit_table(scope)
@@ -54,10 +54,10 @@ d1.download_button("下载 Excel", lambda: briefing_file(scope, chosen_units, ch
 d2.download_button("下载 PDF", lambda: briefing_file(scope, chosen_units, chosen_cadres, ".pdf"),
                    file_name="考察准备简报.pdf", mime="application/pdf")
 
-st.dataframe(b.subject, hide_index=True, width="stretch")
+st.dataframe(fmt.cells(b.subject), hide_index=True, width="stretch")
 for key, frame in b.sections.items():
     st.markdown(f"#### {SECTION_TITLES[key]}")
     if frame.empty:
         st.caption("无")
     else:
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.dataframe(fmt.cells(frame), hide_index=True, width="stretch")

@@ -107,7 +107,7 @@ with tabs[0]:
             "分管指标": [("全部" if not i else "、".join(fmt.indicator_label(c, ind_names) for c in str(i).split(";") if c))
                          for i in posts["indicators"]],
         })
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(fmt.cells(table), hide_index=True, width="stretch")
         st.caption("单位档案:")
         links = st.columns(min(len(posts["unit_id"].unique()), 6))
         for i, (uid, uname) in enumerate(dict(zip(posts["unit_id"], posts["unit_name"])).items()):
@@ -133,7 +133,7 @@ with tabs[1]:
             "红牌": [fmt.yes_no(v) for v in scores["red_card"]],
             "计算": scores["rule"],
         })
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(fmt.cells(table), hide_index=True, width="stretch")
         st.caption("综合得分 = 实绩分 × 权重 + 评价分 × 权重 + 加分 − 扣分(权重与等级线见“方法说明”)。"
                    "实绩分构成:“任务”来自年度任务进度;“条线指标”来自招商、亩均等条线数据;"
                    "“所任单位指标”用于没有任务数据的年份,取所任单位各项指标得分,按分工比例和任职月数加权。")
@@ -190,7 +190,7 @@ with tabs[3]:
             "未计入(人数不足)": rscores["groups_dropped"].fillna("").str.replace(";", "、"),
             "计算": rscores["rule"],
         })
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(fmt.cells(table), hide_index=True, width="stretch")
         groups = pq.cadre_rating_groups(scope, cadre, rcfg["grade_scores"])
         if len(groups):
             min_default = int(rcfg["min_raters"])
@@ -228,7 +228,7 @@ with tabs[4]:
         st.plotly_chart(charts.interval_chart(fmt.interval_rows(contrib, ind_names, ind_units)), key="intervals",
                         config={"displayModeBar": False})
         table = fmt.contribution_rows(contrib, ind_names, ind_units).drop(columns="indicator")
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(fmt.cells(table), hide_index=True, width="stretch")
         codes = sorted({f for fl in contrib["flags"] for f in fmt.flag_list(fl)})
         if codes:
             st.markdown("**提示说明**")

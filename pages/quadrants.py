@@ -200,7 +200,7 @@ if selected is not None:
         st.caption("无可用的考核记录。")
     else:
         table = fmt.contribution_rows(contrib, ind_names, ind_units)
-        st.dataframe(table[["指标", "平台效应", "周期效应", "个人贡献", "95% 区间", "判定", "分工比例",
+        st.dataframe(fmt.cells(table)[["指标", "平台效应", "周期效应", "个人贡献", "95% 区间", "判定", "分工比例",
                             "记录数", "提示"]], hide_index=True, width="stretch",
                      height=35 * (len(table) + 1) + 3)
         st.caption("平台效应:一位平均干部在这些单位的水平;周期效应:全县同期的共同波动;二者都不计入个人贡献。"
@@ -252,7 +252,7 @@ with tab_adjust:
         if table.empty:
             st.caption("无")
         else:
-            st.dataframe(table.drop(columns="cadre_id"), hide_index=True, width="stretch",
+            st.dataframe(fmt.cells(table.drop(columns="cadre_id")), hide_index=True, width="stretch",
                          height=min(35 * (len(table) + 1) + 3, 420))
 
 with tab_apart:
@@ -271,7 +271,7 @@ with tab_apart:
             "提示": [fmt.flags_text(f) for f in apart["flags"]],
         })
         st.caption("这些干部的个人贡献无法与所在单位的平台效应分开(多为没有交流轮岗),因此不给出 x,也不归入四个象限。")
-        st.dataframe(table, hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 460))
+        st.dataframe(fmt.cells(table), hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 460))
 
 with tab_dist:
     st.plotly_chart(charts.quadrant_counts(points[points["cadre_id"].isin(cohort)], qcfg), key="counts",

@@ -71,7 +71,7 @@ with tabs[0]:
             "分工比例": [fmt.pct(v, 0) for v in posts["share"]],
             "画像": [f"./cadre?cadre={c}" for c in posts["cadre_id"]],
         })
-        st.dataframe(table, hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 460),
+        st.dataframe(fmt.cells(table), hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 460),
                      column_config={"画像": st.column_config.LinkColumn("画像", display_text="打开画像")})
 
 # --- 指标得分 ----------------------------------------------------------------------------------------------
@@ -137,14 +137,14 @@ with tabs[3]:
         if platform.empty:
             st.caption("无。")
         else:
-            st.dataframe(pd.DataFrame({
+            st.dataframe(fmt.cells(pd.DataFrame({
                 "指标": [fmt.indicator_label(i, ind_names) for i in platform["indicator"]],
                 "平台效应": [fmt.with_unit(e, fmt.indicator_unit(i, ind_units), 2) if bool(ok) else "不可分离"
                              for e, i, ok in zip(platform["effect"], platform["indicator"], platform["identified"])],
                 "标准误": [fmt.with_unit(s, fmt.indicator_unit(i, ind_units), 2)
                            for s, i in zip(platform["se"], platform["indicator"])],
                 "交流人数": platform["n_movers"],
-            }), hide_index=True, width="stretch")
+            })), hide_index=True, width="stretch")
     with b:
         st.markdown("**历任干部的个人贡献(综合,95% 区间)**")
         if cadres.empty:
@@ -161,7 +161,7 @@ with tabs[3]:
                             config={"displayModeBar": False})
             st.caption("各行同一刻度(综合贡献,标准差单位);不同比较组的干部之间不比较高低。")
     if len(cadres):
-        st.dataframe(pd.DataFrame({
+        st.dataframe(fmt.cells(pd.DataFrame({
             "干部": cadres["name"] + "(" + cadres["cadre_id"] + ")", "职务": cadres["posts"],
             "在任": [fmt.yes_no(v) for v in cadres["in_post"]],
             "个人贡献(综合)": [fmt.number(e, 2, signed=True) if bool(i) else "不可判定"
@@ -174,7 +174,7 @@ with tabs[3]:
             "最新等级": cadres["grade"].fillna(fmt.DASH),
             "提示": [fmt.flags_text(f) for f in cadres["flags"]],
             "画像": [f"./cadre?cadre={c}" for c in cadres["cadre_id"]],
-        }), hide_index=True, width="stretch",
+        })), hide_index=True, width="stretch",
             column_config={"画像": st.column_config.LinkColumn("画像", display_text="打开画像")})
 
 # --- 需核查 ---------------------------------------------------------------------------------------------------

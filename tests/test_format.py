@@ -134,3 +134,13 @@ def test_markdown_and_plotly_text_from_data_is_inert():
     assert fmt.md("玉城街道") == "玉城街道" and fmt.md("C0001") == "C0001"
     assert fmt.plain("<a href='javascript:x'>y</a>") == "&lt;a href='javascript:x'&gt;y&lt;/a&gt;"
     assert fmt.md(None) == "—"
+
+
+def test_cells_never_show_none():
+    import pandas as pd
+
+    from ui.format import DASH, cells
+
+    out = cells(pd.DataFrame({"单位": ["甲", None], "得分": [1.0, None], "职务": pd.array([None, "书记"], dtype="string")}))
+    assert out["单位"].tolist() == ["甲", DASH] and out["职务"].tolist() == [DASH, "书记"]
+    assert out["得分"].isna().tolist() == [False, True]  # numbers stay numbers

@@ -174,6 +174,8 @@ DEEP = int(os.environ.get("SHIJI_WORLDS", "0"))
 @given(world=worlds())
 @example(world=NAMED["three_level_city"])
 @example(world=World(tables=frozenset({"indicators"}), core=False, custom=0))
+@example(world=World(tables=frozenset({"assignments", "indicator_values", "task_progress"}), n_units=2, n_cadres=1,
+                     first_year=2022, end="2025-01", core=False, custom=2, optional_columns=False))  # None in a table
 def test_generated_worlds_ingest_export_and_render(world, tmp_path_factory, monkeypatch):
     base = tmp_path_factory.mktemp("world")
     home = build(world, base)

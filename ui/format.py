@@ -307,12 +307,22 @@ def config_value(value: Any) -> str:
     return str(value)
 
 
+def cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for display: a missing value in a text column reads "—" (st.dataframe would draw
+    a grey "None")."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].astype(object).where(out[col].notna(), DASH)
+    return out
+
+
 def style_cards(frame: pd.DataFrame, columns: list[str]):
     """A Styler colouring cells whose value is a card word (绿/黄/橙/红) in ``columns``."""
     def css(v: Any) -> str:
         color = CARD_BACKGROUNDS.get(v) if isinstance(v, str) else None
         return f"background-color: {color}" if color else ""
-    return frame.style.map(css, subset=[c for c in columns if c in frame.columns])
+    return cells(frame).style.map(css, subset=[c for c in columns if c in frame.columns])
 
 
 def tenure(start: Any, end: Any, share: Any = None) -> str:
