@@ -39,6 +39,8 @@ PAGES = {"home": "ana", "screen": "ana", "quadrants": "ana", "cadre": "ana", "un
          "briefing": "ana", "methods": "ana", "data": "adm"}
 MISSING = re.compile(r"(?<![A-Za-z_])(nan|None|NaN|NaT|<NA>)(?![A-Za-z_])")
 PASSWORD = "tour-pass"
+SAYS_MISSING = re.compile(r"暂无|未报送|没有.*(数据|记录|结果)|需要.*(报送|表)")
+PROMPTS = re.compile(r"^(选择一名干部|点击散点图|选择一个单位|请选择单位或干部|在表格中选择)")
 
 BATCHES = {
     "full_county_monthly": ("完整县域,月度指标与任务", World(seed=11, n_units=5, n_cadres=7)),
@@ -121,6 +123,8 @@ def visit_all(browser, url: str, user: str, pages: list[str], shots: Path, size:
         page.screenshot(path=str(shots / f"{name}@{size}.png"), full_page=name != "screen")
         text = page.locator("[data-testid='stMain']").inner_text()
         alerts = [a.strip().replace("\n", " ") for a in page.locator("[data-testid='stAlert']").all_inner_texts()]
+        alerts += [line.strip() for line in text.splitlines() if SAYS_MISSING.search(line)]
+        alerts = [a for a in dict.fromkeys(alerts) if not PROMPTS.search(a)]
         results[name] = {"exception": page.locator("[data-testid='stException']").count(),
                          "missing_literal": MISSING.findall(text), "alerts": alerts}
     page.close()

@@ -12,9 +12,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-# Unit types by level, top first. Units of one level are compared with each other only.
-LEVELS = {"市": "city", "区": "county", "县": "county", "县级市": "county",
-          "街道": "town", "镇": "town", "乡": "town", "平台": "town", "部门": "dept"}
+# Names of the unit levels (staging.units.level, from the unit type): units of one level are
+# compared with each other only.
 LEVEL_NAMES = {"city": "市级", "county": "区县", "town": "乡镇街道·平台", "dept": "部门"}
 
 
@@ -53,8 +52,3 @@ def count_once(frame: pd.DataFrame, parents: Mapping[str, str], by: list[str]) -
     for _, group in frame.groupby(by, sort=False, dropna=False):
         keep[group.index] = topmost(group["unit_id"], parents)
     return frame[keep.to_numpy()]
-
-
-def level_of(unit_type) -> str:
-    """'city' / 'county' / 'town' / 'dept' (unknown types count as departments)."""
-    return LEVELS.get(str(unit_type), "dept")

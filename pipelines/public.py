@@ -292,7 +292,7 @@ def unit_ranking(full: _Full, as_of: str) -> pd.DataFrame:
     columns = [c for c, _ in SCHEMAS["unit_ranking"]]
     if not (full.has("marts.unit_scores") and full.has("staging.units")):
         return pd.DataFrame(columns=columns)
-    units = full.q("SELECT unit_id, name AS unit_name, unit_type, is_town_level FROM staging.units")
+    units = full.q("SELECT unit_id, name AS unit_name, unit_type, level FROM staging.units")
     names = full.q("SELECT indicator, name, unit FROM staging.indicators")
     ind_name = dict(zip(names["indicator"], names["name"]))
     ind_unit = dict(zip(names["indicator"], names["unit"]))
@@ -309,9 +309,9 @@ def unit_ranking(full: _Full, as_of: str) -> pd.DataFrame:
     scores["end_key"] = scores["period"].map(lambda p: ends[p][0] * 12 + ends[p][2] - 1)
     scores["period_kind"] = scores["period"].map(lambda p: ends[p][1])
     scores = scores.merge(units, on="unit_id")
-    from models.hierarchy import LEVEL_NAMES, level_of
+    from models.hierarchy import LEVEL_NAMES
 
-    scores["peer"] = scores["unit_type"].map(level_of)  # units are ranked only against their own level
+    scores["peer"] = scores["level"]  # units are ranked only against their own level
     bands = _bands()
     month = _end_key(as_of) if as_of else int(scores["end_key"].max())
     boards = []

@@ -149,7 +149,7 @@ def test_board_shows_the_delivered_indicators_in_dictionary_order(named):
     assert "地区生产总值增速" in meta["undelivered_core"]
 
 
-def test_county_without_tasks_open_posts_9999(named):
+def test_county_without_tasks_open_posts_9999(named, monkeypatch):
     home = named("no_tasks_open_posts_9999")
     version = home.current_path()
     posts = db.query(version, "SELECT * FROM staging.assignments")
@@ -162,6 +162,9 @@ def test_county_without_tasks_open_posts_9999(named):
     scored = db.query(version, "SELECT * FROM marts.cadre_scores WHERE performance_score IS NOT NULL")
     assert leaders and leaders <= set(scored["cadre_id"]) and set(scored["basis"]) == {"所任单位指标"}
     assert leaders <= set(db.query(version, "SELECT cadre_id FROM marts.quadrants WHERE y IS NOT NULL")["cadre_id"])
+    at = open_page(named("no_tasks_open_posts_9999"), monkeypatch, "cadre", cadre=sorted(leaders)[0])
+    table = next(f.value for f in at.dataframe if "实绩分构成" in f.value.columns)
+    assert set(table["实绩分构成"]) <= {"所任单位指标", "无实绩数据"} and "所任单位指标" in set(table["实绩分构成"])
 
 
 # CI runs a fixed set of 25 generated worlds (derandomized) plus the @examples; a deeper local run:

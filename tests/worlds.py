@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -63,7 +63,6 @@ class World:
     custom: int = 1           # number of the county's own indicators (needs the indicators table)
     optional_columns: bool = True
     open_end: str = ""        # how a post still held is written: "" or "9999-12-31"
-    note: str = field(default="", compare=False)
 
     @property
     def complete(self) -> frozenset:

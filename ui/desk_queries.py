@@ -25,7 +25,8 @@ def flags(scope: Scope) -> pd.DataFrame:
 
 
 def indicator_series(scope: Scope, unit_id: str, indicator: str) -> pd.DataFrame:
-    """The unit's series with the median of its peers (same unit level) per period."""
+    """The unit's series with the median of its peers (same level: towns, districts/counties,
+    departments or the city) per period."""
     return run(scope, """
         WITH mine AS (
             SELECT o.period, o.year, o.month_of_year, o.value, o.period_value, o.target
@@ -37,7 +38,7 @@ def indicator_series(scope: Scope, unit_id: str, indicator: str) -> pd.DataFrame
             FROM marts.indicator_outcomes AS o
             JOIN staging.units AS u USING (unit_id)
             WHERE o.indicator = $indicator
-              AND u.is_town_level = (SELECT is_town_level FROM staging.units WHERE unit_id = $unit)
+              AND u.level = (SELECT level FROM staging.units WHERE unit_id = $unit)
             GROUP BY o.period
         )
         SELECT $unit AS unit_id, m.*, p.peer_median, p.peer_period_median
