@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pipelines.build import is_demo
+from pipelines.build import built_by_older_code, is_demo
 from ui.auth import resolve_scope, visible_pages
 from ui.data import current_home, ensure_published
 from ui.session import set_scope
@@ -18,6 +18,10 @@ if published is None:
     st.error("数据目录已收到过数据批次,但还没有可用的版本(导入被拒绝或中途失败)。")
     st.markdown("请按校验报告修正后重新导入:`python -m pipelines ingest 批次路径`,"
                 "导入结果与校验报告见命令输出和数据目录下的 reports 文件夹。")
+    st.stop()
+
+if built_by_older_code(home.current_path()):
+    st.error("当前数据版本由旧版程序构建,表结构已更新。请由管理员运行 `python -m pipelines rebuild` 从归档重建后再打开。")
     st.stop()
 
 scope = resolve_scope(home)

@@ -27,7 +27,7 @@ DUCK_TYPES = {
     "date": "DATE", "bool": "BOOLEAN",
 }
 PROVENANCE = ("_source", "_row", "_batch")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: staging.units.level, anomalies.rank_score/age_months, cadre_scores.basis
 
 
 # --- state ---------------------------------------------------------------------------------
@@ -221,6 +221,11 @@ def is_demo(version_path: Path) -> bool:
     """True when every batch of the version is the generated demo (no real data at all)."""
     batches = read_manifest(version_path)["batches"]
     return bool(batches) and all(b["demo"] for b in batches)
+
+
+def built_by_older_code(version_path: Path) -> bool:
+    """True when the version's tables predate this code's schema: pages need a rebuild first."""
+    return int(read_info(version_path).get("schema_version", "0") or 0) < SCHEMA_VERSION
 
 
 def read_info(version_path: Path) -> dict:

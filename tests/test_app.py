@@ -34,3 +34,17 @@ def test_a_received_home_without_a_version_says_so_and_builds_no_demo(tmp_path, 
     assert not at.exception
     assert any("还没有可用的版本" in e.value for e in at.error)
     assert home.current() is None and not (home.root / "demo").exists()
+
+
+def test_a_version_built_by_older_code_asks_for_a_rebuild(published_home, monkeypatch):
+    from pipelines import db
+
+    path = published_home.current_path()
+    db.close_all()
+    con = db.connect_writer(path)
+    con.execute("UPDATE meta.info SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    monkeypatch.setenv("SHIJI_HOME", str(published_home.root))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception and any("pipelines rebuild" in e.value for e in at.error)
