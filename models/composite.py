@@ -243,8 +243,8 @@ def unit_indicator_part(unit_scores: pd.DataFrame, assignments: pd.DataFrame, as
     """Indicator score of the units a cadre held, per cadre × year (0–100 like 实绩分).
 
     For each unit and indicator, the latest score of the year up to ``as_of`` ('YYYY-MM'); each
-    counts with weight = indicator weight × responsibility share × months held in that year / 12,
-    on the indicators the post covers (分管指标; empty = all).
+    counts with weight = indicator weight × responsibility share × the fraction of the year (up to
+    ``as_of``) the post was held, on the indicators the post covers (分管指标; empty = all).
 
     Columns: cadre_id, year, unit_part, unit_detail.
     """

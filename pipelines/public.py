@@ -310,15 +310,12 @@ def unit_ranking(full: _Full, as_of: str) -> pd.DataFrame:
     scores["period_kind"] = scores["period"].map(lambda p: ends[p][1])
     scores = scores.merge(units, on="unit_id")
     from models.hierarchy import LEVEL_NAMES
-
-    scores["peer"] = scores["level"]  # units are ranked only against their own level
     bands = _bands()
     month = _end_key(as_of) if as_of else int(scores["end_key"].max())
     boards = []
     seq = 0
-    peer_names = LEVEL_NAMES
-    for peer in ("town", "county", "dept", "city"):
-        part = scores[scores["peer"] == peer]
+    for peer in ("town", "county", "dept", "city"):  # units are ranked only against their own level
+        part = scores[scores["level"] == peer]
         if part["unit_id"].nunique() < 3:
             continue
         # 综合得分 board
@@ -329,7 +326,7 @@ def unit_ranking(full: _Full, as_of: str) -> pd.DataFrame:
             now["rank"] = _rank_desc(now["total"])
             prev["prev_rank"] = _rank_desc(prev["total"])
             b = now.merge(prev[["unit_id", "prev_rank"]], on="unit_id", how="left").merge(units, on="unit_id")
-            b = b.assign(board=f"total:{peer}", board_name=f"{peer_names[peer]} 综合得分", board_seq=seq,
+            b = b.assign(board=f"total:{peer}", board_name=f"{LEVEL_NAMES[peer]} 综合得分", board_seq=seq,
                          period=f"{month // 12:04d}-{month % 12 + 1:02d}", measure="综合得分", unit="分",
                          score=b["total"])
             boards.append(b)
@@ -351,7 +348,7 @@ def unit_ranking(full: _Full, as_of: str) -> pd.DataFrame:
             b = cur[["unit_id", "period", "value", "rank"]].merge(
                 prev[["unit_id", "rank"]].rename(columns={"rank": "prev_rank"}), on="unit_id", how="left")
             b = b.merge(units, on="unit_id")
-            b = b.assign(board=f"{indicator}:{peer}", board_name=f"{peer_names[peer]} {ind_name.get(indicator, indicator)}",
+            b = b.assign(board=f"{indicator}:{peer}", board_name=f"{LEVEL_NAMES[peer]} {ind_name.get(indicator, indicator)}",
                          board_seq=seq, measure="完成率" if by_completion else ind_name.get(indicator, indicator),
                          unit="%" if by_completion else ind_unit.get(indicator),
                          score=b["value"])

@@ -341,7 +341,7 @@ def _unit_tree(state) -> list[Issue]:
     for _, row in _new(units).iterrows():
         uid = str(row["unit_id"])
         chain = ancestors(uid, parents)
-        if uid in parents and (parents[uid] == uid or (chain and parents.get(chain[-1]) in chain + [uid])):
+        if parents.get(chain[-1] if chain else uid) in {uid, *chain}:  # the walk stopped at a unit seen before
             issues.append(_issue(row, "parent_id", "上级成环", row["parent_id"],
-                                 f"单位 {uid} 的上级链回到了自身({' → '.join([uid, *chain])}),上级单位必须构成树"))
+                                 f"单位 {uid} 的上级链出现循环({' → '.join([uid, *chain])} → …),上级单位必须构成树"))
     return issues
