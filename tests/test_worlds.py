@@ -65,12 +65,28 @@ def named(tmp_path_factory):
     return get
 
 
-def run_exports(home: Home, out: Path) -> None:
+def run_exports(home: Home, out: Path, briefing: bool = False) -> None:
+    """Every result table as CSV; with ``briefing``, the field-visit briefing of the first unit and
+    the first cadre as Excel and PDF (the PDF needs fonts-noto-cjk)."""
     from pipelines.export import export
 
     for name in EXPORTS:
         export(home, name, out / f"{name}.csv")
         assert (out / f"{name}.csv").exists()
+    if not briefing:
+        return
+    from pipelines.briefing import build_briefing, write_briefing
+
+    version = home.current_path()
+    units = db.query(version, "SELECT unit_id FROM staging.units ORDER BY unit_id LIMIT 1")["unit_id"].tolist()
+    cadres = db.query(version, "SELECT cadre_id FROM staging.cadres ORDER BY cadre_id LIMIT 1")["cadre_id"].tolist()
+    for who in ({"unit_ids": units}, {"cadre_ids": cadres}):
+        if not next(iter(who.values())):
+            continue
+        b = build_briefing(version, **who)
+        for suffix in (".xlsx", ".pdf"):
+            write_briefing(b, out / f"brief{suffix}")
+            assert (out / f"brief{suffix}").stat().st_size > 0
 
 
 def grant_access(home: Home) -> None:
@@ -116,7 +132,7 @@ def render_pages(home: Home, monkeypatch) -> dict[str, str]:
 @pytest.mark.parametrize("name", sorted(NAMED))
 def test_named_world_ingests_exports_and_renders(name, named, tmp_path, monkeypatch):
     home = named(name)
-    run_exports(home, tmp_path)
+    run_exports(home, tmp_path, briefing=True)
     render_pages(home, monkeypatch)
 
 
