@@ -27,22 +27,23 @@ flags["status"] = [latest.get(f, "未标记") for f in flags["flag_id"]]
 params = st.query_params
 flags["year"] = flags["period_end"].astype(str).str[:4]
 as_of = pq.as_of(scope) or ""
-years = sorted(flags["year"].unique(), reverse=True)
-this_year = [as_of[:4]] if as_of[:4] in years else years[:1]
-c0, c1, c2, c3, c4 = st.columns([1.4, 2, 2, 2, 2])
-chosen_years = c0.multiselect("年份", years, default=[y for y in params.get_all("year") if y in years] or this_year,
-                              help="默认只看数据截至年份;往年的预警按距今时长降低排序权重")
+ALL_YEARS = "全部年份"
+years = [*sorted(flags["year"].unique(), reverse=True), ALL_YEARS]
+wanted = params.get("year") or (as_of[:4] if as_of[:4] in years else years[0])
+c0, c1, c2, c3, c4 = st.columns([1.2, 2, 2, 2, 2])
+year = c0.selectbox("年份", years, index=years.index(wanted) if wanted in years else 0,
+                    help="默认只看数据截至年份;往年的预警按距今时长降低排序权重")
 severities = c1.multiselect("等级", ["红", "橙", "黄"], default=params.get_all("severity") or ["红", "橙", "黄"])
 levels = c2.multiselect("类型", ["series", "task"], default=params.get_all("level") or ["series", "task"],
                         format_func={"series": "指标序列", "task": "任务"}.get)
 rules = c3.multiselect("规则", sorted(flags["rule"].unique()), default=params.get_all("rule"))
 statuses = c4.multiselect("标记状态", ["未标记", *MARK_STATUSES], default=params.get_all("status") or ["未标记", "属实"])
 show_suppressed = st.toggle("显示已说明而被抑制的重复预警", value=False)
-st.query_params.update({"year": chosen_years, "severity": severities, "level": levels, "rule": rules,
+st.query_params.update({"year": year, "severity": severities, "level": levels, "rule": rules,
                         "status": statuses})
 
 view = flags[flags["severity"].isin(severities) & flags["level"].isin(levels) & flags["status"].isin(statuses)
-             & (flags["year"].isin(chosen_years) if chosen_years else True)]
+             & ((flags["year"] == year) if year != ALL_YEARS else True)]
 if rules:
     view = view[view["rule"].isin(rules)]
 if not show_suppressed:
