@@ -451,7 +451,7 @@ def _latest_two(frame: pd.DataFrame) -> tuple[str | None, str | None]:
 def card_tiles_html(cards: pd.DataFrame) -> str:
     latest, prev = _latest_two(cards)
     if latest is None:
-        return empty_html("暂无亮牌数据", 120)
+        return empty_html("暂无亮牌数据:需要报送任务(tasks)及其进度(task_progress)", 120)
     now = cards[cards["period"] == latest].set_index("card")
     before = cards[cards["period"] == prev].set_index("card") if prev else None
     tiles = []
@@ -503,7 +503,7 @@ def flag_rules_html(rules: pd.DataFrame, height: int, has_flags: bool) -> str:
 def quadrant_html(quads: pd.DataFrame, height: int, big: bool = False) -> str:
     latest, prev = _latest_two(quads)
     if latest is None:
-        return empty_html("暂无象限数据", height)
+        return empty_html("暂无象限数据:需要任职(assignments)以及任务进度或所任单位的指标数据", height)
     now = quads[quads["period"] == latest].set_index("quadrant")
     before = quads[quads["period"] == prev].set_index("quadrant") if prev else None
     names = list(now.sort_values("seq").index)
