@@ -3,6 +3,8 @@ of the new version, reads raw/staging/marts, calls pure functions in ``models/``
 results back as ``marts.*`` tables of the same new file."""
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 from pipelines.contract import TABLES
@@ -93,11 +95,16 @@ def attribution_step(con) -> None:
 
 
 def fit_or_none(fit_contributions, records: pd.DataFrame, shares: pd.DataFrame, cfg: dict, cadres: pd.DataFrame):
-    """The attribution fit, or None when the data cannot support any model."""
+    """The attribution fit, or None when the data cannot support any model. The estimator's
+    per-indicator warnings (too few records, no mover) are not printed: the same facts reach
+    users as the contribution flags (few_obs, no_mobility, ...) that the pages explain."""
     if records.empty or shares.empty:
         return None
     try:
-        return fit_contributions(records, shares, weights=cfg["composite_weights"], roles=cadres, **cfg["estimator"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return fit_contributions(records, shares, weights=cfg["composite_weights"], roles=cadres,
+                                     **cfg["estimator"])
     except ValueError:
         return None
 
