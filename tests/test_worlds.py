@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 import re
+from pathlib import Path
 
 import pytest
 import yaml

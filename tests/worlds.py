@@ -143,7 +143,6 @@ def write_world(world: World, folder: Path) -> Path:
         if k >= len(posted) and rng.random() < 0.3:
             continue  # a cadre with no post at all
         holders.setdefault(posted[k % len(posted)], []).append(c)
-    first = _date(world.first_year - 1, 1)
     span = len(months) + 12
     assignments, tenure = [], {}  # tenure: cadre -> [(unit, start month index, end month index)]
     for unit, cs in holders.items():
