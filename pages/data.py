@@ -9,6 +9,7 @@ import streamlit as st
 from pipelines import audit
 from pipelines.build import is_demo
 from pipelines.contract import TABLES
+from pipelines.export import safe_frame
 from pipelines.home import LockedError
 from pipelines.ingest import ingest, rollback
 from pipelines.report import REPORT_HEADER, InputError, sort_issues
@@ -55,7 +56,7 @@ if uploads and st.button("校验并导入", type="primary"):
             report = pd.DataFrame([[i.source, i.row, i.column, i.rule, i.value, i.message]
                                    for i in sort_issues(outcome.issues)], columns=REPORT_HEADER)
             st.dataframe(report, hide_index=True, width="stretch")
-            st.download_button("下载校验报告 CSV", report.to_csv(index=False).encode("utf-8-sig"),
+            st.download_button("下载校验报告 CSV", safe_frame(report).to_csv(index=False).encode("utf-8-sig"),
                                file_name="校验报告.csv", mime="text/csv")
         elif outcome.status == "unchanged":
             st.info(f"这些文件都已导入过,没有变化(当前版本 {outcome.version})。")

@@ -41,12 +41,16 @@ def format_report(issues: list[Issue], limit: int = 200) -> str:
 
 
 def write_report_csv(issues: list[Issue], path: Path) -> Path:
+    """The report as CSV; every cell formula-escaped like the exports (a rejected value such as
+    ``=HYPERLINK(...)`` must not run when the report is opened in Excel)."""
+    from pipelines.export import escape_cell
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8-sig") as fh:
         w = csv.writer(fh)
         w.writerow(REPORT_HEADER)
         for i in sort_issues(issues):
-            w.writerow(["" if v is None else v for v in astuple(i)])
+            w.writerow([escape_cell("" if v is None else v) for v in astuple(i)])
     return path
 
 

@@ -125,3 +125,14 @@ def test_an_open_post_written_9999_12_31_stops_at_the_data_horizon():
                           "end": pd.to_datetime(["9999-12-31", None]), "share": [0.5, 0.5], "indicators": ["", ""]})
     months = share_months(posts, until=pd.Timestamp("2025-12-31"))
     assert months.groupby("cadre_id").size().to_dict() == {"C1": 72, "C2": 18}
+
+
+def test_the_rejection_report_is_formula_escaped(published_home, tmp_path):
+    """A rejected value like =HYPERLINK(...) must not run when the report CSV is opened."""
+    from tests.bad_inputs import edited
+
+    hostile = '=HYPERLINK("http://evil.example","点我")'
+    folder = edited("units", 0, "unit_type", hostile, tmp_path / "batch")
+    assert cli.main(["ingest", str(folder), "--home", str(published_home.root)]) == 2
+    issue = next(i for i in read_report(published_home) if i["rule"] == "枚举值")
+    assert issue["value"] == "'" + hostile
