@@ -123,7 +123,9 @@ def dictionary_frame(dictionary: dict) -> pd.DataFrame:
 
 def write_version(home: Home, version: str, state: dict[str, pd.DataFrame], manifest: dict,
                   dictionary: dict, steps=()) -> Path:
-    """Build ``version`` from ``state``; returns the final path. Raises on any failure."""
+    """Build ``version`` from ``state`` under its ``.building`` name (checkpointed, closed and
+    fsynced) and return that path; ``finalize_version`` gives it its final name once the public
+    file exists. Raises on any failure."""
     building = home.building_path(version)
     building.unlink(missing_ok=True)
     con = db.connect_writer(building)
@@ -147,8 +149,14 @@ def write_version(home: Home, version: str, state: dict[str, pd.DataFrame], mani
     if wal.exists():
         raise RuntimeError("DuckDB left a WAL after CHECKPOINT; refusing to publish")
     fsync_file(building)
+    return building
+
+
+def finalize_version(home: Home, version: str) -> Path:
+    """Rename a finished ``.building`` file to its final name: only now is it listed and reachable
+    by rollback."""
     final = home.version_path(version)
-    os.replace(building, final)
+    os.replace(home.building_path(version), final)
     fsync_dir(final.parent)
     return final
 

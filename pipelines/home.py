@@ -127,6 +127,9 @@ class Home:
         """Remove what a killed build left behind; such files were never current."""
         for p in self.warehouse.glob("*.building*"):
             p.unlink(missing_ok=True)
+        for p in self.warehouse.glob("v??????.public.duckdb"):  # its version never got its final name
+            if not self.version_path(p.name[:7]).exists():
+                p.unlink(missing_ok=True)
         for p in self.root.glob(".CURRENT.*.tmp"):
             p.unlink(missing_ok=True)
 

@@ -151,8 +151,11 @@ def _build_and_publish(home: Home, state, manifest, dictionary, steps) -> str:
         from pipelines.steps import default_steps
         steps = default_steps(home)
     version = home.next_version()
-    build.write_version(home, version, state, manifest, dictionary, steps)
-    build_public(home.version_path(version), home.public_path(version))
+    # Order matters for a kill at any moment: the version gets its final name only after its
+    # public file is complete, so an unfinished version is never listed or reachable by rollback.
+    building = build.write_version(home, version, state, manifest, dictionary, steps)
+    build_public(building, home.public_path(version))
+    build.finalize_version(home, version)
     home.publish(version)
     home.prune()
     return version
@@ -200,11 +203,13 @@ def rollback(home: Home, version: str | None = None) -> str:
         versions = home.versions()
         current = (home.current() or {}).get("version")
         if version is None:
-            earlier = [v for v in versions if current is None or v < current]
+            earlier = [v for v in versions if (current is None or v < current) and home.public_path(v).exists()]
             if not earlier:
                 raise InputError("没有更早的版本可以回退")
             version = earlier[-1]
         if version not in versions:
             raise InputError(f"版本 {version} 不存在(现有版本: {', '.join(versions) or '无'})")
+        if not home.public_path(version).exists():
+            raise InputError(f"版本 {version} 不完整(缺少大屏公开文件),不能回退到该版本;可运行 rebuild 重建")
         home.publish(version, rolled_back_from=current)
         return version

@@ -6,6 +6,16 @@ from pipelines.contract import TABLES
 from pipelines.home import Home
 
 
+def leftovers(home: Home) -> list[str]:
+    """Files an interrupted build left in the warehouse (never current; the next ingest removes them)."""
+    if not home.warehouse.exists():
+        return []
+    partial = [p.name for p in home.warehouse.glob("*.building*")]
+    partial += [p.name for p in home.warehouse.glob("v??????.public.duckdb")
+                if not home.version_path(p.name[:7]).exists()]
+    return sorted(partial)
+
+
 def data_status(home: Home) -> dict | None:
     current = home.current()
     if current is None:
@@ -35,6 +45,9 @@ def status_text(home: Home) -> str:
     ]
     lines += [f"  {name}({TABLES[name].zh}): {n}" for name, n in s["rows"].items()]
     lines.append(f"保留的版本: {', '.join(s['versions'])}")
+    left = leftovers(home)
+    if left:
+        lines.append(f"中断的构建留下的文件(从未发布,下次导入时自动清除): {', '.join(left)}")
     return "\n".join(lines)
 
 

@@ -601,3 +601,39 @@ def test_demo_and_real_data_never_mix(home, tmp_path, capsys):
     assert list(sql(home.current_path(), "SELECT cadre_id FROM raw.cadres")["cadre_id"]) == ["C99"]
     assert not build.is_demo(home.current_path())
     assert cli.main(["ingest", str(demo_batch), "--home", str(home.root)]) == 2  # nor the demo into real data
+
+
+def test_a_version_whose_public_file_failed_is_never_listed_nor_rolled_back_to(published_home, tmp_path,
+                                                                                monkeypatch, capsys):
+    """The version file gets its final name only after its public file is complete."""
+    from pipelines import ingest as ingest_module
+
+    def crash(full_version, public_path):
+        raise RuntimeError("killed while building the public file")
+
+    monkeypatch.setattr(ingest_module, "build_public", crash)
+    batch = write_valid_batch(tmp_path / "b", months=7)
+    before = published_home.versions()
+    with pytest.raises(RuntimeError):
+        ingest(batch, published_home)
+    assert published_home.versions() == before and published_home.current()["version"] == "v000001"
+    assert cli.main(["status", "--home", str(published_home.root)]) == 0
+    assert "v000002.duckdb.building" in capsys.readouterr().out  # status shows the leftover
+    assert cli.main(["rollback", "v000002", "--home", str(published_home.root)]) == 2
+    monkeypatch.undo()
+    assert ingest(batch, published_home).status == "published"
+    assert not list(published_home.warehouse.glob("*.building*"))
+
+
+def test_an_orphan_public_file_is_removed_by_the_next_ingest(published_home, tmp_path):
+    orphan = published_home.public_path("v000009")
+    shutil.copyfile(published_home.public_path("v000001"), orphan)
+    published_home.clean_partial()
+    assert not orphan.exists() and published_home.public_path("v000001").exists()
+
+
+def test_rollback_skips_a_version_without_public_file(published_home, tmp_path):
+    ingest(write_valid_batch(tmp_path / "b", months=7), published_home)
+    ingest(write_valid_batch(tmp_path / "c", months=8), published_home)
+    published_home.public_path("v000002").unlink()  # e.g. left by older code
+    assert rollback(published_home) == "v000001"
