@@ -55,7 +55,7 @@ def write_table(frame: pd.DataFrame, out: Path, sheet: str = "data") -> Path:
         for col in frame.columns:
             if pd.api.types.is_bool_dtype(frame[col]):
                 frame[col] = frame[col].map({True: "true", False: "false"})
-        frame.to_csv(out, index=False, encoding="utf-8")
+        frame.to_csv(out, index=False, encoding="utf-8", lineterminator="\r\n")  # RFC 4180: CR and LF in a cell get quoted
     else:
         raise InputError(f"只支持导出为 .csv 或 .xlsx: {out.name}")
     return out
