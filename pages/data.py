@@ -30,7 +30,8 @@ replace = st.multiselect("整表替换(可选)", list(TABLES), format_func=lambd
                          help="选中的表以本批次为准整表替换,用于更正主键(如任职起始日期);本批次必须包含这些表的全部行。")
 holds_demo = home.current_path() is not None and is_demo(home.current_path())
 start_over = holds_demo and st.checkbox(
-    "放弃演示数据,从本批次重新开始(真实数据不能与演示数据合并;演示版本仍保留,可回退)")
+    "放弃演示数据,从本批次重新开始(真实数据不能与演示数据合并;演示版本仍保留,可回退)",
+    help="真实数据发布后,页面只对访问控制文件 access.yaml 中登记的用户显示,请先按 README“访问控制”一节配置。")
 if uploads and st.button("校验并导入", type="primary"):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "batch"
