@@ -22,7 +22,7 @@ from pipelines.home import Home, fsync_dir, fsync_file
 
 SQL_DIR = Path(__file__).with_name("sql")
 DUCK_TYPES = {
-    "str": "VARCHAR", "list": "VARCHAR", "period": "VARCHAR", "score": "VARCHAR",
+    "str": "VARCHAR", "text": "VARCHAR", "list": "VARCHAR", "period": "VARCHAR", "score": "VARCHAR",
     "int": "BIGINT", "number": "DOUBLE", "pct": "DOUBLE", "share": "DOUBLE",
     "date": "DATE", "bool": "BOOLEAN",
 }

@@ -68,6 +68,10 @@ def coerce(raw: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
 
 def _parse_cell(col: Column, cell: str, money: bool):
     """(value, suffix, unit as written, error or None) for one raw cell."""
+    if col.kind == "text":
+        # What a person wrote comes back byte for byte: no normalising, no trimming, and words
+        # like "null" or "-" are text. Only an empty or all-blank cell is missing.
+        return (cell if cell.strip() else None), "", "", None
     text = nz.clean(cell)
     if nz.is_blank(text):
         return None, "", "", None

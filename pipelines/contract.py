@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Column kinds understood by pipelines.normalize:
-#   str     text (NFKC-normalised, stripped)
+#   str     code or category (NFKC-normalised, stripped): compared and joined
+#   text    free text people wrote (names, titles, posts, comments): kept byte for byte
 #   int     whole number
 #   number  real number; "1,234.5万元", "12.5%" accepted (suffix recorded, mixed suffixes rejected)
 #   pct     percentage 0..100 ("45%", "45", "45.0")
@@ -66,7 +67,7 @@ TABLES: dict[str, Table] = {
             "indicators", "指标定义", ("indicator",),
             (
                 C("indicator", ("指标编码", "指标代码")),
-                C("name", ("指标名称",)),
+                C("name", ("指标名称",), "text"),
                 C("unit", ("计量单位", "单位")),
                 C("direction", ("方向",), "int", enum=None, min=-1, max=1),
                 C("frequency", ("频率",), enum=FREQUENCIES),
@@ -79,7 +80,7 @@ TABLES: dict[str, Table] = {
             "units", "单位", ("unit_id",),
             (
                 C("unit_id", ("单位编码", "单位代码")),
-                C("name", ("单位名称",)),
+                C("name", ("单位名称",), "text"),
                 C("unit_type", ("单位类型",), enum=UNIT_TYPES),
                 C("parent_id", ("上级单位",), required=False),
             ),
@@ -88,7 +89,7 @@ TABLES: dict[str, Table] = {
             "cadres", "干部", ("cadre_id",),
             (
                 C("cadre_id", ("干部编码", "干部代码")),
-                C("name", ("姓名",)),
+                C("name", ("姓名",), "text"),
                 C("birth_year", ("出生年份",), "int", required=False, min=1940, max=2010),
                 C("rank", ("职级",), required=False),
                 C("role_type", ("条线",), required=False),
@@ -99,7 +100,7 @@ TABLES: dict[str, Table] = {
             (
                 C("cadre_id", ("干部编码", "干部代码")),
                 C("unit_id", ("单位编码", "单位代码")),
-                C("post", ("职务",), required=False),
+                C("post", ("职务",), "text", required=False),
                 C("start", ("任职起始", "起始日期", "任职开始"), "date"),
                 C("end", ("任职结束", "结束日期"), "date", required=False, month_end=True),
                 C("share", ("责任份额",), "share", required=False, min=0, max=1),
@@ -122,7 +123,7 @@ TABLES: dict[str, Table] = {
             (
                 C("task_id", ("任务编码",)),
                 C("year", ("年度",), "int", min=2000, max=2100),
-                C("title", ("任务名称",)),
+                C("title", ("任务名称",), "text"),
                 C("category", ("类别",)),
                 C("unit_id", ("单位编码", "单位代码", "责任单位")),
                 C("lead_cadre_id", ("责任人",)),
@@ -151,7 +152,7 @@ TABLES: dict[str, Table] = {
                 C("rater_group", ("评价主体",), enum=RATER_GROUPS),
                 C("rater_id", ("评价人编码",)),
                 C("score", ("得分",), "score", min=0, max=100),
-                C("comment", ("评语",), required=False),
+                C("comment", ("评语",), "text", required=False),
             ),
         ),
         Table(
@@ -160,7 +161,7 @@ TABLES: dict[str, Table] = {
                 C("project_id", ("项目编码",)),
                 C("unit_id", ("单位编码", "单位代码")),
                 C("cadre_id", ("招商责任人",)),
-                C("name", ("项目名称",)),
+                C("name", ("项目名称",), "text"),
                 C("agreed_investment", ("协议投资",), "number", min=0),
                 C("signed", ("签约",), "date"),
                 C("landed", ("落地",), "date", required=False),

@@ -113,16 +113,35 @@ def decode_text(name: str, data: bytes) -> tuple[str | None, Issue | None]:
     return None, Issue(name, None, None, "编码不支持", "", "只接受 UTF-8 或 GB18030 编码的 CSV")
 
 
+DELIMITERS = (",", ";", "\t")
+QUOTING_HELP = ("含逗号、引号或换行的单元格须整体用英文双引号括起,单元格内的双引号写作两个双引号"
+                "(Excel/WPS“另存为 CSV”即是此格式)")
+
+
+def csv_dialect(text: str, table: Table) -> type[csv.Dialect]:
+    """RFC 4180 (Excel's CSV) with the delimiter that makes the header line match the most
+    contract columns. Only the delimiter is detected, and only from the header: a body is never
+    used to guess a quoting rule, so row 401 is read by the same rule as row 2."""
+    index = alias_index(table)
+
+    def matches(delimiter: str) -> int:
+        first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        return len({index.get(_header_key(h)) for h in first} - {None})
+
+    best = max(DELIMITERS, key=matches)  # ties keep the comma (first)
+
+    class Rfc4180(csv.excel):
+        delimiter = best
+        strict = True  # text after a closing quote or an unterminated quote is an error, not data
+
+    return Rfc4180
+
+
 def _read_csv(f: Path, data: bytes, table: Table):
     text, issue = decode_text(f.name, data)
     if issue:
         return [], [issue], []
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), csv_dialect(text, table))
     raw_rows, line_numbers = [], []
     try:
         # Row numbers as Excel/WPS show them: one row per record, even when a quoted cell
@@ -131,7 +150,9 @@ def _read_csv(f: Path, data: bytes, table: Table):
             raw_rows.append(row)
             line_numbers.append(number)
     except csv.Error as e:
-        return [], [Issue(f.name, len(raw_rows) + 1, None, "CSV格式错误", "", str(e))], []
+        reason = "引号没有结束" if "end of data" in str(e) else "引号后紧跟了其他字符(或用了反斜杠转义引号)"
+        return [], [Issue(f.name, len(raw_rows) + 1, None, "CSV引号错误", str(e)[:60],
+                          f"{reason}:{QUOTING_HELP}")], []
     while raw_rows and not any(clean(c) for c in raw_rows[-1]):
         raw_rows.pop()
         line_numbers.pop()
@@ -261,7 +282,7 @@ def _cell_text(v) -> str:
     if hasattr(v, "isoformat"):
         text = v.isoformat()
         return text[:10] if text.endswith("T00:00:00") or len(text) == 10 else text
-    return clean(v)
+    return str(v)  # as typed: the contract's parsers normalise codes, free text stays verbatim
 
 
 def _find_header(cells: list[list[str]], table: Table) -> tuple[int | None, int]:

@@ -120,6 +120,51 @@ def test_other_delimiters_are_sniffed(tmp_path, sep):
     assert col(raw, "name") == ["城关街道", "东湖镇"]
 
 
+def test_header_with_an_unmatched_delimiter_is_not_guessed(tmp_path):
+    # The delimiter comes from the header line alone: a comma header with semicolons in the
+    # body stays comma-separated (the semicolons are text).
+    (tmp_path / "units.csv").write_text("unit_id,name,unit_type\nU01,城关;东湖;西城,街道\n", encoding="utf-8")
+    raw, _ = only_table(tmp_path)
+    assert col(raw, "name") == ["城关;东湖;西城"]
+
+
+def _tasks_csv(path: Path, titles: list[str]) -> Path:
+    rows = [[f"T{i:04d}", "2025", title, "重点", "U01", "C01", "", "2025-12", ""] for i, title in enumerate(titles)]
+    return write_csv(path / "tasks.csv", ["task_id", "year", "title", "category", "unit_id", "lead_cadre_id",
+                                          "co_cadre_ids", "due", "difficulty"], rows)
+
+
+def test_excel_quoting_is_read_the_same_on_row_401_as_on_row_2(tmp_path):
+    # The quoting rule is RFC 4180 for the whole file, not guessed from its first 4 KB.
+    titles = [f"普通任务{i}" for i in range(400)] + ['推进"最多跑一次"改革', 'a ""b"", c', "It's fine, really"]
+    _tasks_csv(tmp_path, titles)
+    assert '"推进""最多跑一次""改革"' in (tmp_path / "tasks.csv").read_text(encoding="utf-8")
+    raw, _ = only_table(tmp_path)
+    assert col(raw, "title") == titles
+
+
+def test_an_apostrophe_and_a_comma_early_in_the_file_are_text(tmp_path):
+    titles = ["It's fine, really", "'引号', 逗号", "x'y"] + [f"任务{i}" for i in range(5)]
+    _tasks_csv(tmp_path, titles)
+    raw, _ = only_table(tmp_path)
+    assert col(raw, "title") == titles
+
+
+@pytest.mark.parametrize("line,why", [
+    ('T1,2025,"推进"改革,重点,U01,C01,,2025-12,\n', "引号"),       # text after a closing quote
+    ('T1,2025,"推进\\"改革",重点,U01,C01,,2025-12,\n', "引号"),  # backslash escaping is not RFC 4180
+    ('T1,2025,"没有结束引号,重点,U01,C01,,2025-12,\n', "引号"),    # unterminated quote
+])
+def test_other_quoting_dialects_are_refused_not_reinterpreted(tmp_path, line, why):
+    header = "task_id,year,title,category,unit_id,lead_cadre_id,co_cadre_ids,due,difficulty\n"
+    ok = "T0,2025,普通,重点,U01,C01,,2025-12,\n"
+    (tmp_path / "tasks.csv").write_text(header + ok + line + ok.replace("T0", "T2"), encoding="utf-8")
+    tables, issues, _ = read_batch(tmp_path)
+    assert tables == []
+    assert [(i.source, i.row, i.rule) for i in issues] == [("tasks.csv", 3, "CSV引号错误")]
+    assert why in issues[0].message and "两个双引号" in issues[0].message
+
+
 def test_csv_row_numbers_skip_blank_rows_and_count_multiline_cells_once(tmp_path):
     text = ('period,cadre_id,rater_group,rater_id,score,comment\n'
             '2024,C01,上级,R1,90,"第一行\n第二行"\n'
