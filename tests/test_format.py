@@ -1,5 +1,7 @@
 """Number and label formatting of the pages (ui/format.py)."""
+import html
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -126,14 +128,77 @@ def test_card_styler_colours_only_card_words():
     assert html.count(fmt.CARD_BACKGROUNDS["红"]) == 1   # the 任务 column is not styled
 
 
-def test_markdown_and_plotly_text_from_data_is_inert():
-    hostile = "![x](http://evil.example/t.png) $x$ :red[a] **b** <script>"
+HOSTILE = [
+    ":red[红字] :blue-background[底色] :small[小] :help[提示]",
+    "[点我](http://evil.example/a) <http://evil.example/b> http://evil.example/c www.evil.example",
+    "![图](http://evil.example/x.png) ![][ref]\n\n[ref]: http://evil.example/r.png",
+    "$x^2$ 与 $$\\frac{1}{2}$$",
+    "**粗** *斜* _斜_ ~~删~~ `代码` # 标题 > 引用 - 列表 1. 列表 | 表 |",
+    "<img src=http://evil.example/h.png onerror=alert(1)> <script>alert(1)</script> &lt;b&gt; &amp;",
+    ":material/home: :material_home: :streamlit: :smile: :+1: a -> b <- c <-> d -- e >= f <= g ~= h",
+    "C:\\temp\\ 12:30 “全角”\t制表",
+]
+
+
+def _rendered(source: str):
+    """(visible text, tokens) of ``source`` through a CommonMark renderer with $-math and raw HTML on
+    (the strictest reading: anything Markdown could turn into a tag shows up as a token)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).use(dollarmath_plugin)
+    tokens = parser.parse(source)
+    inline = [c for t in tokens if t.type == "inline" for c in t.children or []]
+    text = "".join(c.content if c.type == "text" else " " if c.type in ("softbreak", "hardbreak") else "" for c in inline)
+    return text, [t.type for t in tokens] + [c.type for c in inline]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_markdown_escape_renders_the_literal_characters(hostile):
+    pytest.importorskip("markdown_it")
     escaped = fmt.md(hostile)
-    for token in ("![", "](", "$x$", ":red[", "**", "<script>"):
-        assert token not in escaped
+    text, kinds = _rendered(escaped)
+    one_line = re.sub(r"\s*[\r\n]\s*", " ", hostile)  # a line break would end a heading or a bold run
+    assert text.replace(fmt.WORD_JOINER, "") == one_line
+    assert {"paragraph_open", "inline", "text", "paragraph_close"} >= set(kinds), kinds
+    # Streamlit's own syntax, which a CommonMark renderer does not know: every ":" and "[" reaches
+    # remark-directive escaped, and the text-level rewrites (icons, logo, emoji, arrows) find no match
+    assert not re.search(r"(?<!\\)(?:\\\\)*[:\[$<]", escaped)
+    shown = escaped.replace("\\", "")
+    assert not re.search(r":(material[/_]\w+|streamlit|[\w+-]+):", shown)
+    assert not re.search(r"(^|\s)(<->|->|<-|--|>=|<=|~=)(\s|$)", shown)
+
+
+def test_markdown_escape_keeps_plain_text_and_marks_missing_values():
     assert fmt.md("玉城街道") == "玉城街道" and fmt.md("C0001") == "C0001"
-    assert fmt.plain("<a href='javascript:x'>y</a>") == "&lt;a href='javascript:x'&gt;y&lt;/a&gt;"
-    assert fmt.md(None) == "—"
+    assert fmt.md("第1单位 (T01)") == "第1单位 \\(T01\\)"
+    assert fmt.md(None) == fmt.DASH and fmt.md(float("nan")) == fmt.DASH
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_html_escape_leaves_no_tag(hostile):
+    from html.parser import HTMLParser
+
+    class Tags(HTMLParser):
+        found: list = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append(tag)
+
+    parser = Tags()
+    parser.found = []
+    escaped = fmt.html_text(hostile)
+    parser.feed(f"<div>{escaped}</div>")
+    parser.close()
+    assert parser.found == ["div"]
+    assert html.unescape(escaped) == hostile
+    assert fmt.html_text(None) == fmt.DASH and fmt.html_text(None, "") == ""
+
+
+def test_plotly_text_escapes_its_pseudo_html():
+    assert fmt.plain("<a href='http://evil.example'>y</a><br><b>z</b> & w") == \
+        "&lt;a href='http://evil.example'&gt;y&lt;/a&gt;&lt;br&gt;&lt;b&gt;z&lt;/b&gt; &amp; w"
+    assert fmt.plain(None) == fmt.DASH
 
 
 def test_cells_never_show_none():

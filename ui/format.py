@@ -45,7 +45,17 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
 TASK_ROLE_LABELS = {"lead": "责任人", "co": "配合"}
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
+# CommonMark lets a backslash escape every ASCII punctuation character, and an escaped character is
+# plain text to Markdown, GFM (tables, ~~, autolinks), remark-math ($) and remark-directive
+# (:red[…], :small[…]); so data text escapes all of them.
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+# Streamlit rewrites a few patterns inside text already parsed, where escapes are spent: Material
+# icons (:material/x:), its logo (:streamlit:), emoji shortcodes (:smile:), and typographic arrows
+# between spaces (a -> b). An invisible word joiner after the first character breaks each match.
+WORD_JOINER = "\u2060"
+_SHORTCODE = re.compile(r":(?=[A-Za-z0-9_+\-/]+:)")
+_ARROW = re.compile(r"(?<!\S)([<\-~>])(?=(?:->|-|=|>)(?!\S))")
+_LINE_BREAK = re.compile(r"\s*[\r\n]\s*")
 
 
 def text(value: Any, missing: str = DASH) -> str:
@@ -53,17 +63,27 @@ def text(value: Any, missing: str = DASH) -> str:
     return missing if is_missing(value) else str(value)
 
 
-def md(text: Any) -> str:
-    """Data text (names, titles, URL parameters) made inert inside Streamlit markdown elements
-    (st.markdown/caption/header/warning, widget labels): every markdown, LaTeX ($) and directive
-    (:red[…], :material/…:) character is backslash-escaped, so it shows literally."""
+def md(text: Any, missing: str = DASH) -> str:
+    """Data text (names, titles, units, reasons, URL parameters) for any Streamlit element that
+    reads Markdown: st.markdown/caption/title/header/subheader, alerts, metric labels and values,
+    expander/tab/button/page_link labels, badges, help. Shows every character as it is written;
+    line breaks become spaces (a break would end a heading or a bold run around the text)."""
     if is_missing(text):
-        return DASH
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+        return missing
+    s = _LINE_BREAK.sub(" ", str(text))
+    s = _ARROW.sub(lambda m: m.group(1) + WORD_JOINER, _SHORTCODE.sub(":" + WORD_JOINER, s))
+    return _MD_PUNCT.sub(r"\\\1", s)
+
+
+def html_text(text: Any, missing: str = DASH) -> str:
+    """Data text inside HTML that is rendered as HTML (st.html, unsafe_allow_html): no tag, no
+    entity, no attribute break-out survives."""
+    return missing if is_missing(text) else html.escape(str(text), quote=True)
 
 
 def plain(text: Any) -> str:
-    """Data text made inert inside plotly text (hover, tick labels), which reads pseudo-HTML."""
+    """Data text inside plotly text (titles, legend names, hover, tick labels, annotations), which
+    reads a subset of HTML (<b>, <br>, <a href>) and decodes entities."""
     if is_missing(text):
         return DASH
     return html.escape(str(text), quote=False)
