@@ -96,7 +96,8 @@ def task_status(
     Returns the contract columns ``task_id, period, planned_pct, actual_pct, gap_pp, status,
     card`` where ``actual_pct`` is the assessed progress (核实 when present), plus:
     reported_pct, pct_source, planned_source, year, period_end, due, overdue_days,
-    forecast_pct, base_card, streak, card_rule, deduction, talk_level, unit_id, lead_cadre_id.
+    forecast_pct, base_card, streak, card_rule, deduction, talk_level, unit_id, lead_cadre_id,
+    title (the task's title as delivered, so an export reads without a join).
     """
     cfg = resolve(config, "cards")
     th, od, esc, fc = cfg["thresholds"], cfg["overdue"], cfg["escalation"], cfg["forecast"]
@@ -106,7 +107,7 @@ def task_status(
     out_cols = RESULT_COLUMNS + [
         "reported_pct", "pct_source", "planned_source", "year", "period_end", "due",
         "overdue_days", "forecast_pct", "base_card", "streak", "card_rule", "deduction",
-        "talk_level", "unit_id", "lead_cadre_id",
+        "talk_level", "unit_id", "lead_cadre_id", "title",
     ]
     prog = task_progress.copy()
     if prog.empty:
@@ -118,9 +119,9 @@ def task_status(
     prog["period"] = prog["period"].astype(str)
     pf = period_frame(prog["period"])
     prog["_pyear"], prog["_month"], prog["period_end"] = pf["year"], pf["end_month"], pf["period_end"]
-    tcols = [c for c in ("task_id", "year", "due", "unit_id", "lead_cadre_id") if c in tasks.columns]
+    tcols = [c for c in ("task_id", "year", "due", "unit_id", "lead_cadre_id", "title") if c in tasks.columns]
     t = tasks[tcols].drop_duplicates("task_id").set_index("task_id")
-    for col in ("year", "due", "unit_id", "lead_cadre_id"):
+    for col in ("year", "due", "unit_id", "lead_cadre_id", "title"):
         prog[f"_t_{col}"] = prog["task_id"].map(t[col]) if col in t.columns else np.nan
     prog["_t_year"] = pd.to_numeric(prog["_t_year"], errors="coerce").fillna(prog["_pyear"]).astype(int)
     prog["due"] = pd.to_datetime(prog["_t_due"], errors="coerce")
@@ -238,6 +239,7 @@ def task_status(
         "task_id": prog["task_id"], "period": prog["period"], **cols,
         "reported_pct": prog["actual_pct"], "year": prog["_t_year"], "period_end": prog["period_end"],
         "due": prog["due"], "unit_id": prog["_t_unit_id"], "lead_cadre_id": prog["_t_lead_cadre_id"],
+        "title": prog["_t_title"],
     })
     out["talk_level"] = out["card"].map(cfg["talk_levels"])
     for c in ("planned_pct", "actual_pct", "gap_pp", "overdue_days", "forecast_pct", "deduction"):

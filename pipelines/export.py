@@ -26,29 +26,39 @@ RESULTS = {
 }
 # Leading characters that make Excel/LibreOffice evaluate a cell, full-width forms included.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+# A text that already starts with an apostrophe gets one too, so the escape is reversible:
+# removing one leading apostrophe from any escaped text gives back exactly what was delivered.
+ESCAPED_PREFIXES = (*FORMULA_PREFIXES, "'")
 
 
-def escape_cell(value):
-    """Text that could start a formula gets a leading apostrophe, and control characters that a
-    worksheet cannot hold are dropped; other values pass unchanged."""
+def escape_cell(value, worksheet: bool = False):
+    """Text that could start a formula (or starts with an apostrophe) gets a leading apostrophe;
+    for a worksheet, control characters that a worksheet cannot hold are dropped too. Other
+    values pass unchanged."""
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    if worksheet:
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith(ESCAPED_PREFIXES) else value
 
 
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def unescape_cell(value: str) -> str:
+    """The delivered text of an exported text cell (the inverse of :func:`escape_cell`)."""
+    return value[1:] if value.startswith("'") else value
+
+
+def safe_frame(frame: pd.DataFrame, worksheet: bool = False) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(escape_cell)
+            out[col] = out[col].map(lambda v: escape_cell(v, worksheet))
     return out
 
 
 def write_table(frame: pd.DataFrame, out: Path, sheet: str = "data") -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame = safe_frame(frame)
+    frame = safe_frame(frame, worksheet=out.suffix.lower() == ".xlsx")
     if out.suffix.lower() == ".xlsx":
         frame.to_excel(out, index=False, sheet_name=sheet[:31], engine="openpyxl")
     elif out.suffix.lower() == ".csv":
