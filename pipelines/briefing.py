@@ -161,9 +161,9 @@ def write_xlsx(b: Briefing, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(out, engine="openpyxl") as xw:
         head = pd.concat([pd.DataFrame({"类型": ["简报"], "编码": [""], "名称": [b.title], "说明": [b.stamp]}), b.subject])
-        safe_frame(head).to_excel(xw, sheet_name="概况", index=False)
+        safe_frame(head, worksheet=True).to_excel(xw, sheet_name="概况", index=False)
         for key, frame in b.sections.items():
-            safe_frame(frame).to_excel(xw, sheet_name=SECTION_TITLES[key][:31], index=False)
+            safe_frame(frame, worksheet=True).to_excel(xw, sheet_name=SECTION_TITLES[key][:31], index=False)
         for ws in xw.book.worksheets:
             for i, col in enumerate(ws.iter_cols(min_row=1, max_row=min(ws.max_row, 50)), start=1):
                 width = max((len(str(c.value)) if c.value is not None else 0) for c in col)
