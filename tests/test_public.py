@@ -271,3 +271,158 @@ def test_ingest_publishes_nothing_when_the_public_build_fails(published_home, tm
     with pytest.raises(RuntimeError):
         ingest_mod.ingest(batch, published_home, steps=[])
     assert published_home.current()["version"] == before
+
+
+# --- complementary suppression: an attacker with the public file ------------------------------
+# The attacker holds the public file and what an outsider may know anyway: the number of tasks on
+# the county's task list each month and the number of cadres assessed each quarter. Each linear
+# rule is applied only where it leaves exactly one unknown, so what it yields is a value the
+# attacker can be sure of (no peeking at the truth to choose); the truth only scores the attack.
+
+def _solve(known: dict, equations: list[tuple[dict, float]]) -> dict:
+    """Propagate Σ coef·cell = rhs: any equation with one unknown left is solved, repeatedly."""
+    known = dict(known)
+    progress = True
+    while progress:
+        progress = False
+        for coefs, rhs in equations:
+            unknown = [k for k in coefs if k not in known]
+            if len(unknown) == 1 and coefs[unknown[0]] != 0:
+                rest = sum(c * known[k] for k, c in coefs.items() if k in known)
+                known[unknown[0]] = (rhs - rest) / coefs[unknown[0]]
+                progress = True
+    return known
+
+
+def _recovered(hidden: dict, truth: dict, equations: list[tuple[dict, float]], known: dict, how: str) -> list[str]:
+    solved = _solve(known, equations)
+    return [f"{how}: {key} = {truth[key]}" for key in hidden
+            if key in solved and round(solved[key]) == truth[key]]
+
+
+def card_attack(public: Path, full: Path) -> list[str]:
+    """Monthly card counts: total − visible cards; 按期推进率 × total; total = green ÷ rate; the rate's
+    group size as a denominator (one task per cadre); rate group size − visible people."""
+    cards = db.query(public, "SELECT * FROM public.card_counts")
+    rates = db.query(public, "SELECT * FROM public.trends WHERE series = 'on_track_rate'").set_index("period")
+    truth = db.query(full, """SELECT period, card, count(*) AS n_tasks, count(DISTINCT lead_cadre_id) AS n_people
+                              FROM marts.task_status WHERE card IS NOT NULL GROUP BY ALL""")
+    tasks = {(p, c): int(n) for p, c, n in zip(truth["period"], truth["card"], truth["n_tasks"])}
+    people = {(p, c): int(n) for p, c, n in zip(truth["period"], truth["card"], truth["n_people"])}
+    found = []
+    for period, month in cards.groupby("period"):
+        hidden = month[month["suppressed"].astype(bool)]
+        if hidden.empty:
+            continue
+        shown = month[~month["suppressed"].astype(bool)]
+        keys = [(period, c) for c in pub.CARDS]
+        true_t = {k: tasks.get(k, 0) for k in keys}
+        true_p = {k: people.get(k, 0) for k in keys}
+        known_t = {(period, c): float(n) for c, n in zip(shown["card"], shown["n_tasks"])}
+        known_p = {(period, c): float(n) for c, n in zip(shown["card"], shown["n_people"])}
+        hidden_keys = [(period, c) for c in hidden["card"]]
+        total = float(sum(true_t.values()))                       # the task list is public
+        whole = {k: 1.0 for k in keys}
+        green = (period, "绿")
+        rate = rates.loc[period] if period in rates.index and not bool(rates.loc[period, "suppressed"]) else None
+        sets = [("任务总数 − 可见牌数", [(whole, total)])]
+        if rate is not None:
+            r = float(rate["value"]) / 100.0
+            sets.append(("推进率 × 任务总数", [({green: 1.0}, r * total), (whole, total)]))
+            if r > 0:  # total = green / rate, then total − visible
+                sets.append(("绿牌 ÷ 推进率", [({**whole, green: 1.0 - 1.0 / r}, 0.0)]))
+            n = float(rate["n_people"])
+            sets.append(("推进率 × 推进率人数", [({green: 1.0}, r * n), (whole, n)]))
+            found += _recovered(hidden_keys, true_p, [(whole, n)], known_p, "推进率人数 − 可见人数")
+        for how, equations in sets:
+            found += _recovered(hidden_keys, true_t, equations, known_t, how)
+    return found
+
+
+def flag_attack(public: Path, truth: pd.DataFrame) -> list[str]:
+    """Flag counts: the three breakdowns (severity, rule, level) share one total."""
+    flags = db.query(public, "SELECT * FROM public.flag_counts")
+    true = {(d, c): int(n) for d, c, n in zip(truth["dimension"], truth["category"], truth["n_flags"])}
+    hidden = flags["suppressed"].astype(bool)
+    known = {(d, c): float(n) for d, c, n in zip(flags["dimension"][~hidden], flags["category"][~hidden],
+                                                 flags["n_flags"][~hidden])}
+    equations = [({**{(d, c): 1.0 for c in g["category"]}, "total": -1.0}, 0.0)
+                 for d, g in flags.groupby("dimension")]
+    keys = list(zip(flags["dimension"][hidden], flags["category"][hidden]))
+    return _recovered(keys, true, equations, known, "另一维度合计 − 可见类别")
+
+
+def quadrant_attack(public: Path, full: Path) -> list[str]:
+    """Quadrant counts: cadres assessed that quarter (or in a fully shown quarter) − visible quadrants."""
+    quads = db.query(public, "SELECT * FROM public.quadrant_counts")
+    truth = db.query(full, "SELECT period, quadrant, count(DISTINCT cadre_id) AS n FROM marts.quadrants GROUP BY ALL")
+    true = {(p, q): int(n) for p, q, n in zip(truth["period"], truth["quadrant"], truth["n"])}
+    complete = [g["n_people"].sum() for _, g in quads.groupby("period") if not g["suppressed"].any()]
+    found = []
+    for period, g in quads.groupby("period"):
+        hidden = g["suppressed"].astype(bool)
+        keys = [(period, q) for q in g["quadrant"][hidden]]
+        if not keys:
+            continue
+        cells = {(period, q): 1.0 for q in g["quadrant"]}
+        known = {(period, q): float(n) for q, n in zip(g["quadrant"][~hidden], g["n_people"][~hidden])}
+        total = float(sum(v for (p, _), v in true.items() if p == period))
+        found += _recovered(keys, {k: true.get(k, 0) for k in keys}, [(cells, total)], known, "干部总数 − 可见象限")
+        for other in complete:  # the roster hardly changes from one quarter to the next
+            found += _recovered(keys, {k: true.get(k, 0) for k in keys}, [(cells, float(other))], known,
+                                "相邻季度合计 − 可见象限")
+    return found
+
+
+def test_attacker_cannot_recover_hidden_card_counts(demo):
+    _, full, public = demo
+    assert db.query(public, "SELECT count(*) AS n FROM public.card_counts WHERE suppressed")["n"].iloc[0] > 0
+    assert card_attack(public, full) == []
+
+
+def test_attacker_cannot_recover_hidden_flag_or_quadrant_counts(demo, tmp_path):
+    """A rule with one small cell next to the severity total; a quarter with one small quadrant."""
+    _, full, _ = demo
+    copy = _copy_version(full, tmp_path)
+    flags = pd.DataFrame({
+        "flag_id": [f"F{i}" for i in range(20)], "level": ["task"] * 20,
+        "unit_id": [f"U{i}" for i in range(20)], "cadre_id": [f"C{i}" for i in range(20)],
+        "task_id": [f"T{i}" for i in range(20)],
+        "rule": ["进度滞后"] * 11 + ["突变"] * 6 + ["断点"] * 3,
+        "severity": ["红"] * 9 + ["黄"] * 11, "suppressed": [False] * 20,
+    })
+    con = db.connect_writer(copy)
+    con.register("f", flags)
+    con.execute("CREATE OR REPLACE TABLE marts.anomalies AS SELECT * FROM f")
+    # three cadres stay 高贡献区 in the last quarter; the others of that quadrant move to 低效区
+    last = con.execute("SELECT max(period) FROM marts.quadrants").fetchone()[0]
+    con.execute("""UPDATE marts.quadrants SET quadrant = '低效区'
+                   WHERE period = $p AND quadrant = '高贡献区' AND cadre_id NOT IN (
+                       SELECT cadre_id FROM marts.quadrants WHERE period = $p AND quadrant = '高贡献区'
+                       ORDER BY cadre_id LIMIT 3)""", {"p": last})
+    con.close()
+    out = tmp_path / "v000001.public.duckdb"
+    pub.build_public(copy, out)
+    truth = pd.DataFrame({"dimension": ["severity", "severity", "severity", "rule", "rule", "rule", "level"],
+                          "category": ["红", "橙", "黄", "进度滞后", "突变", "断点", "任务"],
+                          "n_flags": [9, 0, 11, 11, 6, 3, 20]})
+    shown = db.query(out, "SELECT * FROM public.flag_counts").set_index(["dimension", "category"])
+    assert shown.loc[("rule", "断点"), "suppressed"]
+    assert flag_attack(out, truth) == []
+    quads = db.query(out, "SELECT * FROM public.quadrant_counts WHERE period = $p", {"p": last})
+    assert quads.set_index("quadrant").loc["高贡献区", "suppressed"]
+    assert quadrant_attack(out, copy) == []
+    assert card_attack(out, copy) == []
+    assert scan_public(out, copy) == []
+    db.close_all()
+
+
+def test_no_count_of_people_is_broken_down_by_unit(demo):
+    """A parent's count minus its visible children would reveal a hidden child: counts about
+    people are county-wide only, and the unit tables carry no counts of people."""
+    _, _, public = demo
+    tables = tables_of(public)
+    for name, frame in tables.items():
+        if "n_people" in frame:  # ("unit" alone is a unit of measure, e.g. %)
+            assert not {c for c in frame.columns if c.startswith("unit_") or "parent" in c}, name
+    assert not {c for c in tables["unit_ranking"].columns if c.startswith("n_") and c != "n_units"}
