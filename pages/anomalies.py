@@ -9,7 +9,7 @@ from ui import format as fmt
 from ui import profile_queries as pq
 from ui.data import current_home
 from ui.desk_charts import series_figure, task_figure
-from ui.session import current_scope
+from ui.session import audit_view, current_scope
 
 scope = current_scope("anomalies")
 home = current_home()
@@ -48,6 +48,8 @@ if rules:
     view = view[view["rule"].isin(rules)]
 if not show_suppressed:
     view = view[~view["suppressed"].fillna(False).astype(bool)]
+audit_view(scope, "anomalies", {"year": year, "severity": severities, "level": levels, "rule": rules,
+                                "status": statuses, "suppressed": show_suppressed}, rows=len(view))
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("预警总数", len(view))
@@ -72,7 +74,7 @@ if not rows:
     st.stop()
 
 flag = view.iloc[rows[0]].to_dict()
-st.subheader(f"{flag['severity']} · {flag['rule']} · {flag['subject']} · {flag['unit_name']}")
+st.subheader(" · ".join(fmt.md(flag[k]) for k in ("severity", "rule", "subject", "unit_name")))
 left, right = st.columns([3, 2])
 with left:
     if flag["level"] == "series":

@@ -6,7 +6,7 @@ from ui import desk_queries as q
 from ui import format as fmt
 from ui.briefing import briefing, briefing_file
 from ui.queries import units as unit_table
-from ui.session import current_scope
+from ui.session import audit_view, current_scope
 
 scope = current_scope("briefing")
 st.title("考察准备")
@@ -45,8 +45,10 @@ if not chosen_units and not chosen_cadres:
     st.stop()
 
 b = briefing(scope, chosen_units, chosen_cadres)
-st.subheader(b.title)
-st.caption(b.stamp + " · 预警为需核查事项,不是结论")
+audit_view(scope, "briefing", {"unit": chosen_units, "cadre": chosen_cadres},
+           rows=sum(len(f) for f in b.sections.values()))
+st.subheader(fmt.md(b.title))
+st.caption(fmt.md(b.stamp) + " · 预警为需核查事项,不是结论")
 d1, d2 = st.columns(2)
 d1.download_button("下载 Excel", lambda: briefing_file(scope, chosen_units, chosen_cadres, ".xlsx"),
                    file_name="考察准备简报.xlsx",

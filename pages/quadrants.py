@@ -11,7 +11,7 @@ from models.quadrant import long_stays
 from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
-from ui.session import current_scope
+from ui.session import audit_view, current_scope
 
 FILTER_KEYS = ("period", "unit_type", "role_type", "rank", "age")  # the URL parameters of this view
 CHART_KEY = "quadrant_chart"
@@ -146,6 +146,7 @@ with right:
         st.info("点击散点图上的一个点,或在上方搜索干部,查看个人贡献分解、提示和各季度轨迹。")
     else:
         prof = directory[directory["cadre_id"] == cadre].iloc[0]
+        audit_view(scope, "quadrants", {"cadre": cadre}, rows=1)
         st.subheader(f"{fmt.md(prof['name'])}({fmt.md(cadre)})")
         st.caption(f"{fmt.md(prof['unit_name'])} · {fmt.md(prof['post'])} · {fmt.md(prof['rank'])} · "
                    f"{fmt.md(prof['role_type'])}条线")

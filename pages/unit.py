@@ -7,7 +7,7 @@ from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
 from ui.picker import sync_to_url, url_choice
-from ui.session import current_scope
+from ui.session import audit_view, current_scope
 
 scope = current_scope("unit")
 st.title("单位档案")
@@ -41,6 +41,7 @@ cadres = pq.unit_cadres(scope, unit)
 tasks = pq.unit_tasks(scope, unit)
 scores = pq.unit_scores(scope, unit)
 platform = pq.unit_platform_effects(scope, unit)
+audit_view(scope, "unit", {"unit": unit}, rows=len(cadres))
 
 m = st.columns(5)
 m[0].metric("在任干部", f"{int(cadres['in_post'].sum()) if len(cadres) else 0} 人")

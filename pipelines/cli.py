@@ -1,4 +1,5 @@
-"""``python -m pipelines COMMAND``: exit 0 on success, 2 on rejected input, 1 on internal failure."""
+"""``python -m pipelines COMMAND``: exit 0 on success, 2 on rejected input (or a broken audit log),
+1 on internal failure."""
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument("--unit", action="append", help="单位编码(可重复)")
     who.add_argument("--cadre", action="append", help="干部编码(可重复)")
     c.add_argument("--out", type=Path, required=True)
-    command("audit-verify", "校验审计日志的哈希链")
+    c = command("audit-verify", "校验审计日志(哈希链、签名、锚点)")
+    c.add_argument("--expect", default=None, metavar="条数:哈希",
+                   help="此前在本机之外记下的记录条数和末条哈希,核对日志没有被整体改写")
     return p
 
 
@@ -124,6 +127,7 @@ def cmd_export(args, home) -> int:
     from pipelines.export import export
 
     n = export(home, args.name, args.out)
+    _audit_cli(home, "cli_export", {"name": args.name, "out": str(args.out)}, n, args.out)
     print(f"已导出 {args.name}: {n} 行 → {args.out}")
     return EXIT_OK
 
@@ -136,16 +140,37 @@ def cmd_brief(args, home) -> int:
         raise InputError("尚无已发布的数据")
     b = build_briefing(current["path"], unit_ids=args.unit, cadre_ids=args.cadre)
     write_briefing(b, args.out)
+    _audit_cli(home, "cli_brief", {"unit": args.unit or [], "cadre": args.cadre or [],
+                                    "format": args.out.suffix.lower().lstrip("."), "out": str(args.out)},
+               sum(len(f) for f in b.sections.values()), args.out)
     print(f"已生成简报 {args.out}:{b.title}")
     return EXIT_OK
+
+
+def _audit_cli(home, action: str, filters: dict, rows: int, out: Path) -> None:
+    """A file with named people left the system from the command line: log who ran it (the OS
+    user; the command line has no other identity) and the file's hash."""
+    import getpass
+
+    from pipelines.audit import append
+    from pipelines.home import sha256_file
+
+    append(home, getpass.getuser(), "cli", action, page="cli", filters=filters, rows=rows,
+           file_hash=sha256_file(out))
 
 
 def cmd_audit_verify(args, home) -> int:
     from pipelines.audit import verify
 
-    ok, _, message = verify(home)
+    expect = None
+    if args.expect:
+        count, _, digest = args.expect.partition(":")
+        if not count.isdigit() or len(digest) != 64:
+            raise InputError("--expect 的格式是 条数:末条哈希(64 位十六进制),即 audit-verify 上次打印的两项")
+        expect = (int(count), digest.lower())
+    ok, _, message = verify(home, expect=expect)
     print(message, file=sys.stdout if ok else sys.stderr)
-    return EXIT_OK if ok else EXIT_FAILURE
+    return EXIT_OK if ok else EXIT_REJECTED
 
 
 COMMANDS = {

@@ -41,7 +41,8 @@ def briefing_file(scope: Scope, units: list[str], cadres: list[str], suffix: str
     written to the audit log with the file's hash."""
     data = _file(*_args(scope, units, cadres), suffix)
     b = briefing(scope, units, cadres)
-    audit.append(current_home(), scope.identity, scope.role, f"export_briefing{suffix}", page="briefing",
-                 filters={"unit": units, "cadre": cadres}, rows=sum(len(f) for f in b.sections.values()),
+    audit.append(current_home(), scope.identity, scope.role, "download_briefing", page="briefing",
+                 filters={"unit": units, "cadre": cadres, "format": suffix.lstrip(".")},
+                 rows=sum(len(f) for f in b.sections.values()),
                  file_hash=hashlib.sha256(data).hexdigest())
     return data

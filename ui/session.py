@@ -4,6 +4,8 @@ freshly started server) resolves the scope the same way, and every page checks t
 may open it."""
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from ui.queries import Scope
@@ -45,7 +47,7 @@ def audit_view(scope: Scope, page: str, filters: dict, rows: int) -> None:
     from pipelines import audit
     from ui.data import current_home
 
-    key = (page, tuple(sorted(filters.items())))
+    key = (page, json.dumps(filters, ensure_ascii=False, sort_keys=True, default=str))  # filters may hold lists
     seen = st.session_state.setdefault("_shiji_audited", set())
     if key in seen:
         return
