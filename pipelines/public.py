@@ -20,8 +20,10 @@ Privacy rules, checked by tests/test_public.py:
   their economic indicators are not personal data; everything about people is a count;
 * every row computed from people carries ``n_people`` (the size of the group it describes); a
   group of 1..4 people is suppressed: its figures and ``n_people`` are NULL and ``suppressed`` is
-  true. Zero stays zero (there is no one to protect). No totals are published next to
-  suppressible cells, so a suppressed cell cannot be recovered by subtraction.
+  true. Zero stays zero (there is no one to protect);
+* complementary suppression (pipelines/suppression.py): a hidden count must not come back by
+  subtraction from a total an outsider knows or reads off another breakdown, nor from the
+  按期推进率, so more cells (the next smallest) or the rate of that month are hidden with it.
 
 The file is built as ``<public_path>.building`` and renamed only after CHECKPOINT and close, so a
 crash never leaves a half public file under its final name (``Home.clean_partial`` removes the
@@ -38,8 +40,8 @@ import pandas as pd
 
 from pipelines import db
 from pipelines.home import fsync_dir, fsync_file
+from pipelines.suppression import MIN_GROUP, protect_public, suppress_small  # noqa: F401 (re-exported)
 
-MIN_GROUP = 5
 SCHEMA_VERSION = "1"
 CARDS = ("绿", "黄", "橙", "红")
 SEVERITIES = ("红", "橙", "黄")
@@ -84,20 +86,6 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
 }
 # Tables whose rows describe groups of people: each row carries n_people and may be suppressed.
 PERSON_TABLES = ("card_counts", "flag_counts", "quadrant_counts")
-
-
-# --- suppression -----------------------------------------------------------------------------
-
-def suppress_small(frame: pd.DataFrame, measures: list[str], people: str = "n_people",
-                   min_group: int = MIN_GROUP) -> pd.DataFrame:
-    """Blank the measures and the group size of every row describing 1..min_group-1 people."""
-    out = frame.copy()
-    n = pd.to_numeric(out[people], errors="coerce")
-    small = (n > 0) & (n < min_group)
-    out["suppressed"] = small.to_numpy()
-    for col in [*measures, people]:
-        out[col] = out[col].astype("Float64").mask(small)
-    return out
 
 
 # --- reading the full version ----------------------------------------------------------------
@@ -383,7 +371,7 @@ def card_counts(full: _Full) -> pd.DataFrame:
         LEFT JOIN counts AS n ON n.period = p.period AND n.card = c.card
         ORDER BY p.period, c.card_seq
     """, {"cards": list(CARDS)})
-    return suppress_small(frame, ["n_tasks"])[columns]
+    return frame.assign(suppressed=False)[columns]  # suppressed by protect_public
 
 
 def flag_counts(full: _Full) -> pd.DataFrame:
@@ -424,7 +412,7 @@ def flag_counts(full: _Full) -> pd.DataFrame:
             parts.append({"dimension": dimension, "category": label, "seq": seq,
                           "n_flags": n_flags, "n_people": n_people})
     frame = pd.DataFrame(parts, columns=["dimension", "category", "seq", "n_flags", "n_people"])
-    return suppress_small(frame, ["n_flags"])[columns]
+    return frame.assign(suppressed=False)[columns]  # suppressed by protect_public
 
 
 def _quadrant_names() -> list[str]:
@@ -452,7 +440,7 @@ def quadrant_counts(full: _Full) -> pd.DataFrame:
     grid = pd.MultiIndex.from_product([sorted(counts["period"].unique()), order], names=["period", "quadrant"])
     frame = counts.set_index(["period", "quadrant"]).reindex(grid, fill_value=0).reset_index()
     frame["seq"] = frame["quadrant"].map({q: i for i, q in enumerate(order, start=1)})
-    return suppress_small(frame, [])[columns]
+    return frame.assign(suppressed=False)[columns]  # suppressed by protect_public
 
 
 # --- trends ----------------------------------------------------------------------------------
@@ -476,8 +464,8 @@ def trends(full: _Full, board: pd.DataFrame, as_of: str) -> pd.DataFrame:
                    count(DISTINCT lead_cadre_id) AS n_people
             FROM marts.task_status WHERE card IS NOT NULL GROUP BY period ORDER BY period
         """)
-        rate = rate.assign(series="on_track_rate", series_name="任务按期推进率", unit="%")
-        parts.append(suppress_small(rate, ["value"]))
+        parts.append(rate.assign(series="on_track_rate", series_name="任务按期推进率", unit="%",
+                                 suppressed=False))  # suppressed by protect_public
     progress = board[board["mode"] == "progress"] if len(board) else board
     if len(progress):
         from models.hierarchy import count_once
@@ -515,14 +503,14 @@ def public_tables(full_version: Path) -> dict[str, pd.DataFrame]:
     info = _info(full)
     as_of = info.get("as_of", "") or ""
     board = indicator_board(full)
-    tables = {
+    tables = protect_public({
         "indicator_board": board,
         "unit_ranking": unit_ranking(full, as_of),
         "card_counts": card_counts(full),
         "flag_counts": flag_counts(full),
         "quadrant_counts": quadrant_counts(full),
         "trends": trends(full, board, as_of),
-    }
+    })
     meta = {
         "version": info.get("version", ""),
         "as_of": as_of,
