@@ -191,12 +191,16 @@ def _leading_unsigned(entries) -> int:
 
 # --- append --------------------------------------------------------------------------------------
 
-def _write_line(fd: int, record: dict) -> None:
+def _write_signed(fd: int, key: bytes, prev: str, body: dict) -> dict:
+    """Chain, sign and write one record as a single line (one write, O_APPEND, lock held)."""
+    record = {**body, "prev": prev, "hash": _digest(prev, body)}
+    record["mac"] = _mac(key, record["hash"])
     data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
     written = os.write(fd, data)
     while written < len(data):  # a short write: finish it while still holding the lock
         written += os.write(fd, data[written:])
     os.fsync(fd)
+    return record
 
 
 def _isolate(home: Home, fd: int, fragment: bytes, size: int) -> None:
@@ -268,23 +272,14 @@ def append(home: Home, identity: str, role: str, action: str, page: str = "", fi
                            if isinstance(anchor, dict) else {})}
                 mark = {"time": body["time"], "identity": "system", "role": "system", "action": MISMATCH,
                         "page": "audit", "filters": note, "rows": None, "file_hash": None}
-                prev = _signed(key, prev, mark, fd)
+                prev = _write_signed(fd, key, prev, mark)["hash"]
                 count += 1
 
-        record = {**body, "prev": prev, "hash": _digest(prev, body)}
-        record["mac"] = _mac(key, record["hash"])
-        _write_line(fd, record)
+        record = _write_signed(fd, key, prev, body)
         _write_anchor(home, key, count + 1, record["hash"], unsigned)
         return record
     finally:
         os.close(fd)  # releases the lock
-
-
-def _signed(key: bytes, prev: str, body: dict, fd: int) -> str:
-    record = {**body, "prev": prev, "hash": _digest(prev, body)}
-    record["mac"] = _mac(key, record["hash"])
-    _write_line(fd, record)
-    return record["hash"]
 
 
 # --- verify --------------------------------------------------------------------------------------

@@ -347,3 +347,45 @@ def test_cli_brief_and_export_are_audited(home, tmp_path):
     assert len(new) == 1 and new[0]["filters"]["name"] == "cadre_scores" and new[0]["rows"] > 0
     assert new[0]["file_hash"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert verify(home)[0]
+
+
+def test_unreadable_last_line_does_not_stop_later_appends(tmp_path):
+    home = _log(tmp_path, 2)
+    with open(log_path(home), "a", encoding="utf-8") as fh:
+        fh.write("garbage\n")
+    append(home, "after", "analyst", "view_cadre", filters={"cadre": "C0003"})  # the page keeps working
+    assert json.loads(_lines(home)[-1])["identity"] == "after"
+    ok, checked, message = verify(home)
+    assert not ok and checked == 2 and "第3行" in message
+
+
+@pytest.mark.parametrize("damage", ["key", "anchor", "anchor_text"])
+def test_missing_key_or_forged_anchor_stays_detected_after_appends(tmp_path, damage):
+    home = _log(tmp_path, 3)
+    if damage == "key":
+        key_path(home).unlink()
+    elif damage == "anchor":
+        anchor_path(home).unlink()
+    else:
+        anchor_path(home).write_text('{"count": 3, "last_hash": "x", "mac": "y"}', encoding="utf-8")
+    assert not verify(home)[0]
+    append(home, "after", "analyst", "view_cadre", filters={"cadre": "C0009"})
+    assert json.loads(_lines(home)[-1])["identity"] == "after"
+    assert not verify(home)[0]
+
+
+def test_full_rewrite_is_caught_only_by_an_off_host_note(tmp_path, capsys):
+    """Whoever deletes key and anchor and rewrites the log as old-format passes the local check;
+    the count and last hash noted elsewhere catch it."""
+    home = _log(tmp_path)
+    noted = f"5:{json.loads(_lines(home)[-1])['hash']}"
+    assert main(["audit-verify", "--expect", noted, "--home", str(tmp_path)]) == 0
+    records = [json.loads(line) for line in _lines(home)]
+    key_path(home).unlink()
+    anchor_path(home).unlink()
+    _write(home, _rechain(records[:2] + records[3:], keep_mac=False))
+    assert verify(home)[0]  # the documented limit
+    capsys.readouterr()
+    assert main(["audit-verify", "--expect", noted, "--home", str(tmp_path)]) == 2
+    assert "此前记下" in capsys.readouterr().err
+    assert main(["audit-verify", "--expect", "five", "--home", str(tmp_path)]) == 2
