@@ -48,6 +48,11 @@ allowed = visible_pages(scope, [p[4] for p in PAGES])
 mine = [p for p in PAGES if p[4] in allowed]
 navigation: dict[str, list] = {}
 for i, (section, script, title, icon, url_path) in enumerate(mine):
-    navigation.setdefault(section, []).append(
-        st.Page(script, title=title, icon=icon, url_path=url_path, default=i == 0))
+    if i == 0:
+        # Streamlit serves the default page only at "/": a hidden twin keeps its deep link working
+        # (/screen?rotate=20s for the screen role, /home for the others).
+        navigation.setdefault(section, []).append(st.Page(script, title=title, icon=icon, url_path="", default=True))
+        navigation[section].append(st.Page(script, title=title, icon=icon, url_path=url_path, visibility="hidden"))
+    else:
+        navigation.setdefault(section, []).append(st.Page(script, title=title, icon=icon, url_path=url_path))
 st.navigation(navigation).run()

@@ -14,12 +14,16 @@ from pipelines.home import LockedError
 from pipelines.ingest import ingest, rollback
 from pipelines.report import REPORT_HEADER, InputError, sort_issues
 from pipelines.status import versions_table
+from ui.auth import exposure_warning, load_access
+from ui import format as fmt
 from ui.data import current_home
 from ui.session import current_scope
 
 scope = current_scope("data")
 home = current_home()
 st.title("数据管理")
+if warning := exposure_warning(load_access(home)):
+    st.warning(warning, icon=":material/shield:")
 
 st.subheader("导入数据批次")
 st.caption("一个批次可以是多个 CSV/XLSX 文件(文件名即表名,中英文均可),或一个多工作表的 .xlsx 工作簿。"
@@ -47,11 +51,11 @@ if uploads and st.button("校验并导入", type="primary"):
             with st.spinner("正在校验并构建新版本……"):
                 outcome = ingest(path, home, replace=tuple(replace), start_over=start_over)
         except (LockedError, InputError) as e:
-            st.error(str(e))
+            st.error(fmt.md(str(e)))  # may quote an uploaded file's name
             outcome = None
     if outcome is not None:
         for notice in outcome.notices:
-            st.caption(f"提示:{notice}")
+            st.caption(f"提示:{fmt.md(notice)}")  # names files, sheets and columns of the upload
         if outcome.status == "rejected":
             st.error(f"数据校验未通过:共 {len(outcome.issues)} 个问题,本批次未发布,当前版本保持不变。")
             report = pd.DataFrame([[i.source, i.row, i.column, i.rule, i.value, i.message]

@@ -10,8 +10,10 @@ from streamlit.testing.v1 import AppTest
 from pipelines import db
 from pipelines.home import Home
 from tests.demo_world import ROOT
-from ui.auth import (DEMO_SCOPE, ROLE_PAGES, AccessError, check_password, load_access, scope_for,
-                     visible_pages)
+from pipelines import logins
+from ui import auth
+from ui.auth import (DEMO_SCOPE, ROLE_PAGES, AccessError, check_password, exposure_warning, load_access,
+                     peer_trusted, scope_for, visible_pages)
 
 ALL_PAGES = ["home", "screen", "quadrants", "cadre", "unit", "anomalies", "briefing", "data", "methods"]
 USERS = {
@@ -22,8 +24,8 @@ USERS = {
 }
 
 
-def _write_access(home: Home, mode="local") -> dict:
-    config = {"identity": mode, "users": USERS}
+def _write_access(home: Home, mode="local", **options) -> dict:
+    config = {"identity": mode, "users": USERS, **options}
     (home.root / "access.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return load_access(home)
 
@@ -137,3 +139,186 @@ def test_each_cadre_view_is_audited_once(demo_copy):
     assert not at.exception
     assert views() - before == 1
     assert verify(demo_copy)[0]
+
+
+# --- header mode: only a trusted reverse proxy may say who the user is (issue 11, item 6) -------
+
+def test_trusted_proxy_decision():
+    defaults = {"identity": "header", "users": USERS}
+    assert peer_trusted(defaults, "127.0.0.1") and peer_trusted(defaults, "::1")
+    assert peer_trusted(defaults, "::ffff:127.0.0.1")  # IPv4 loopback seen on a dual-stack socket
+    assert not peer_trusted(defaults, "192.168.1.20")
+    assert not peer_trusted(defaults, None) and not peer_trusted(defaults, "") and not peer_trusted(defaults, "junk")
+    lan = {**defaults, "trusted_proxies": ["10.0.0.2", "10.1.0.0/24"]}
+    assert peer_trusted(lan, "10.0.0.2") and peer_trusted(lan, "10.1.0.77")
+    assert not peer_trusted(lan, "127.0.0.1") and not peer_trusted(lan, "10.0.0.3")
+    assert not peer_trusted({**defaults, "trusted_proxies": []}, "127.0.0.1")
+
+
+def test_bad_trusted_proxies_are_refused(tmp_path):
+    for proxies in (["nginx.local"], "127.0.0.1"):
+        with pytest.raises(AccessError, match="trusted_proxies"):
+            _write_access(Home(tmp_path), "header", trusted_proxies=proxies)  # loads it back
+    (tmp_path / "access.yaml").write_text("identity: header\ntrusted_proxies: [127.0.0.1, ::1]\n")
+    with pytest.raises(AccessError, match="引号"):  # unquoted IPv6 is not valid YAML in a list
+        load_access(Home(tmp_path))
+
+
+def _connect(monkeypatch, peer, user="adm"):
+    """The connection Streamlit saw: AppTest cannot set headers or the peer address itself."""
+    monkeypatch.setattr(auth, "client_connection", lambda: ({"X-Forwarded-User": user}, peer))
+
+
+def test_header_from_an_untrusted_address_is_refused(demo_copy, monkeypatch):
+    _write_access(demo_copy, "header")
+    _connect(monkeypatch, "192.168.1.20")  # a LAN client talking to --server.address 0.0.0.0
+    at = _app()
+    at.run()
+    assert not at.exception
+    assert any("受信任" in e.value and "192.168.1.20" in e.value for e in at.error)
+    assert not at.metric and not at.dataframe
+    assert "_shiji_scope" not in at.session_state
+
+
+def test_header_without_a_known_peer_is_refused(demo_copy):
+    """AppTest has no real connection: the peer address is unknown, so header mode fails closed."""
+    _write_access(demo_copy, "header")
+    at = _app()
+    at.run()
+    assert any("受信任" in e.value for e in at.error)
+    assert not at.metric and not at.dataframe
+
+
+def test_header_from_a_trusted_proxy_is_accepted(demo_copy, monkeypatch):
+    _write_access(demo_copy, "header")
+    _connect(monkeypatch, "127.0.0.1")
+    at = _app()
+    at.run()
+    assert not at.exception and not at.error and at.metric
+    assert at.session_state["_shiji_scope"].role == "admin"
+    _write_access(demo_copy, "header", trusted_proxies=["10.0.0.2"])
+    _connect(monkeypatch, "10.0.0.2", user="ana")
+    at = _app()
+    at.run()
+    assert not at.error and at.session_state["_shiji_scope"].role == "analyst"
+
+
+def test_exposure_warning_for_the_admin():
+    header = {"identity": "header", "users": USERS}
+    assert exposure_warning(header, "127.0.0.1", tls=False) is None
+    assert exposure_warning(header, "localhost", tls=False) is None
+    for address in ("0.0.0.0", "", None, "192.168.1.5", "::"):
+        assert "trusted_proxies" in exposure_warning(header, address, tls=False)
+    assert exposure_warning({**header, "trusted_proxies": ["127.0.0.1", "::1"]}, "0.0.0.0", tls=False) is None
+    assert "10.0.0.0/8" in exposure_warning({**header, "trusted_proxies": ["10.0.0.0/8"]}, "0.0.0.0", tls=False)
+    local = {"identity": "local", "users": USERS}
+    assert "HTTPS" in exposure_warning(local, "0.0.0.0", tls=False)
+    assert exposure_warning(local, "0.0.0.0", tls=True) is None
+    assert exposure_warning(local, "127.0.0.1", tls=False) is None
+    assert exposure_warning(None, "0.0.0.0", tls=False) is None  # demo only: nothing personal to expose
+
+
+def test_admin_page_warns_when_reachable_from_the_network(demo_copy, monkeypatch):
+    import streamlit as st
+
+    _write_access(demo_copy)
+    get_option = st.get_option
+    for address, warned in (("0.0.0.0", True), ("127.0.0.1", False)):
+        options = {"server.address": address, "server.sslCertFile": None}  # as `--server.address`
+        monkeypatch.setattr(st, "get_option", lambda name: options[name] if name in options else get_option(name))
+        at = _app("adm")
+        at.run()
+        at.switch_page("pages/data.py").run()
+        assert not at.exception
+        assert any("HTTPS" in w.value for w in at.warning) is warned, address
+
+
+# --- local mode: lockout and logout (issue 11, item 11) ------------------------------------------
+
+class Clock:
+    def __init__(self):
+        self.now = 2_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _login(who: str, password: str) -> AppTest:
+    """A new AppTest is a new browser session: nothing carries over but the server's state."""
+    at = _app()
+    at.run()
+    at.text_input[0].input(who)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    return at
+
+
+def test_local_login_locks_after_repeated_failures_across_sessions(demo_copy, monkeypatch):
+    _write_access(demo_copy)
+    clock = Clock()
+    monkeypatch.setattr(logins, "_clock", clock)
+    at = _login("adm", "wrong")
+    assert any("账号或密码不正确" in e.value for e in at.error)
+    at = _login("adm", "wrong")  # at once, from another session: must wait, and is not counted
+    assert any("秒后再试" in e.value for e in at.error)
+    for _ in range(logins.MAX_FAILURES - 1):
+        clock.now += 60
+        at = _login("adm", "wrong")
+    assert not at.exception
+    lock = f"{logins.LOCK_SECONDS // 60} 分钟"
+    assert any("已锁定" in e.value and lock in e.value for e in at.error)
+    clock.now += 60
+    at = _login("adm", "s3cret")  # the right password does not open a locked account
+    assert any("已锁定" in e.value for e in at.error)
+    assert not at.metric and "_local_identity" not in at.session_state
+    clock.now += logins.LOCK_SECONDS
+    at = _login("adm", "s3cret")
+    assert not at.error and at.metric
+
+
+def test_logout_clears_identity_and_scope(demo_copy):
+    _write_access(demo_copy)
+    at = _login("adm", "s3cret")
+    assert at.metric and at.session_state["_local_identity"] == "adm"
+    logout = [b for b in at.sidebar.button if b.label == "退出登录"]
+    assert logout
+    logout[0].click().run()
+    assert not at.exception
+    assert "_local_identity" not in at.session_state and "_shiji_scope" not in at.session_state
+    assert at.text_input and not at.metric  # back to the login form
+    at.run()
+    assert at.text_input and not at.metric
+
+
+# --- the screen role's deep link (issue 11, item 11) ----------------------------------------------
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm-server", "fresh-server"])
+def test_screen_role_deep_link_with_rotate_opens_the_big_screen(demo_copy, monkeypatch, warm):
+    import functools
+
+    from streamlit.commands import navigation
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import RerunData
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    _write_access(demo_copy)
+    not_found = []
+    monkeypatch.setattr(navigation, "send_page_not_found", lambda ctx: not_found.append(ctx))
+    # A browser opening /screen?rotate=20s asks for the page by its URL name.
+    monkeypatch.setattr(local_script_runner, "RerunData", functools.partial(RerunData, page_name="screen"))
+    if warm:
+        # Once any session has run app.py, Streamlit stops treating pages/ as a v1 pages folder
+        # and resolves every URL against st.navigation alone; AppTest would reset that per run.
+        class WarmPagesManager(PagesManager):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                PagesManager.uses_pages_directory = False
+
+        monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+        monkeypatch.setattr(app_test, "PagesManager", WarmPagesManager)
+    at = _app("wall")
+    at.query_params["rotate"] = "20s"
+    at.run()
+    assert not at.exception
+    assert not not_found, "Page not found"
+    assert "scr_carousel" in at.session_state  # the screen ran in carousel mode
