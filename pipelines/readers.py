@@ -210,60 +210,164 @@ def _read_xlsx(f: Path, data: bytes, folder_batch: bool):
     import openpyxl  # imported late: CSV-only batches never pay for it
 
     try:
-        wb_values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-        wb_formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+        # Read-only mode streams each sheet row by row: memory stays bounded by the rows kept,
+        # and the cell budget below stops a sheet long before it could exhaust the machine.
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for malformed parts
         return [], [Issue(f.name, None, None, "文件内容与扩展名不符", "", f"工作簿无法解析: {type(e).__name__}")], []
     tables, issues, notices = [], [], []
     file_table = table_for_name(f.stem)
-    for ws in wb_values.worksheets:
-        table = table_for_name(ws.title)
-        if table is None and file_table is not None and len(wb_values.worksheets) == 1:
-            table = file_table
-        if table is None:
-            notices.append(f"{f.name}:{ws.title}: 工作表名不对应任何数据表,已忽略")
-            continue
-        source = f"{f.name}:{ws.title}"
-        got, errs, notes = _read_sheet(f, source, table, ws, wb_formulas[ws.title])
-        tables += got
-        issues += errs
-        notices += notes
+    budget = CellBudget()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for ws in wb.worksheets:
+            table = table_for_name(ws.title)
+            if table is None and file_table is not None and len(wb.worksheets) == 1:
+                table = file_table
+            if ws.sheet_state != "visible":
+                if table is not None:  # a hidden copy of a table would change data no one sees
+                    issues.append(Issue(f"{f.name}:{ws.title}", None, None, "隐藏工作表", ws.sheet_state,
+                                        f"工作表「{ws.title}」被隐藏,其内容不会被核对者看到:请取消隐藏并核对,或删除该工作表"))
+                else:
+                    notices.append(f"{f.name}:{ws.title}: 隐藏的工作表,不对应任何数据表,已忽略")
+                continue
+            if table is None:
+                notices.append(f"{f.name}:{ws.title}: 工作表名不对应任何数据表,已忽略")
+                continue
+            source = f"{f.name}:{ws.title}"
+            layout = scan_sheet_xml(zf, ws._worksheet_path)
+            got, errs, notes = _read_sheet(f, source, table, ws, layout, data, budget)
+            tables += got
+            issues += errs
+            notices += notes
+            if budget.exceeded:
+                break
+    wb.close()
     return tables, issues, notices
 
 
-def _read_sheet(f: Path, source: str, table: Table, ws, ws_formulas):
-    grid = [[_cell_value(c) for c in r] for r in ws.iter_rows()]
+# Streaming limits, checked while reading (the zip directory cannot show how many cells a sheet
+# holds). A county's largest table is ~120k rows × 6 columns; ten counties ~0.6M rows.
+MAX_SHEET_ROWS = 1_048_576  # Excel's own limit
+MAX_WORKBOOK_CELLS = 6_000_000
+
+
+class CellBudget:
+    """Cells read so far in one workbook; reading stops at the limit."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit, self.used, self.exceeded = limit or MAX_WORKBOOK_CELLS, 0, False
+
+    def spend(self, n: int) -> bool:
+        self.used += n
+        self.exceeded = self.used > self.limit
+        return not self.exceeded
+
+
+@dataclass
+class SheetLayout:
+    """What the values alone do not show, read from the sheet's XML by a streaming scan."""
+
+    merged: list[tuple[int, int, int, int]]  # (min_row, min_col, max_row, max_col)
+    hidden_rows: list[int]
+    has_formulas: bool
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
+_FORMULA = re.compile(rb'<(?:\w+:)?f[\s>/]')
+
+
+def scan_sheet_xml(zf: zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> SheetLayout:
+    from openpyxl.utils import column_index_from_string as col
+
+    merged, hidden, formulas, text = [], [], False, b""
+    with zf.open(member.lstrip("/")) as fh:
+        while True:
+            block = fh.read(chunk)
+            text += block
+            # A tag is far shorter than the overlap: a match starting before the cut is complete,
+            # one starting after it is left for the next round (so none is counted twice).
+            cut = max(len(text) - 1024, 0) if block else len(text)
+            merged += [(int(m[2]), col(m[1].decode()), int(m[4]), col(m[3].decode()))
+                       for m in _MERGE.finditer(text) if m.start() < cut]
+            hidden += [int(m[1]) for m in _HIDDEN_ROW.finditer(text) if m.start() < cut]
+            formulas = formulas or bool(_FORMULA.search(text))
+            if not block:
+                break
+            text = text[cut:]
+    return SheetLayout(sorted(set(merged)), sorted(set(hidden)), formulas)
+
+
+def _read_sheet(f: Path, source: str, table: Table, ws, layout: SheetLayout, data: bytes, budget: CellBudget):
+    ws.reset_dimensions()  # never trust the <dimension> tag of a file written by another tool
+    grid: list[list] = []
+    for number, row in enumerate(ws.iter_rows(), start=1):
+        if number > MAX_SHEET_ROWS or not budget.spend(len(row)):
+            limit = (f"超过 {MAX_SHEET_ROWS:,} 行" if number > MAX_SHEET_ROWS
+                     else f"工作簿单元格超过 {budget.limit:,} 个")
+            return [], [Issue(source, number, None, "工作表过大", str(number),
+                              f"读到第 {number} 行时{limit}的上限,已停止读取;请按表拆分或删去多余的行列")], []
+        grid.append([_cell_value(c) for c in row])
     if not grid or not any(c not in (None, "") for r in grid for c in r):
         return [], [Issue(source, None, None, "空文件", "", "工作表为空")], []
-    issues = []
-    for row in ws_formulas.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cached = ws.cell(row=cell.row, column=cell.column).value
-                if cached is None:
-                    issues.append(Issue(source, cell.row, cell.coordinate, "公式无缓存值", str(cell.value)[:40],
-                                        "公式单元格没有计算结果,请在 Excel 中重新计算并保存,或粘贴为数值"))
-    if issues:
-        return [], issues, []
-    # Merged cells: copy the top-left value across the range so two-row headers read naturally.
-    for merged in ws.merged_cells.ranges:
-        top_left = grid[merged.min_row - 1][merged.min_col - 1] if merged.min_row - 1 < len(grid) else None
-        for r in range(merged.min_row - 1, min(merged.max_row, len(grid))):
-            for c in range(merged.min_col - 1, merged.max_col):
-                if c < len(grid[r]):
-                    grid[r][c] = top_left
+    if layout.has_formulas:
+        issues = _formulas_without_values(source, ws.title, data, grid)
+        if issues:
+            return [], issues, []
+    # Merged header cells read naturally (the top-left value fills the range), but only above
+    # the data: the header is looked for in the first rows, a merge below it is refused.
+    header_area = HEADER_SEARCH_ROWS + 1
+    for r0, c0, r1, c1 in layout.merged:
+        if r1 > header_area:
+            continue
+        top_left = grid[r0 - 1][c0 - 1] if r0 - 1 < len(grid) and c0 - 1 < len(grid[r0 - 1]) else None
+        for r in range(r0 - 1, min(r1, len(grid))):
+            grid[r] += [None] * (c1 - len(grid[r]))
+            for c in range(c0 - 1, c1):
+                grid[r][c] = top_left
     cells = [[_cell_text(v) for v in row] for row in grid]
     header_start, depth = _find_header(cells, table)
     if header_start is None:
         return [], [Issue(source, 1, None, "表头无法识别", " | ".join(c for c in cells[0] if c)[:80],
                           f"前几行中找不到与表 {table.name}({table.zh})相符的表头")], []
+    body_from = header_start + depth + 1  # first data row, as Excel numbers it
+    merged_body = [(r0, c0, r1, c1) for r0, c0, r1, c1 in layout.merged if r1 >= body_from]
+    if merged_body:
+        from openpyxl.utils import get_column_letter as letter
+
+        return [], [Issue(source, r0, f"{letter(c0)}{r0}:{letter(c1)}{r1}", "数据区合并单元格", f"{letter(c0)}{r0}:{letter(c1)}{r1}",
+                          "数据行中有合并单元格,无法判断其值属于哪一格(例如把数值填进了目标值):请取消合并,每格填写各自的值")
+                    for r0, c0, r1, c1 in merged_body], []
     header_rows = cells[header_start:header_start + depth]
     body = cells[header_start + depth:]
-    numbers = list(range(header_start + depth + 1, header_start + depth + 1 + len(body)))
+    numbers = list(range(body_from, body_from + len(body)))
     while body and not any(body[-1]):
         body.pop()
         numbers.pop()
-    return _assemble(f, source, table, header_rows, body, numbers)
+    got, issues, notices = _assemble(f, source, table, header_rows, body, numbers)
+    hidden = [n for n in layout.hidden_rows if n >= body_from and n <= (numbers[-1] if numbers else 0)]
+    if got and hidden:
+        shown = "、".join(map(str, hidden[:10])) + (" 等" if len(hidden) > 10 else "")
+        notices.append(f"{source}: 第 {shown} 行({len(hidden)} 行)在 Excel 中被隐藏或筛掉,已一并导入,请核对")
+    return got, issues, notices
+
+
+def _formulas_without_values(source: str, title: str, data: bytes, values: list[list]) -> list[Issue]:
+    """Formula cells whose workbook holds no calculated result (saved by a program that does not
+    calculate): a second streaming pass reads the formulas themselves."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    issues = []
+    for number, row in enumerate(wb[title].iter_rows(max_row=len(values)), start=1):
+        for j, cell in enumerate(row):
+            if getattr(cell, "data_type", None) == "f":
+                cached = values[number - 1][j] if j < len(values[number - 1]) else None
+                if cached is None:
+                    issues.append(Issue(source, number, cell.coordinate, "公式无缓存值", str(cell.value)[:40],
+                                        "公式单元格没有计算结果,请在 Excel 中重新计算并保存,或粘贴为数值"))
+    wb.close()
+    return issues
 
 
 def _cell_value(cell):
@@ -285,10 +389,13 @@ def _cell_text(v) -> str:
     return str(v)  # as typed: the contract's parsers normalise codes, free text stays verbatim
 
 
+HEADER_SEARCH_ROWS = 6  # the header starts in one of the first rows (title rows may sit above)
+
+
 def _find_header(cells: list[list[str]], table: Table) -> tuple[int | None, int]:
     """The header is the first of the top rows whose cells match the contract, one or two rows deep."""
     best = (None, 1, 0)
-    for start in range(min(6, len(cells))):
+    for start in range(min(HEADER_SEARCH_ROWS, len(cells))):
         for depth in (1, 2):
             if start + depth > len(cells):
                 continue

@@ -317,3 +317,73 @@ def test_xlsm_and_xls_files_named_after_a_table_are_refused_in_a_folder(tmp_path
     assert tables == []
     assert sorted((i.source, i.rule) for i in issues) == [("units.xlsm", "宏文件"), ("干部.xls", "文件类型不支持")]
     assert any("notes.xls" in n for n in notices)
+
+
+# --- what a workbook hides (issue 11, items 2 and 10) -------------------------------------------
+
+UNITS_SHEET = [["unit_id", "name", "unit_type"], ["U01", "城关街道", "街道"], ["U02", "东湖镇", "镇"]]
+VALUES_SHEET = [["unit_id", "indicator", "period", "value", "target"],
+                ["U01", "gdp", "2024-03", 120, None], ["U02", "gdp", "2024-03", 95, 100]]
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_sheet_named_after_a_table_is_refused(tmp_path, state):
+    def setup(ws):
+        if ws.title == "cadres":
+            ws.sheet_state = state
+    cadres = [["cadre_id", "name"], ["C01", "冒名顶替"]]
+    save(tmp_path / "batch.xlsx", {"units": UNITS_SHEET, "cadres": cadres}, setup)
+    tables, issues, _ = read_batch(tmp_path / "batch.xlsx")
+    assert [(i.source, i.rule, i.value) for i in issues] == [("batch.xlsx:cadres", "隐藏工作表", state)]
+    assert "取消隐藏" in issues[0].message
+
+
+def test_a_hidden_helper_sheet_that_is_no_table_is_ignored_with_a_notice(tmp_path):
+    def setup(ws):
+        if ws.title == "下拉选项":
+            ws.sheet_state = "hidden"
+    save(tmp_path / "units.xlsx", {"units": UNITS_SHEET, "下拉选项": [["街道"], ["镇"]]}, setup)
+    raw, notices = only_table(tmp_path / "units.xlsx")
+    assert raw.table.name == "units" and any("下拉选项" in n and "隐藏" in n for n in notices)
+
+
+def test_a_value_merged_across_value_and_target_is_refused(tmp_path):
+    save(tmp_path / "indicator_values.xlsx", {"indicator_values": VALUES_SHEET},
+         lambda ws: ws.merge_cells("D2:E2"))  # 120 would otherwise also fill the empty target
+    tables, issues, _ = read_batch(tmp_path)
+    assert tables == []
+    assert [(i.row, i.column, i.rule) for i in issues] == [(2, "D2:E2", "数据区合并单元格")]
+    assert "取消合并" in issues[0].message
+
+
+def test_a_merged_title_above_the_header_is_fine(tmp_path):
+    rows = [["2024年一季度指标数据", None, None, None, None], *VALUES_SHEET]
+    save(tmp_path / "indicator_values.xlsx", {"indicator_values": rows}, lambda ws: ws.merge_cells("A1:E1"))
+    raw, _ = only_table(tmp_path)
+    assert col(raw, "target") == ["", "100"] and raw.row_numbers == [3, 4]
+
+
+def test_hidden_rows_are_read_and_named_in_a_notice(tmp_path):
+    save(tmp_path / "units.xlsx", {"units": UNITS_SHEET}, lambda ws: setattr(ws.row_dimensions[3], "hidden", True))
+    raw, notices = only_table(tmp_path)
+    assert col(raw, "unit_id") == ["U01", "U02"]
+    assert any("第 3 行" in n and "隐藏" in n for n in notices)
+
+
+def test_a_sheet_beyond_the_cell_budget_stops_while_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "MAX_WORKBOOK_CELLS", 300)
+    rows = [["unit_id", "name", "unit_type"]] + [[f"U{i:03d}", f"单位{i}", "镇"] for i in range(200)]
+    save(tmp_path / "units.xlsx", {"units": rows})
+    tables, issues, _ = read_batch(tmp_path)
+    assert tables == []
+    assert [(i.rule, i.row) for i in issues] == [("工作表过大", 101)]  # stopped at cell 303, not at the end
+
+
+def test_the_layout_scan_finds_tags_cut_by_a_chunk_boundary(tmp_path):
+    save(tmp_path / "units.xlsx", {"units": UNITS_SHEET * 40}, lambda ws: (ws.merge_cells("A100:B100"),
+                                                                          setattr(ws.row_dimensions[90], "hidden", True)))
+    with zipfile.ZipFile(tmp_path / "units.xlsx") as zf:
+        whole = readers.scan_sheet_xml(zf, "xl/worksheets/sheet1.xml")
+        for chunk in (7, 64, 100, 333):
+            assert readers.scan_sheet_xml(zf, "xl/worksheets/sheet1.xml", chunk=chunk) == whole
+    assert whole.merged == [(100, 1, 100, 2)] and whole.hidden_rows == [90] and not whole.has_formulas
