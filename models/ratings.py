@@ -137,3 +137,16 @@ def aggregate_ratings(ratings: pd.DataFrame, by: str = "year", config: dict | No
     out["rule"] = rules
     out["n_raters"] = out["n_raters"].astype(int)
     return out[columns]
+
+
+# --- free-text comments ------------------------------------------------------------------------
+# A comment from a group smaller than its minimum is as identifying as its score: it is withheld.
+
+def comment_minimums(config: dict | None = None) -> tuple[int, dict[str, int]]:
+    """(default minimum group size, minimum per rater group) below which comments are withheld."""
+    cfg = resolve(config, "ratings")
+    return int(cfg["min_raters"]), {str(k): int(v) for k, v in (cfg.get("min_raters_by_group") or {}).items()}
+
+
+def withheld_note(n_comments: int, minimum: int) -> str:
+    return f"{int(n_comments)} 条评语未显示:评价人数不足 {int(minimum)} 人,为保护评价人不显示"

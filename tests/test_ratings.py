@@ -114,3 +114,55 @@ def test_several_cadres_independent():
     r = pd.concat([_ratings({"上级": (5, "好")}, cadre="A"), _ratings({"上级": (5, "差")}, cadre="B")])
     out = aggregate_ratings(r).set_index("cadre_id")["rating_score"]
     assert out.to_dict() == {"A": 100.0, "B": 40.0}
+
+
+# --- comments of rater groups below their minimum are withheld ------------------------------
+
+def test_comment_minimum_and_note_follow_the_policy():
+    from models.ratings import comment_minimums, withheld_note
+
+    default, by_group = comment_minimums()
+    assert default == 5 and by_group["上级"] == 3
+    assert withheld_note(4, 5) == "4 条评语未显示:评价人数不足 5 人,为保护评价人不显示"
+    cfg = copy.deepcopy(load_reference("ratings"))
+    cfg["min_raters"], cfg["min_raters_by_group"] = 7, {}
+    assert comment_minimums(cfg) == (7, {})
+
+
+def test_cadre_comments_withhold_a_group_below_its_minimum(demo_world, monkeypatch):
+    """The demo has 下级 groups of 2–4 raters with comments: their text never reaches the page;
+    one row says how many comments are withheld and why. 上级 needs only 3 raters."""
+    from pipelines import db
+    from pipelines.home import Home
+    from ui import profile_queries as pq
+    from ui.queries import Scope
+
+    _, home, _ = demo_world
+    monkeypatch.setenv("SHIJI_HOME", str(home))
+    version = Home(home).current_path()
+    groups = db.query(version, """
+        SELECT cadre_id, CAST(substr(period, 1, 4) AS INTEGER) AS year, rater_group,
+               count(DISTINCT rater_id) AS n_raters,
+               count(*) FILTER (WHERE trim(comment) <> '') AS n_comments,
+               list(DISTINCT trim(comment)) FILTER (WHERE trim(comment) <> '') AS texts
+        FROM staging.ratings GROUP BY ALL""")
+    small = groups[(groups["rater_group"] == "下级") & (groups["n_raters"] < 5) & (groups["n_comments"] > 0)]
+    assert len(small)
+    case = small.sort_values(["n_raters", "cadre_id", "year"]).iloc[0]
+    shown = pq.cadre_comments(Scope(), case["cadre_id"])
+    mine = shown[(shown["year"] == case["year"]) & (shown["rater_group"] == "下级")]
+    assert len(mine) == 1 and bool(mine["withheld"].iloc[0])
+    assert mine["comment"].iloc[0] == f"{case['n_comments']} 条评语未显示:评价人数不足 5 人,为保护评价人不显示"
+    assert int(mine["n"].iloc[0]) == case["n_comments"]
+    # its texts appear nowhere else in that year (another group may happen to write the same words)
+    other = shown[(shown["year"] == case["year"]) & ~shown["withheld"]]
+    other_groups = groups[(groups["cadre_id"] == case["cadre_id"]) & (groups["year"] == case["year"])
+                          & (groups["rater_group"] != "下级")]
+    elsewhere = {t for ts in other_groups["texts"] for t in (ts if ts is not None else [])}
+    assert not (set(other["comment"]) & (set(case["texts"]) - elsewhere))
+    # 上级 with 3 raters (its own minimum) and groups at the minimum are shown verbatim
+    boss = groups[(groups["rater_group"] == "上级") & (groups["n_raters"] == 3) & (groups["n_comments"] > 0)].iloc[0]
+    rows = pq.cadre_comments(Scope(), boss["cadre_id"])
+    rows = rows[(rows["year"] == boss["year"]) & (rows["rater_group"] == "上级")]
+    assert not rows["withheld"].any() and set(rows["comment"]) == set(boss["texts"])
+    assert rows["n"].sum() == boss["n_comments"]

@@ -226,17 +226,42 @@ def cadre_rating_groups(scope: Scope, cadre_id: str, grade_scores: dict[str, flo
 
 
 def cadre_comments(scope: Scope, cadre_id: str) -> pd.DataFrame:
-    """Free-text comments on a cadre (year, rater group, text), without rater ids. Plain text:
-    pages show them in dataframes, never as markdown or HTML."""
-    return run(scope, f"""
-        SELECT CAST(substr(CAST(r.period AS VARCHAR), 1, 4) AS INTEGER) AS year, r.rater_group,
-               trim(CAST(r.comment AS VARCHAR)) AS comment, count(*) AS n, p.unit_id
-        FROM staging.ratings AS r
-        LEFT JOIN (SELECT unit_id FROM ({_CURRENT_POST}) AS cp WHERE cp.cadre_id = $cadre) AS p ON true
-        WHERE r.cadre_id = $cadre AND r.comment IS NOT NULL AND trim(CAST(r.comment AS VARCHAR)) <> ''
-        GROUP BY ALL
-        ORDER BY year DESC, r.rater_group, n DESC, comment
-    """, {"cadre": cadre_id})
+    """Free-text comments on a cadre (year, rater group, text, n, withheld), without rater ids.
+    A rater group smaller than its minimum (ratings.yaml) is as identifying by its words as by
+    its score: its texts never leave the database; one row per such group says how many comments
+    are withheld and why. Plain text: pages show it in dataframes, never as markdown or HTML."""
+    from models.ratings import comment_minimums, withheld_note
+
+    default, by_group = comment_minimums()
+    frame = run(scope, f"""
+        WITH r AS (
+            SELECT CAST(substr(CAST(period AS VARCHAR), 1, 4) AS INTEGER) AS year, rater_group, rater_id,
+                   trim(CAST(comment AS VARCHAR)) AS comment
+            FROM staging.ratings WHERE cadre_id = $cadre
+        ),
+        g AS (
+            SELECT year, rater_group, count(DISTINCT rater_id) AS n_raters,
+                   coalesce(list_extract($minima, list_position($groups, rater_group)), $default) AS minimum
+            FROM r GROUP BY year, rater_group
+        ),
+        c AS (
+            SELECT r.year, r.rater_group, g.minimum, g.n_raters < g.minimum AS withheld,
+                   CASE WHEN g.n_raters < g.minimum THEN NULL ELSE r.comment END AS comment
+            FROM r JOIN g ON g.year = r.year AND g.rater_group IS NOT DISTINCT FROM r.rater_group
+            WHERE r.comment IS NOT NULL AND r.comment <> ''
+        )
+        SELECT c.year, c.rater_group, c.comment, count(*) AS n, c.withheld, any_value(c.minimum) AS minimum,
+               p.unit_id
+        FROM c LEFT JOIN (SELECT unit_id FROM ({_CURRENT_POST}) AS cp WHERE cp.cadre_id = $cadre) AS p ON true
+        GROUP BY c.year, c.rater_group, c.comment, c.withheld, p.unit_id
+        ORDER BY c.year DESC, c.rater_group, c.withheld, n DESC, c.comment
+    """, {"cadre": cadre_id, "default": default, "groups": list(by_group) or [""],
+          "minima": list(by_group.values()) or [default]})
+    hidden = frame["withheld"].fillna(False).astype(bool)
+    frame["withheld"] = hidden
+    frame.loc[hidden, "comment"] = [withheld_note(n, m) for n, m in zip(frame.loc[hidden, "n"],
+                                                                         frame.loc[hidden, "minimum"])]
+    return frame.drop(columns="minimum")
 
 
 # Decomposition of the cadre's records per indicator: observed outcome (direction-adjusted),
