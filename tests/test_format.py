@@ -169,6 +169,15 @@ def test_markdown_escape_renders_the_literal_characters(hostile):
     assert not re.search(r"(^|\s)(<->|->|<-|--|>=|<=|~=)(\s|$)", shown)
 
 
+@pytest.mark.parametrize("before, data, after", [
+    ("现任:", "streamlit: 某单位", ""), ("单位 ", "某某:material_home", ": 职务"), ("现任:", "material/home:", ""),
+])
+def test_markdown_escape_holds_at_the_edges_of_the_data(before, data, after):
+    source = before + fmt.md(data) + after
+    assert not re.search(r":(material[/_]\w+|streamlit):", source.replace("\\", ""))
+    assert _rendered(source)[0].replace(fmt.WORD_JOINER, "") == before + data + after
+
+
 def test_markdown_escape_keeps_plain_text_and_marks_missing_values():
     assert fmt.md("玉城街道") == "玉城街道" and fmt.md("C0001") == "C0001"
     assert fmt.md("第1单位 (T01)") == "第1单位 \\(T01\\)"

@@ -248,3 +248,108 @@ def test_profile_queries_keep_to_the_callers_units(demo_world, monkeypatch, vers
     assert pq.unit_profile(inspector, "T02").empty
     # the analyst sees everyone
     assert len(pq.cadre_directory(Scope())) > len(cadres)
+
+
+# --- hostile data text (issue 11, item 7) -------------------------------------------------------
+# Names and titles from an uploaded batch are data, not Markdown: every element that reads
+# Markdown, HTML or plotly's pseudo-HTML shows them literally (tests/hostile.py).
+
+MARKDOWN_FIELDS = {"body", "label", "help"}
+PLAIN_PROTOS = {"Text", "Code", "Arrow", "Dataframe", "Exception"}  # text is drawn as text
+
+
+def _strings(proto, prefix=""):
+    for f, v in proto.ListFields():
+        if isinstance(v, str):
+            yield prefix + f.name, v
+        elif hasattr(v, "ListFields"):
+            yield from _strings(v, prefix + f.name + ".")
+        elif not isinstance(v, (bytes, int, float)) and hasattr(v, "__iter__"):
+            for x in v:
+                if isinstance(x, str):
+                    yield prefix + f.name, x
+                elif hasattr(x, "ListFields"):
+                    yield from _strings(x, prefix + f.name + ".")
+
+
+def hostile_sinks(at) -> list[tuple[str, str, list[str]]]:
+    """(element, text, problems) of every element of the run that shows payload text."""
+    from tests.hostile import EVIL, html_problems, markdown_problems, plotly_problems
+
+    out = []
+    for node in at._tree:
+        proto = getattr(node, "proto", None)
+        if proto is None:
+            continue
+        kind = type(proto).__name__
+        if kind in PLAIN_PROTOS:
+            continue
+        for name, value in _strings(proto):
+            if EVIL not in value.replace("\\", ""):  # escaped Markdown reads evil\.example
+                continue
+            field = name.split(".")[-1]
+            if kind == "Html" and field == "body":
+                out.append((kind, value, html_problems(value)))
+            elif kind == "PlotlyChart" and field == "spec":
+                out.append((kind, value, plotly_problems(value)))
+            elif field in MARKDOWN_FIELDS or (kind == "Radio" and field == "options"):
+                out.append((f"{kind}.{field}", value, markdown_problems(value)))
+    return out
+
+
+def select_row(at, key: str, row: int) -> None:
+    """Select ``row`` of the st.dataframe with ``key`` and rerun (AppTest has no API for a
+    dataframe selection, so the widget state is sent as the browser would send it)."""
+    import json
+
+    frame = next(f for f in at.dataframe if f.key == key)
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = frame.proto.id
+    state.string_value = json.dumps({"selection": {"rows": [row], "columns": [], "cells": []}})
+    at._run(states)
+
+
+@pytest.fixture(scope="module")
+def hostile_home(tmp_path_factory):
+    from tests.hostile import build_hostile
+
+    return build_hostile(tmp_path_factory.mktemp("hostile"))
+
+
+def test_hostile_names_and_titles_render_literally_on_every_page(hostile_home, monkeypatch):
+    from tests.hostile import EVIL
+
+    monkeypatch.setenv("SHIJI_HOME", str(hostile_home.root))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state["_local_identity"] = "ana"
+    at.run()
+    views = [("anomalies", {}), ("briefing", {"unit": "T01", "cadre": "C001"}), ("unit", {"unit": "T01"}),
+             ("cadre", {"cadre": "C001"}), ("quadrants", {"cadre": "C001"}), ("screen", {}), ("methods", {}),
+             ("home", {})]
+    sinks: dict[str, list] = {}
+    for page, params in views:
+        at.switch_page(f"pages/{page}.py")
+        for key in list(at.query_params):
+            del at.query_params[key]
+        at.query_params.update(params)
+        at.run()
+        assert not at.exception, (page, [e.stack_trace for e in at.exception])
+        sinks[page] = hostile_sinks(at)
+        if page == "anomalies":  # the desk's detail: one flag of a task, one of an indicator series
+            table = next(f for f in at.dataframe if f.key == "flag_table").value
+            for level in ("任务", "指标"):
+                rows = [i for i, s in enumerate(table["对象"]) if EVIL in s and (s.startswith("T") == (level == "任务"))]
+                assert rows, (level, table["对象"].tolist())
+                select_row(at, "flag_table", rows[0])
+                assert not at.exception, [e.stack_trace for e in at.exception]
+                sinks[page] += hostile_sinks(at)
+                assert any(EVIL in s.value.replace("\\", "") for s in at.subheader), level
+    problems = [(page, kind, text[:100], p) for page, found in sinks.items() for kind, text, p in found if p]
+    assert not problems, problems
+    shown = {page: {kind for kind, _, _ in found} for page, found in sinks.items()}
+    # the payloads did reach the places named in the issue
+    assert {"Heading.body", "PlotlyChart"} <= shown["anomalies"], shown["anomalies"]
+    assert "Heading.body" in shown["briefing"], shown["briefing"]
+    assert {"Heading.body", "PlotlyChart"} <= shown["unit"] and "PlotlyChart" in shown["screen"], shown
+    assert "Markdown.body" in shown["cadre"] and "PageLink.label" in shown["cadre"], shown["cadre"]

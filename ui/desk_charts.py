@@ -1,8 +1,11 @@
-"""Figures of the anomaly desk: the flagged series against its peers, with the span marked."""
+"""Figures of the anomaly desk: the flagged series against its peers, with the span marked.
+Names and titles from the data pass through :func:`ui.format.plain` (plotly reads HTML tags)."""
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from ui import format as fmt
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"
 SEVERITY_COLOURS = {"红": "rgba(214,39,40,0.15)", "橙": "rgba(255,127,14,0.18)", "黄": "rgba(240,200,0,0.22)"}
@@ -24,11 +27,12 @@ def _span(fig: go.Figure, periods: list[str], start: str, end: str, severity: st
 def series_figure(series: pd.DataFrame, flag: dict, unit: str) -> go.Figure:
     periods = series["period"].astype(str).tolist()
     fig = go.Figure()
-    fig.add_scatter(x=periods, y=series["period_value"], name=f"{flag['subject']}(当期值)", mode="lines+markers")
+    fig.add_scatter(x=periods, y=series["period_value"], name=f"{fmt.plain(flag['subject'])}(当期值)",
+                    mode="lines+markers")
     fig.add_scatter(x=periods, y=series["peer_period_median"], name="同类单位中位数", mode="lines",
                     line=dict(dash="dot", color="grey"))
     _span(fig, periods, flag["period_start"], flag["period_end"], flag["severity"])
-    return _layout(fig, f"{unit} · {flag['subject']}", "当期值")
+    return _layout(fig, f"{fmt.plain(unit)} · {fmt.plain(flag['subject'])}", "当期值")
 
 
 def task_figure(progress: pd.DataFrame, flag: dict) -> go.Figure:
@@ -39,4 +43,4 @@ def task_figure(progress: pd.DataFrame, flag: dict) -> go.Figure:
     fig.add_scatter(x=periods, y=progress["verified_pct"], name="核实进度", mode="markers", marker=dict(symbol="x"))
     _span(fig, periods, flag["period_start"], flag["period_end"], flag["severity"])
     fig.update_yaxes(range=[0, 105])
-    return _layout(fig, f"任务 · {flag['subject']}", "进度 %")
+    return _layout(fig, f"任务 · {fmt.plain(flag['subject'])}", "进度 %")

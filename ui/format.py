@@ -54,6 +54,8 @@ _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 # between spaces (a -> b). An invisible word joiner after the first character breaks each match.
 WORD_JOINER = "\u2060"
 _SHORTCODE = re.compile(r":(?=[A-Za-z0-9_+\-/]+:)")
+_SHORTCODE_HEAD = re.compile(r"[A-Za-z0-9_+\-/]+:")
+_SHORTCODE_TAIL = re.compile(r":[A-Za-z0-9_+\-/]+$")
 _ARROW = re.compile(r"(?<!\S)([<\-~>])(?=(?:->|-|=|>)(?!\S))")
 _LINE_BREAK = re.compile(r"\s*[\r\n]\s*")
 
@@ -72,6 +74,11 @@ def md(text: Any, missing: str = DASH) -> str:
         return missing
     s = _LINE_BREAK.sub(" ", str(text))
     s = _ARROW.sub(lambda m: m.group(1) + WORD_JOINER, _SHORTCODE.sub(":" + WORD_JOINER, s))
+    # the page's own text may put a ":" right before or after the data ("现任:{name}")
+    if _SHORTCODE_HEAD.match(s):
+        s = WORD_JOINER + s
+    if _SHORTCODE_TAIL.search(s):
+        s += WORD_JOINER
     return _MD_PUNCT.sub(r"\\\1", s)
 
 

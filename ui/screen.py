@@ -7,12 +7,11 @@ into a carousel of panels on one URL, ``?panel=<name>`` pins one panel.
 
 Only the PUBLIC file is read (ui/public_queries.py): aggregates, no names of people.
 Colour is never the only cue: arrows (▲▼), words (快于时序, 优/良/中/差, 红牌) and legends
-carry the meaning too. All text from data is HTML-escaped.
+carry the meaning too. All text from data is escaped: fmt.html_text in HTML, fmt.plain in plotly.
 """
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 import re
 
@@ -22,6 +21,7 @@ import streamlit as st
 
 from models.scoring import period_info
 from pipelines.home import Home
+from ui import format as fmt
 from ui import public_queries as pq
 
 # --- geometry (CSS px of the 1920×1080 design) -------------------------------------------------
@@ -98,7 +98,7 @@ def screen_mode(params) -> tuple[str, int | None, str | None]:
 # --- formatting --------------------------------------------------------------------------------
 
 def esc(value) -> str:
-    return html.escape("" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value))
+    return fmt.html_text(value, "")
 
 
 def _isnum(v) -> bool:
@@ -574,7 +574,7 @@ def completion_figure(trend: pd.DataFrame, height: int, gap: bool = False) -> go
         if gap:
             y = y - elapsed.reindex(part["period"]).to_numpy(dtype=float)
         fig.add_trace(go.Scatter(
-            x=part["period"].map(month), y=y, name=part["series_name"].iloc[0],
+            x=part["period"].map(month), y=y, name=fmt.plain(part["series_name"].iloc[0]),
             mode="lines+markers", line=dict(width=3, color=LINE_COLOURS[i % len(LINE_COLOURS)]),
             marker=dict(size=8, symbol=LINE_SYMBOLS[i % len(LINE_SYMBOLS)])))
     if gap:
@@ -646,7 +646,7 @@ def quadrant_figure(quads: pd.DataFrame, height: int) -> go.Figure:
     for i, name in enumerate(names):
         part = quads[quads["quadrant"] == name]
         fig.add_trace(go.Bar(x=[fmt_period(p) for p in part["period"]],
-                             y=part["n_people"].astype("Float64").astype(float), name=name,
+                             y=part["n_people"].astype("Float64").astype(float), name=fmt.plain(name),
                              marker=dict(color=accents[i % 5], pattern=dict(shape=patterns[i % 5]))))
     fig.update_layout(**plotly_layout(
         height, barmode="group",
