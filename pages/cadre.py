@@ -108,9 +108,13 @@ with tabs[0]:
                          for i in posts["indicators"]],
         })
         st.dataframe(fmt.cells(table), hide_index=True, width="stretch")
-        st.caption("单位档案:")
-        links = st.columns(min(len(posts["unit_id"].unique()), 6))
-        for i, (uid, uname) in enumerate(dict(zip(posts["unit_id"], posts["unit_name"])).items()):
+        # Posts in units outside the scope are listed, but their unit page would refuse: no link.
+        openable = set(pq.unit_directory(scope)["unit_id"])
+        linked = {u: n for u, n in zip(posts["unit_id"], posts["unit_name"]) if u in openable}
+        if linked:
+            st.caption("单位档案:")
+            links = st.columns(min(len(linked), 6))
+        for i, (uid, uname) in enumerate(linked.items()):
             links[i % len(links)].page_link("pages/unit.py", label=fmt.md(uname or uid), icon=":material/domain:",
                                             query_params={"unit": uid})
 

@@ -70,9 +70,11 @@ with tabs[0]:
             "职务": posts["post"], "起": pd.to_datetime(posts["start"]).dt.strftime("%Y-%m-%d"),
             "止": [("在任" if fmt.is_missing(e) else f"{pd.Timestamp(e):%Y-%m-%d}") for e in posts["end"]],
             "分工比例": [fmt.pct(v, 0) for v in posts["share"]],
-            "画像": [f"./cadre?cadre={c}" for c in posts["cadre_id"]],
+            "画像": [f"./cadre?cadre={c}" if bool(f) else None for c, f in zip(posts["cadre_id"], posts["in_full"])],
         })
-        st.dataframe(fmt.cells(table), hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 460),
+        # No profile link for someone now outside the scope: the cadre page would refuse them.
+        st.dataframe(fmt.cells(table).assign(画像=table["画像"]), hide_index=True, width="stretch",
+                     height=min(35 * (len(table) + 1) + 3, 460),
                      column_config={"画像": st.column_config.LinkColumn("画像", display_text="打开画像")})
 
 # --- 指标得分 ----------------------------------------------------------------------------------------------
@@ -115,7 +117,8 @@ with tabs[2]:
     else:
         table = pd.DataFrame({
             "任务": tasks["title"], "年度": tasks["year"].astype(str), "类别": tasks["category"],
-            "责任人": tasks["lead_name"].fillna("") + "(" + tasks["lead_cadre_id"].fillna("") + ")",
+            "责任人": [f"{n}({c})" if not fmt.is_missing(c) else "不在查看范围"
+                    for n, c in zip(tasks["lead_name"].fillna(""), tasks["lead_cadre_id"])],
             "最新月份": tasks["last_period"],
             "计划": [fmt.pct_value(v, 0) for v in tasks["planned_pct"]],
             "实际": [fmt.pct_value(v, 0) for v in tasks["actual_pct"]],
@@ -127,6 +130,10 @@ with tabs[2]:
         })
         st.dataframe(fmt.style_cards(table, ["亮牌"]), hide_index=True, width="stretch",
                      height=min(35 * (len(table) + 1) + 3, 500))
+
+# Cadres who served here but now sit outside the scope stay in 干部任职 only (issue 11, item 5).
+moved_out = int((~cadres["in_full"].astype(bool)).sum()) if len(cadres) else 0
+cadres = cadres[cadres["in_full"].astype(bool)] if len(cadres) else cadres
 
 # --- 平台效应与干部贡献 ------------------------------------------------------------------------------------------
 with tabs[3]:
@@ -161,6 +168,8 @@ with tabs[3]:
             st.plotly_chart(charts.interval_chart(rows, height_per_row=28, common_scale="综合,标准差"), key="unit_intervals",
                             config={"displayModeBar": False})
             st.caption("各行同一刻度(综合贡献,标准差单位);不同比较组的干部之间不比较高低。")
+        if moved_out:
+            st.caption(f"另有 {moved_out} 名曾在本单位任职、现任职不在您查看范围内的干部,只在“干部任职”中列出。")
     if len(cadres):
         st.dataframe(fmt.cells(pd.DataFrame({
             "干部": cadres["name"] + "(" + cadres["cadre_id"] + ")", "职务": cadres["posts"],

@@ -15,6 +15,7 @@ import pandas as pd
 from pipelines import db
 from pipelines.export import safe_frame
 from pipelines.report import InputError
+from pipelines.scope import HOME_POSTS, scope_params, sees_in_full, seen_in_full
 
 FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/truetype/noto"))
 SECTION_TITLES = {
@@ -37,31 +38,30 @@ def _config() -> dict:
     return load_reference("briefing")
 
 
-def _units_of(version: Path, unit_ids: list[str], cadre_ids: list[str]) -> list[str]:
-    """The units a briefing covers: the chosen units plus the cadres' current (or last) units."""
+def _homes(version: Path, cadre_ids: list[str]) -> dict[str, str]:
+    """cadre → the unit of the current (or last) post, the unit the scope rule judges by."""
     if not cadre_ids:
-        return unit_ids
-    posts = db.query(version, """
-        SELECT DISTINCT unit_id FROM (
-            SELECT unit_id, row_number() OVER (PARTITION BY cadre_id ORDER BY in_post DESC, start DESC) AS rn
-            FROM staging.assignments WHERE cadre_id IN (SELECT unnest($cadres))
-        ) WHERE rn = 1
-    """, {"cadres": cadre_ids})
-    return sorted(set(unit_ids) | set(posts["unit_id"]))
+        return {}
+    posts = db.query(version, f"SELECT cadre_id, unit_id FROM ({HOME_POSTS}) WHERE cadre_id IN (SELECT unnest($cadres))",
+                     {"cadres": cadre_ids})
+    return dict(zip(posts["cadre_id"], posts["unit_id"]))
 
 
 def build_briefing(version: Path, unit_ids: list[str] | None = None, cadre_ids: list[str] | None = None,
                    allowed_units: list[str] | None = None) -> Briefing:
-    """Assemble the briefing. ``allowed_units`` (None = all) is the caller's scope: units and
-    cadres outside it are refused."""
+    """Assemble the briefing. ``allowed_units`` (None = all) is the caller's scope: units outside
+    it and cadres it does not see in full (pipelines.scope) are refused, and a task lead it does
+    not see in full is not named. The briefing covers the chosen units plus the cadres' units."""
     unit_ids, cadre_ids = sorted(set(unit_ids or [])), sorted(set(cadre_ids or []))
     if not unit_ids and not cadre_ids:
         raise InputError("请至少选择一个单位或干部")
-    units = _units_of(version, unit_ids, cadre_ids)
+    homes = _homes(version, cadre_ids)
+    units = sorted(set(unit_ids) | set(homes.values()))
     if allowed_units is not None:
-        outside = sorted(set(units) - set(allowed_units))
-        if outside and (set(unit_ids) - set(allowed_units) or cadre_ids):
-            raise PermissionError(f"无权查看这些单位的数据: {', '.join(outside)}")
+        refused = sorted(set(unit_ids) - set(allowed_units)) + [
+            c for c in cadre_ids if not sees_in_full(allowed_units, homes.get(c))]
+        if refused:
+            raise PermissionError(f"无权查看这些单位或干部的数据: {', '.join(refused)}")
     cfg = _config()
     params = {"units": units, "cadres": cadre_ids}
     subject = db.query(version, """
@@ -88,13 +88,14 @@ def build_briefing(version: Path, unit_ids: list[str] | None = None, cadre_ids: 
         ORDER BY CASE f.severity WHEN '红' THEN 0 WHEN '橙' THEN 1 ELSE 2 END, f.rank_score DESC
         LIMIT $limit
     """, {**params, "limit": int(cfg["max_flags"])})
-    tasks = db.query(version, """
+    tasks = db.query(version, f"""
         WITH latest AS (
             SELECT s.*, row_number() OVER (PARTITION BY s.task_id ORDER BY s.period DESC) AS rn
             FROM marts.task_status AS s
             WHERE s.unit_id IN (SELECT unnest($units)) OR s.lead_cadre_id IN (SELECT unnest($cadres))
         )
-        SELECT l.task_id AS 任务编码, t.title AS 任务, t.category AS 类别, c.name AS 责任人,
+        SELECT l.task_id AS 任务编码, t.title AS 任务, t.category AS 类别,
+               CASE WHEN {seen_in_full('l.lead_cadre_id')} THEN c.name ELSE '不在查看范围' END AS 责任人,
                l.period AS 期间, l.planned_pct AS 计划进度, l.actual_pct AS 实际进度,
                round(l.gap_pp, 1) AS 差距pp, l.status AS 状态, l.card AS 亮牌
         FROM latest AS l JOIN staging.tasks AS t USING (task_id)
@@ -102,7 +103,7 @@ def build_briefing(version: Path, unit_ids: list[str] | None = None, cadre_ids: 
         WHERE l.rn = 1 AND (l.status IN ('滞后', '进度偏慢') OR l.card IN ('红', '橙'))
         ORDER BY l.gap_pp ASC
         LIMIT $limit
-    """, {**params, "limit": int(cfg["max_tasks"])})
+    """, {**params, **scope_params(allowed_units), "limit": int(cfg["max_tasks"])})
     ratings = db.query(version, """
         SELECT r.cadre_id AS 干部编码, c.name AS 姓名, r.year AS 年度, round(r.rating_score, 1) AS 评价分,
                r.n_raters AS 评价人数, r.groups_used AS 采用主体, r.groups_dropped AS 剔除主体

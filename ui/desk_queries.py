@@ -1,12 +1,16 @@
-"""Queries of the 异常预警 desk and the 考察准备 page (all scoped, bound, cached by scope)."""
+"""Queries of the 异常预警 desk and the 考察准备 page (all scoped, bound, cached by scope).
+
+Flags and targets are listed by unit; a person is named only when the scope sees that person in
+full (the rule of :mod:`pipelines.scope`)."""
 from __future__ import annotations
 
 import pandas as pd
 
-from ui.queries import Scope, run
+from ui.queries import HOME_POSTS, Scope, run, seen_in_full
 
-FLAG_COLUMNS = """
-    f.flag_id, f.level, f.unit_id, u.name AS unit_name, f.cadre_id, f.task_id, f.indicator,
+FLAG_COLUMNS = f"""
+    f.flag_id, f.level, f.unit_id, u.name AS unit_name,
+    CASE WHEN {seen_in_full('f.cadre_id')} THEN f.cadre_id END AS cadre_id, f.task_id, f.indicator,
     coalesce(f.indicator_name, t.title, f.indicator) AS subject, f.period_start, f.period_end,
     f.rule, f.rules, f.severity, f.score, f.rank_score, f.age_months, f.reason, f.check_hint, f.actual, f.expected,
     f.peer_median, f.measure, f.onset, f.iforest_score, f.suppressed, f.budget_demoted
@@ -59,26 +63,27 @@ def task_progress(scope: Scope, task_id: str) -> pd.DataFrame:
 
 
 def inspection_targets(scope: Scope) -> pd.DataFrame:
-    """定向考察 list: units and cadres ranked by flags, red cards and long stays in 低效区."""
-    return run(scope, """
+    """定向考察 list: units and cadres ranked by flags, red cards and long stays in 低效区. Unit
+    rows of allowed units; cadre rows of cadres seen in full, wherever their flags arose."""
+    return run(scope, f"""
         SELECT i.rank, i.level, i.unit_id, u.name AS unit_name, i.cadre_id, c.name AS cadre_name,
                i.score, i.reasons, i.n_flags, i.n_red_flags, i.n_red_cards, i.low_zone_quarters
         FROM marts.inspection_targets AS i
         LEFT JOIN staging.units AS u USING (unit_id)
         LEFT JOIN staging.cadres AS c USING (cadre_id)
+        WHERE CASE WHEN i.cadre_id IS NULL
+                   THEN $scope_all OR i.unit_id IN (SELECT unnest($scope_units))
+                   ELSE {seen_in_full('i.cadre_id')} END
         ORDER BY i.rank
-    """)
+    """, unit_column=None)
 
 
 def cadres_in_scope(scope: Scope) -> pd.DataFrame:
-    """Cadres with their current (or last) unit, for pickers."""
-    return run(scope, """
+    """Cadres the scope sees in full, with their current (or last) unit, for pickers."""
+    return run(scope, f"""
         SELECT c.cadre_id, c.name, a.unit_id, u.name AS unit_name, a.post
         FROM staging.cadres AS c
-        JOIN (
-            SELECT *, row_number() OVER (PARTITION BY cadre_id ORDER BY in_post DESC, start DESC) AS rn
-            FROM staging.assignments
-        ) AS a ON a.cadre_id = c.cadre_id AND a.rn = 1
+        JOIN ({HOME_POSTS}) AS a ON a.cadre_id = c.cadre_id
         JOIN staging.units AS u ON u.unit_id = a.unit_id
         ORDER BY a.unit_id, c.cadre_id
-    """)
+    """, unit_column=None, person_column="cadre_id")

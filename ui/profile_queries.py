@@ -4,22 +4,20 @@ Every statement is a constant of this module; values are bound as ``$params``; e
 through :func:`ui.queries.run` with the caller's scope, so results are cached per
 (version file, scope, statement, parameters) and filtered to the scope's units inside DuckDB.
 
-Person-level rows carry the unit they are scoped by: for a cadre that is the unit of the
-cadre's current (or last) post; for quadrant points the unit held in that quarter.
+Persons follow the rule of :mod:`pipelines.scope`: a cadre's own rows (profile, posts, scores,
+tasks, ratings, contributions, quadrants, flags) are returned only when the scope sees the cadre
+in full (current or last post in an allowed unit), and then all of them; a unit's rows name a
+person who only served there with the post alone (``in_full`` false, nothing else about them).
 Rater identities never leave this module: rating queries aggregate or drop ``rater_id``.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from ui.queries import Scope, run
+from ui.queries import HOME_POSTS, Scope, run, seen_in_full
 
 # The cadre's current post, else the last one (the unit a cadre is scoped and filtered by).
-_CURRENT_POST = """
-    SELECT cadre_id, unit_id, post, start, "end", in_post
-    FROM staging.assignments
-    QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY in_post DESC, start DESC, share DESC) = 1
-"""
+_CURRENT_POST = HOME_POSTS
 
 _CADRES = f"""
     SELECT c.cadre_id, c.name, c.birth_year, c.rank, c.role_type,
@@ -85,7 +83,7 @@ def quadrant_points(scope: Scope) -> pd.DataFrame:
 
     The interval belongs to the current estimate: it applies to a quarter only where
     ``x == x_current`` (the latest quarter, fitted on all the data)."""
-    frame = run(scope, _QUADRANT_POINTS)
+    frame = run(scope, _QUADRANT_POINTS, unit_column=None, person_column="cadre_id")
     if frame.empty:
         return frame
     frame["ci_applies"] = (frame["x"] - frame["x_current"]).abs().lt(1e-9).fillna(False).astype(bool)
@@ -95,12 +93,13 @@ def quadrant_points(scope: Scope) -> pd.DataFrame:
 # --- cadres -------------------------------------------------------------------------------------
 
 def cadre_directory(scope: Scope) -> pd.DataFrame:
-    """All cadres with their current post (for pickers)."""
-    return run(scope, _CADRES + " ORDER BY c.cadre_id")
+    """The cadres the scope sees in full, with their current (or last) post (for pickers)."""
+    return run(scope, _CADRES + " ORDER BY c.cadre_id", unit_column=None, person_column="cadre_id")
 
 
 def cadre_profile(scope: Scope, cadre_id: str) -> pd.DataFrame:
-    return run(scope, f"SELECT * FROM ({_CADRES}) AS d WHERE d.cadre_id = $cadre", {"cadre": cadre_id})
+    return run(scope, f"SELECT * FROM ({_CADRES}) AS d WHERE d.cadre_id = $cadre", {"cadre": cadre_id},
+               unit_column=None, person_column="cadre_id")
 
 
 _CADRE_ASSIGNMENTS = """
@@ -114,8 +113,8 @@ ORDER BY a.start
 
 
 def cadre_assignments(scope: Scope, cadre_id: str) -> pd.DataFrame:
-    """The cadre's posts over time (only posts in units of the scope)."""
-    return run(scope, _CADRE_ASSIGNMENTS, {"cadre": cadre_id})
+    """The cadre's posts over time, in every unit (a cadre seen in full is seen with all posts)."""
+    return run(scope, _CADRE_ASSIGNMENTS, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
 
 
 def cadre_scores(scope: Scope, cadre_id: str) -> pd.DataFrame:
@@ -124,7 +123,7 @@ def cadre_scores(scope: Scope, cadre_id: str) -> pd.DataFrame:
         SELECT s.*, p.unit_id
         FROM marts.cadre_scores AS s LEFT JOIN ({_CURRENT_POST}) AS p USING (cadre_id)
         WHERE s.cadre_id = $cadre ORDER BY s.year
-    """, {"cadre": cadre_id})
+    """, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
 
 
 _TASKS_OF_CADRE = """
@@ -150,7 +149,7 @@ cards AS (
     WHERE task_id IN (SELECT task_id FROM mine)
     GROUP BY task_id
 )
-SELECT m.task_id, m.year, m.title, m.category, m.unit_id, u.name AS unit_name, m.role, m.due, m.difficulty,
+SELECT $cadre AS cadre_id, m.task_id, m.year, m.title, m.category, m.unit_id, u.name AS unit_name, m.role, m.due, m.difficulty,
        l.last_period, l.planned_pct, l.actual_pct, l.gap_pp, l.status, l.card, l.card_rule, l.talk_level,
        coalesce(c.n_yellow, 0) AS n_yellow, coalesce(c.n_orange, 0) AS n_orange, coalesce(c.n_red, 0) AS n_red,
        coalesce(c.deduction, 0) AS deduction
@@ -164,11 +163,11 @@ ORDER BY m.year DESC, m.task_id
 
 def cadre_tasks(scope: Scope, cadre_id: str) -> pd.DataFrame:
     """Tasks the cadre leads (责任人) or co-owns (配合), with the latest status and card counts."""
-    return run(scope, _TASKS_OF_CADRE, {"cadre": cadre_id})
+    return run(scope, _TASKS_OF_CADRE, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
 
 
 _CARD_HISTORY = """
-SELECT s.task_id, s.period, s.card, s.gap_pp, s.status, s.card_rule, t.title, t.unit_id
+SELECT $cadre AS cadre_id, s.task_id, s.period, s.card, s.gap_pp, s.status, s.card_rule, t.title, t.unit_id
 FROM marts.task_status AS s JOIN staging.tasks AS t USING (task_id)
 WHERE t.lead_cadre_id = $cadre OR list_contains(string_split(t.co_cadre_ids, ';'), $cadre)
 ORDER BY s.task_id, s.period
@@ -177,7 +176,7 @@ ORDER BY s.task_id, s.period
 
 def cadre_card_history(scope: Scope, cadre_id: str) -> pd.DataFrame:
     """Monthly cards of the cadre's tasks (task × month)."""
-    return run(scope, _CARD_HISTORY, {"cadre": cadre_id})
+    return run(scope, _CARD_HISTORY, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
 
 
 def cadre_rating_scores(scope: Scope, cadre_id: str) -> pd.DataFrame:
@@ -186,7 +185,7 @@ def cadre_rating_scores(scope: Scope, cadre_id: str) -> pd.DataFrame:
         SELECT r.*, p.unit_id
         FROM marts.rating_scores AS r LEFT JOIN ({_CURRENT_POST}) AS p USING (cadre_id)
         WHERE r.cadre_id = $cadre ORDER BY r.year
-    """, {"cadre": cadre_id})
+    """, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
 
 
 # Each rater counts once per group and year (their scores averaged first), as in models/ratings.
@@ -206,7 +205,7 @@ per_rater AS (
     FROM scored WHERE score IS NOT NULL
     GROUP BY ALL
 )
-SELECT g.year, g.rater_group, g.n_raters, g.mean_score, g.min_score, g.max_score, p.unit_id
+SELECT $cadre AS cadre_id, g.year, g.rater_group, g.n_raters, g.mean_score, g.min_score, g.max_score, p.unit_id
 FROM (
     SELECT year, rater_group, count(*) AS n_raters, avg(score) AS mean_score,
            min(score) AS min_score, max(score) AS max_score
@@ -222,7 +221,8 @@ def cadre_rating_groups(scope: Scope, cadre_id: str, grade_scores: dict[str, flo
     The page must hide a group's numbers when it has fewer raters than the policy minimum."""
     words = sorted(grade_scores)
     return run(scope, _RATING_GROUPS, {"cadre": cadre_id, "grade_words": words,
-                                       "grade_values": [float(grade_scores[w]) for w in words]})
+                                       "grade_values": [float(grade_scores[w]) for w in words]},
+               unit_column=None, person_column="cadre_id")
 
 
 def cadre_comments(scope: Scope, cadre_id: str) -> pd.DataFrame:
@@ -314,7 +314,7 @@ def cadre_contributions(scope: Scope, cadre_id: str, lead_share: float = 0.6, co
     estimate with its 95 % interval, band and flags, and the decomposition of the cadre's
     records (observed mean, platform effect, period effect, mean responsibility share)."""
     return run(scope, _DECOMPOSITION, {"cadre": cadre_id, "lead_share": float(lead_share),
-                                       "co_share": float(co_share)})
+                                       "co_share": float(co_share)}, unit_column=None, person_column="cadre_id")
 
 
 def cadre_quadrants(scope: Scope, cadre_id: str) -> pd.DataFrame:
@@ -328,15 +328,20 @@ def cadre_quadrants(scope: Scope, cadre_id: str) -> pd.DataFrame:
 # --- anomalies (marts.anomalies may not exist yet) ---------------------------------------------
 
 _ANOMALIES_OF_CADRE = "SELECT * FROM marts.anomalies WHERE cadre_id = $key ORDER BY rank_score DESC NULLS LAST"
-_ANOMALIES_OF_UNIT = "SELECT * FROM marts.anomalies WHERE unit_id = $key ORDER BY rank_score DESC NULLS LAST"
+# A unit's flags keep the task lead only when the scope sees that person in full.
+_ANOMALIES_OF_UNIT = f"""
+    SELECT * REPLACE (CASE WHEN {seen_in_full('cadre_id')} THEN cadre_id END AS cadre_id)
+    FROM marts.anomalies WHERE unit_id = $key ORDER BY rank_score DESC NULLS LAST
+"""
 
 
 def anomalies(scope: Scope, cadre_id: str | None = None, unit_id: str | None = None) -> pd.DataFrame | None:
-    """需核查 flags of a cadre or a unit; None when the version has no marts.anomalies."""
+    """需核查 flags of a cadre (every unit, when the cadre is seen in full) or of a unit; None when
+    the version has no marts.anomalies."""
     if not table_exists(scope, "marts", "anomalies"):
         return None
     if cadre_id is not None:
-        return run(scope, _ANOMALIES_OF_CADRE, {"key": cadre_id})
+        return run(scope, _ANOMALIES_OF_CADRE, {"key": cadre_id}, unit_column=None, person_column="cadre_id")
     return run(scope, _ANOMALIES_OF_UNIT, {"key": unit_id})
 
 
@@ -351,11 +356,15 @@ def unit_profile(scope: Scope, unit_id: str) -> pd.DataFrame:
 
 
 def unit_assignments(scope: Scope, unit_id: str) -> pd.DataFrame:
-    """Every post held in the unit over time, with the cadre's name, rank and role type."""
-    return run(scope, """
-        SELECT a.unit_id, a.cadre_id, c.name, c.rank, c.role_type, a.post, a.start, a."end", a.share,
-               a.indicators, a.in_post
+    """Every post held in the unit over time, with the cadre's name; rank and role type only for
+    cadres the scope sees in full (``in_full``), the others are the unit's history alone."""
+    return run(scope, f"""
+        SELECT a.unit_id, a.cadre_id, c.name, CASE WHEN f.in_full THEN c.rank END AS rank,
+               CASE WHEN f.in_full THEN c.role_type END AS role_type, a.post, a.start, a."end", a.share,
+               a.indicators, a.in_post, f.in_full
         FROM staging.assignments AS a LEFT JOIN staging.cadres AS c USING (cadre_id)
+        JOIN (SELECT DISTINCT cadre_id, {seen_in_full('cadre_id')} AS in_full
+              FROM staging.assignments WHERE unit_id = $unit) AS f USING (cadre_id)
         WHERE a.unit_id = $unit
         ORDER BY a.start, a.cadre_id
     """, {"unit": unit_id})
@@ -374,8 +383,9 @@ def unit_scores(scope: Scope, unit_id: str) -> pd.DataFrame:
 
 
 def unit_tasks(scope: Scope, unit_id: str) -> pd.DataFrame:
-    """The unit's tasks with the latest status and card counts."""
-    return run(scope, """
+    """The unit's tasks with the latest status and card counts; the lead is named only when the
+    scope sees that person in full (co-owners are not returned)."""
+    return run(scope, f"""
         WITH latest AS (
             SELECT task_id, period AS last_period, planned_pct, actual_pct, gap_pp, status, card, card_rule
             FROM marts.task_status WHERE unit_id = $unit
@@ -388,8 +398,10 @@ def unit_tasks(scope: Scope, unit_id: str) -> pd.DataFrame:
                    count(*) FILTER (WHERE card = '红') AS n_red
             FROM marts.task_status WHERE unit_id = $unit GROUP BY task_id
         )
-        SELECT t.task_id, t.year, t.title, t.category, t.unit_id, t.lead_cadre_id, c.name AS lead_name,
-               t.co_cadre_ids, t.due, l.last_period, l.planned_pct, l.actual_pct, l.gap_pp, l.status, l.card,
+        SELECT t.task_id, t.year, t.title, t.category, t.unit_id,
+               CASE WHEN {seen_in_full('t.lead_cadre_id')} THEN t.lead_cadre_id END AS lead_cadre_id,
+               CASE WHEN {seen_in_full('t.lead_cadre_id')} THEN c.name END AS lead_name,
+               t.due, l.last_period, l.planned_pct, l.actual_pct, l.gap_pp, l.status, l.card,
                l.card_rule, coalesce(k.n_yellow, 0) AS n_yellow, coalesce(k.n_orange, 0) AS n_orange,
                coalesce(k.n_red, 0) AS n_red
         FROM staging.tasks AS t
@@ -410,14 +422,16 @@ def unit_platform_effects(scope: Scope, unit_id: str) -> pd.DataFrame:
 
 
 def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
-    """Cadres who held a post in the unit, with their composite contribution (interval, band,
-    flags), their latest quadrant and their latest 综合得分 / grade."""
-    return run(scope, """
+    """Cadres who held a post in the unit; for those the scope sees in full (``in_full``) also
+    their composite contribution (interval, band, flags), latest quadrant and latest 综合得分 /
+    grade. The others carry their posts here and nothing else."""
+    return run(scope, f"""
         WITH posts AS (
             SELECT cadre_id, min(start) AS first_start, max(coalesce("end", DATE '9999-12-31')) AS last_end,
                    bool_or(in_post) AS in_post, string_agg(DISTINCT post, '、') AS posts
             FROM staging.assignments WHERE unit_id = $unit GROUP BY cadre_id
         ),
+        seen AS (SELECT cadre_id FROM posts WHERE {seen_in_full('cadre_id')}),
         lastq AS (
             SELECT cadre_id, period, quadrant FROM marts.quadrants
             QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY period DESC) = 1
@@ -426,15 +440,17 @@ def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
             SELECT cadre_id, year, total, grade FROM marts.cadre_scores
             QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY year DESC) = 1
         )
-        SELECT $unit AS unit_id, p.cadre_id, c.name, c.rank, c.role_type, p.posts, p.first_start,
-               nullif(p.last_end, DATE '9999-12-31') AS last_end, p.in_post,
+        SELECT $unit AS unit_id, p.cadre_id, c.name, CASE WHEN f.cadre_id IS NOT NULL THEN c.rank END AS rank,
+               CASE WHEN f.cadre_id IS NOT NULL THEN c.role_type END AS role_type, p.posts, p.first_start,
+               nullif(p.last_end, DATE '9999-12-31') AS last_end, p.in_post, f.cadre_id IS NOT NULL AS in_full,
                k.effect, k.se, k.ci_low, k.ci_high, k.band, k.flags, k.identified, k.component_id,
                q.period AS quadrant_period, q.quadrant, s.year AS score_year, s.total, s.grade
         FROM posts AS p
         LEFT JOIN staging.cadres AS c USING (cadre_id)
-        LEFT JOIN marts.contributions AS k ON k.cadre_id = p.cadre_id AND k.indicator = '*'
-        LEFT JOIN lastq AS q ON q.cadre_id = p.cadre_id
-        LEFT JOIN lasts AS s ON s.cadre_id = p.cadre_id
+        LEFT JOIN seen AS f ON f.cadre_id = p.cadre_id
+        LEFT JOIN marts.contributions AS k ON k.cadre_id = f.cadre_id AND k.indicator = '*'
+        LEFT JOIN lastq AS q ON q.cadre_id = f.cadre_id
+        LEFT JOIN lasts AS s ON s.cadre_id = f.cadre_id
         ORDER BY p.in_post DESC, p.first_start DESC, p.cadre_id
     """, {"unit": unit_id})
 

@@ -3,6 +3,10 @@
 Rules (ARCHITECTURE.md §2):
 - every query function takes the caller's :class:`Scope` and filters to its allowed units in
   the query itself (rows outside the scope never leave DuckDB);
+- persons follow one rule (:mod:`pipelines.scope`): a person is seen in full only when their
+  current (or last) unit is allowed; one who merely served in an allowed unit appears only in
+  that unit's post history. Person-returning queries filter with ``person_column`` or mask with
+  :func:`seen_in_full` in their SQL;
 - values are bound as DuckDB parameters (``$name``), never formatted into SQL; identifiers such
   as sort columns come from whitelists;
 - results are cached per (version file, scope, query, parameters): Streamlit caches are shared
@@ -18,6 +22,7 @@ import streamlit as st
 
 from pipelines import db
 from pipelines.home import Home
+from pipelines.scope import HOME_POSTS, scope_params, sees_in_full, seen_in_full  # noqa: F401
 
 ROLES = ("screen", "analyst", "inspector", "admin")
 
@@ -49,11 +54,13 @@ def _cached(version_file: str, scope_key: tuple, sql: str, params: tuple) -> pd.
 
 
 def run(scope: Scope, sql: str, params: dict | None = None, unit_column: str | None = "unit_id",
-        version_file: Path | None = None) -> pd.DataFrame:
-    """Run ``sql`` restricted to the scope's units (through ``unit_column`` of its result).
+        version_file: Path | None = None, person_column: str | None = None) -> pd.DataFrame:
+    """Run ``sql`` restricted to the scope's units (through ``unit_column`` of its result) and
+    to the persons it sees in full (through ``person_column``).
 
-    ``sql`` is a constant of this module; only ``params`` vary, and they are bound.
-    ``unit_column=None`` is only for relations that hold no unit or person data.
+    ``sql`` is a constant of the query modules; only ``params`` vary, and they are bound.
+    ``unit_column=None`` is only for relations that hold no unit data or are about persons
+    (then ``person_column`` is set). A statement using :func:`seen_in_full` gets its bindings.
     """
     version_file = version_file or current_version_path()
     if version_file is None:
@@ -62,12 +69,21 @@ def run(scope: Scope, sql: str, params: dict | None = None, unit_column: str | N
     if scope.units is not None and unit_column is not None:
         sql = f"SELECT * FROM ({sql}) AS scoped WHERE scoped.{unit_column} IN (SELECT unnest($allowed_units))"
         params["allowed_units"] = sorted(scope.units)
+    if scope.units is not None and person_column is not None:
+        sql = f"SELECT * FROM ({sql}) AS persons WHERE {seen_in_full('persons.' + person_column)}"
+    if "$scope_units" in sql:
+        params.update(scope_params(scope.units))
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
     frame = _cached(str(version_file), scope.key, sql, frozen)
     return frame.copy()
 
 
 # --- queries -------------------------------------------------------------------------------
+
+def sees(scope: Scope, home_unit) -> bool:
+    """Whether ``scope`` sees in full a person whose current (or last) unit is ``home_unit``."""
+    return sees_in_full(scope.units, home_unit)
+
 
 def units(scope: Scope) -> pd.DataFrame:
     return run(scope, "SELECT unit_id, name, unit_type, is_town_level FROM staging.units ORDER BY unit_id")
