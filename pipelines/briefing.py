@@ -224,10 +224,38 @@ def _pdf_table(pdf, title: str, frame: pd.DataFrame) -> None:
     widths = [max(6, min(60, text[c].str.len().max() if len(text) else 4, 60)) for c in text.columns]
     widths = [max(w, len(str(c))) for w, c in zip(widths, text.columns)]
     with pdf.table(col_widths=widths, headings_style=FontFace(fill_color=(230, 236, 245)),
-                   line_height=4.5, text_align="LEFT") as table:
+                   line_height=LINE_HEIGHT, text_align="LEFT") as table:
         table.row([str(c) for c in text.columns])
-        for row in text.itertuples(index=False):
-            table.row(list(row))
+        for row in _page_rows(pdf, text, widths):
+            table.row(row)
+
+
+LINE_HEIGHT = 4.5
+CONTINUED = "(续)"
+
+
+def _page_rows(pdf, text: pd.DataFrame, widths: list[float]) -> list[list[str]]:
+    """The table rows, each short enough for one page. A table row cannot span pages (fpdf2
+    refuses it), so a cell that wraps to more lines than fit continues in the rows below,
+    marked 续: a long task title or comment is split, never cut."""
+    max_lines = int((pdf.h - pdf.t_margin - pdf.b_margin) * 0.7 / LINE_HEIGHT)
+    # a little narrower than the table's cells, so a piece never wraps to more lines there
+    inner = [pdf.epw * w / sum(widths) - 2 * pdf.c_margin - 1.0 for w in widths]
+    rows = []
+    for row in text.itertuples(index=False):
+        pieces = []
+        for value, width in zip(row, inner):
+            if len(value) <= max_lines:  # even one character a line fits
+                pieces.append([value])
+                continue
+            lines = pdf.multi_cell(width, LINE_HEIGHT, value, dry_run=True, output="LINES")
+            pieces.append(["\n".join(lines[i:i + max_lines]) for i in range(0, len(lines), max_lines)] or [""])
+        for k in range(max(len(p) for p in pieces)):
+            cells = [p[k] if k < len(p) else "" for p in pieces]
+            if k:
+                cells[0] = CONTINUED + cells[0]
+            rows.append(cells)
+    return rows
 
 
 def write_briefing(b: Briefing, out: Path) -> Path:
