@@ -11,9 +11,10 @@ from pipelines.build import is_demo
 from pipelines.contract import TABLES
 from pipelines.export import safe_frame
 from pipelines.home import LockedError
-from pipelines.ingest import ingest, rollback
+from pipelines.ingest import rollback
 from pipelines.report import REPORT_HEADER, InputError, sort_issues
 from pipelines.status import versions_table
+from pipelines.worker import ingest_isolated
 from ui.auth import exposure_warning, load_access
 from ui import format as fmt
 from ui.data import current_home
@@ -49,7 +50,8 @@ if uploads and st.button("校验并导入", type="primary"):
                          file_hash=hashlib.sha256(f.getvalue()).hexdigest())
         try:
             with st.spinner("正在校验并构建新版本……"):
-                outcome = ingest(path, home, replace=tuple(replace), start_over=start_over)
+                # In a child process with a memory cap: a huge upload cannot starve the server.
+                outcome = ingest_isolated(path, home, replace=tuple(replace), start_over=start_over)
         except (LockedError, InputError) as e:
             st.error(fmt.md(str(e)))  # may quote an uploaded file's name
             outcome = None

@@ -300,32 +300,38 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str, chunk: int = 1 << 20) -> Sh
 
 def _read_sheet(f: Path, source: str, table: Table, ws, layout: SheetLayout, data: bytes, budget: CellBudget):
     ws.reset_dimensions()  # never trust the <dimension> tag of a file written by another tool
-    grid: list[list] = []
+    formulas = _formula_cells(data, ws.title, CellBudget()) if layout.has_formulas else {}
+    cells: list[list[str]] = []
+    issues = []
     for number, row in enumerate(ws.iter_rows(), start=1):
         if number > MAX_SHEET_ROWS or not budget.spend(len(row)):
             limit = (f"超过 {MAX_SHEET_ROWS:,} 行" if number > MAX_SHEET_ROWS
                      else f"工作簿单元格超过 {budget.limit:,} 个")
             return [], [Issue(source, number, None, "工作表过大", str(number),
                               f"读到第 {number} 行时{limit}的上限,已停止读取;请按表拆分或删去多余的行列")], []
-        grid.append([_cell_value(c) for c in row])
-    if not grid or not any(c not in (None, "") for r in grid for c in r):
+        texts = []
+        for j, cell in enumerate(row, start=1):
+            value = _cell_value(cell)
+            if value is None and (number, j) in formulas:
+                issues.append(Issue(source, number, cell.coordinate, "公式无缓存值", formulas[number, j],
+                                    "公式单元格没有计算结果,请在 Excel 中重新计算并保存,或粘贴为数值"))
+            texts.append(_cell_text(value))
+        cells.append(texts)  # text at once: a second copy of a large sheet as values is not kept
+    if issues:
+        return [], issues, []
+    if not any(c for r in cells for c in r):
         return [], [Issue(source, None, None, "空文件", "", "工作表为空")], []
-    if layout.has_formulas:
-        issues = _formulas_without_values(source, ws.title, data, grid)
-        if issues:
-            return [], issues, []
     # Merged header cells read naturally (the top-left value fills the range), but only above
     # the data: the header is looked for in the first rows, a merge below it is refused.
     header_area = HEADER_SEARCH_ROWS + 1
     for r0, c0, r1, c1 in layout.merged:
         if r1 > header_area:
             continue
-        top_left = grid[r0 - 1][c0 - 1] if r0 - 1 < len(grid) and c0 - 1 < len(grid[r0 - 1]) else None
-        for r in range(r0 - 1, min(r1, len(grid))):
-            grid[r] += [None] * (c1 - len(grid[r]))
+        top_left = cells[r0 - 1][c0 - 1] if r0 - 1 < len(cells) and c0 - 1 < len(cells[r0 - 1]) else ""
+        for r in range(r0 - 1, min(r1, len(cells))):
+            cells[r] += [""] * (c1 - len(cells[r]))
             for c in range(c0 - 1, c1):
-                grid[r][c] = top_left
-    cells = [[_cell_text(v) for v in row] for row in grid]
+                cells[r][c] = top_left
     header_start, depth = _find_header(cells, table)
     if header_start is None:
         return [], [Issue(source, 1, None, "表头无法识别", " | ".join(c for c in cells[0] if c)[:80],
@@ -352,22 +358,21 @@ def _read_sheet(f: Path, source: str, table: Table, ws, layout: SheetLayout, dat
     return got, issues, notices
 
 
-def _formulas_without_values(source: str, title: str, data: bytes, values: list[list]) -> list[Issue]:
-    """Formula cells whose workbook holds no calculated result (saved by a program that does not
-    calculate): a second streaming pass reads the formulas themselves."""
+def _formula_cells(data: bytes, title: str, budget: CellBudget) -> dict[tuple[int, int], str]:
+    """(row, column) → formula text of every formula cell, from a streaming pass over the formulas
+    (the values pass then names those whose workbook holds no calculated result)."""
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    issues = []
-    for number, row in enumerate(wb[title].iter_rows(max_row=len(values)), start=1):
-        for j, cell in enumerate(row):
+    found = {}
+    for number, row in enumerate(wb[title].iter_rows(), start=1):
+        if not budget.spend(len(row)):
+            break  # the values pass stops at the same limit and says so
+        for j, cell in enumerate(row, start=1):
             if getattr(cell, "data_type", None) == "f":
-                cached = values[number - 1][j] if j < len(values[number - 1]) else None
-                if cached is None:
-                    issues.append(Issue(source, number, cell.coordinate, "公式无缓存值", str(cell.value)[:40],
-                                        "公式单元格没有计算结果,请在 Excel 中重新计算并保存,或粘贴为数值"))
+                found[number, j] = str(cell.value)[:40]
     wb.close()
-    return issues
+    return found
 
 
 def _cell_value(cell):

@@ -1,0 +1,43 @@
+"""数据管理 in a real browser: an upload is ingested by the capped child process and its outcome
+(a rejection report or a new version) comes back to the page."""
+from __future__ import annotations
+
+import bcrypt
+import yaml
+
+from pipelines.home import Home
+from tests.browser import require_browser, screenshot_path, serve, wait_for_app
+from tests.conftest import write_csv, write_valid_batch
+
+PASSWORD = "upload-pass"
+
+
+def test_uploads_are_ingested_outside_the_server(published_home, tmp_path, browser):
+    require_browser()
+    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
+    (published_home.root / "access.yaml").write_text(
+        yaml.safe_dump({"identity": "local", "users": {"adm": {"role": "admin", "password_hash": hashed}}}),
+        encoding="utf-8")
+    bad = write_csv(tmp_path / "bad" / "units.csv", ["unit_id", "name", "unit_type"], [["U01", "城关", "星球"]])
+    good = write_valid_batch(tmp_path / "good", units=3)
+    with serve(published_home.root) as url:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(url + "/data")
+        page.get_by_label("账号").fill("adm")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("导入数据批次").wait_for(timeout=60_000)
+        page.locator("input[type='file']").set_input_files(str(bad))
+        page.get_by_role("button", name="校验并导入").click()
+        page.get_by_text("数据校验未通过").wait_for(timeout=120_000)
+        wait_for_app(page)
+        assert page.get_by_text("下载校验报告 CSV").count() == 1
+        assert Home(published_home.root).current()["version"] == "v000001"
+        page.locator("input[type='file']").set_input_files([str(p) for p in sorted(good.iterdir())])
+        page.get_by_role("button", name="校验并导入").click()
+        page.get_by_text("已发布版本 v000002").wait_for(timeout=120_000)
+        wait_for_app(page)
+        page.screenshot(path=str(screenshot_path("data-upload.png")), full_page=True)
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.close()
+    assert Home(published_home.root).current()["version"] == "v000002"
