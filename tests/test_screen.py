@@ -210,3 +210,18 @@ def test_layout_sums_to_1080():
     assert 2 * screen.PAD + screen.HEADER_H + screen.GAP + screen.BODY_H == 1080
     assert screen.KPI_H + screen.GAP + screen.TRENDS_H == screen.BODY_H
     assert screen.RANK_H + screen.GAP + screen.QUAD_H == screen.BODY_H
+
+
+def test_a_hidden_card_of_any_colour_is_marked_not_drawn_as_zero():
+    """Complementary suppression hides yellow and orange cards too: a month with any hidden
+    card gets the — mark, and the note says a hidden cell may be a larger group."""
+    rows = []
+    for period, hidden in (("2025-01", set()), ("2025-02", {"黄", "橙"}), ("2025-03", {"红", "橙"})):
+        for seq, card in enumerate(("绿", "黄", "橙", "红"), start=1):
+            rows.append({"period": period, "card": card, "card_seq": seq, "n_tasks": None if card in hidden else 9,
+                         "n_people": None if card in hidden else 7, "suppressed": card in hidden})
+    fig = screen.cards_figure(pd.DataFrame(rows), pd.DataFrame(), 400)
+    marks = [t for t in fig.data if t.type == "scatter" and t.mode == "text"]
+    labels = list(fig.data[0].x)
+    assert len(marks) == 1 and list(marks[0].x) == labels[1:]
+    assert "推算" in screen.SUPPRESSED_NOTE

@@ -66,7 +66,7 @@ CARD_TEXT = {"绿": "#04210f", "黄": "#2a2100", "橙": "#2b1300", "红": "#ffff
 CARD_WORDS = {"绿": "绿牌 正常", "黄": "黄牌 提醒", "橙": "橙牌 警示", "红": "红牌 滞后"}
 SEVERITY_COLOURS = {"红": "#ef4444", "橙": "#fb923c", "黄": "#facc15"}
 TIER_NOTE = "优 前25% · 良 25–50% · 中 50–75% · 差 后25%"
-SUPPRESSED_NOTE = "— 表示该组不足5人,按规定不公开"
+SUPPRESSED_NOTE = "— 表示该组不足5人或可据此推算出不足5人的组,按规定不公开"
 LINE_COLOURS = ["#5cc8ff", "#f472b6", "#a3e635", "#fbbf24", "#c084fc", "#2dd4bf"]
 LINE_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]
 
@@ -608,8 +608,8 @@ def cards_figure(cards: pd.DataFrame, rate: pd.DataFrame, height: int, months: i
                              name=f"{card}牌", marker=dict(color=CARD_COLOURS[card],
                                                            pattern=dict(shape={"红": "", "橙": "/", "黄": "."}[card])),
                              yaxis="y"))
-    red = cards[cards["card"] == "红"].set_index("period").reindex(periods)
-    hidden = red["suppressed"].fillna(False).astype(bool).to_numpy() if len(red) else []
+    stacked = cards[cards["card"].isin(["红", "橙", "黄"])]
+    hidden = stacked.groupby("period")["suppressed"].any().reindex(periods, fill_value=False).to_numpy()
     if any(hidden):  # a blank bar must not read as zero
         fig.add_trace(go.Scatter(x=[lb for lb, h in zip(labels, hidden) if h], y=[0] * int(sum(hidden)),
                                  mode="text", text=["—"] * int(sum(hidden)), textposition="top center",
