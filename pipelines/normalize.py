@@ -43,8 +43,10 @@ _PERIOD_PATTERNS = [
 
 
 def parse_period(s: str) -> str:
-    """'2024-03', '2024年3月', '2024-Q1', '2024年一季度', '2024', '2024年' → canonical period."""
-    s = clean(s).replace(" ", "")
+    """'2024-03', '2024年3月', '2024-Q1', '2024年一季度', '2024', '2024年' → canonical period; a
+    date on the first or last day of a month (as Excel writes a month, or its serial) → the month."""
+    written = clean(s)
+    s = written.replace(" ", "")
     for pattern, kind in _PERIOD_PATTERNS:
         m = pattern.match(s)
         if not m:
@@ -62,7 +64,16 @@ def parse_period(s: str) -> str:
                 raise ValueError("月份超出范围")
             return f"{year}-{month:02d}"
         return str(year)
-    raise ValueError("无法识别的期间写法")
+    try:
+        day = parse_date(written)
+    except ValueError:
+        raise ValueError(f"无法识别的期间写法,{PERIOD_FORMS}") from None
+    if day.day == 1 or day == _month_end(day.year, day.month):
+        return parse_period(f"{day.year}-{day.month:02d}")
+    raise ValueError(f"{day.isoformat()} 不是月初或月末日期,{PERIOD_FORMS}")
+
+
+PERIOD_FORMS = "期间应写作 2025-11 或 2025年11月(月度)、2025-Q4 或 2025年四季度(季度)、2025(年度)"
 
 
 def period_end(period: str) -> dt.date:
@@ -93,6 +104,9 @@ _DATE_PATTERNS = [
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Serials from 1990-01-01 (32874) to 2100-12-31 (73415): five digits, never a YYYY or YYYYMM.
+_EXCEL_SERIAL = re.compile(r"^(3[2-9]\d{3}|[4-6]\d{4}|7[0-3]\d{3})(?:\.0+)?$")
 _MONTH_PATTERNS = [re.compile(r"^(\d{4})[-/.](\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月$")]
 
 
@@ -103,6 +117,9 @@ def parse_date(s, month_end: bool = False) -> dt.date:
     if isinstance(s, dt.date):
         return s
     s = clean(s)
+    serial = _EXCEL_SERIAL.match(s)
+    if serial:  # a date cell exported as a number (Excel counts days from 1899-12-30)
+        return EXCEL_EPOCH + dt.timedelta(days=int(serial.group(1)))
     for pattern in _DATE_PATTERNS:
         m = pattern.match(s)
         if m:

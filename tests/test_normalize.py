@@ -127,3 +127,34 @@ def test_clean_and_blanks():
         assert nz.is_blank(blank)
     for not_blank in ("0", "—", "无"):
         assert not nz.is_blank(not_blank)
+
+
+# --- dates Excel writes into period and date columns (issue 11, item 11) ----------------------
+
+@pytest.mark.parametrize("written,period", [
+    ("2025-11-30", "2025-11"),             # a month written as its last day
+    ("2025/11/30", "2025-11"),
+    ("2024-02-29 00:00:00", "2024-02"),
+    ("2025年11月30日", "2025-11"),
+    ("45991", "2025-11"),                  # Excel serial for 2025-11-30 (a date cell shown as General)
+    ("45962", "2025-11"),                  # ... and for 2025-11-01
+])
+def test_month_end_and_serial_dates_map_to_their_month(written, period):
+    assert nz.parse_period(written) == period
+
+
+@pytest.mark.parametrize("written", ["2025-11-15", "45976", "2025-02-30"])
+def test_other_days_are_refused_with_the_expected_form(written):
+    with pytest.raises(ValueError) as e:
+        nz.parse_period(written)
+    assert "2025-11" in str(e.value) and "2025年11月" in str(e.value)
+
+
+def test_unknown_period_message_shows_the_expected_forms():
+    with pytest.raises(ValueError, match="应写作"):
+        nz.parse_period("十一月")
+
+
+@pytest.mark.parametrize("written,date", [("45991", dt.date(2025, 11, 30)), ("45991.0", dt.date(2025, 11, 30))])
+def test_excel_serial_dates_are_dates(written, date):
+    assert nz.parse_date(written) == date
