@@ -150,7 +150,7 @@ def exposure_warning(config: dict | None, address=_OPTION, tls=_OPTION) -> str |
         tls = bool(st.get_option("server.sslCertFile"))
     if config is None or _loopback_bind(address):
         return None
-    where = f"地址 {address}" if address else "本机所有网络地址"
+    where = f"地址 {address} " if address else "本机所有网络地址"
     if config["identity"] == "header":
         if config.get("trusted_proxies") is None:
             return (f"服务监听在{where}上,其他计算机可以直接访问本端口,而 access.yaml 未配置 trusted_proxies:"
