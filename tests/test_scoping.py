@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
@@ -298,15 +298,23 @@ UNITS = ["T01", "T02", "T03"]
 UNIT_SETS = st.sets(st.sampled_from(UNITS), max_size=3).map(frozenset)
 
 
-@st.composite
-def views(draw):
-    """(role, allowed units, page, query parameters): every page the role may open; inspectors
-    with no, one or several units, other roles unscoped or scoped (the access file allows it)."""
+PERSON_PAGES = {"cadre", "unit", "briefing", "quadrants", "anomalies"}
+
+
+def _role_pages() -> list[tuple[str, str]]:
+    """Every (role, page) the role may open; pages that list persons count twice."""
     from ui.auth import ROLE_PAGES
 
-    role = draw(st.sampled_from(sorted(ROLE_PAGES)))
+    pairs = [(role, page) for role in sorted(ROLE_PAGES) for page in sorted(ROLE_PAGES[role])]
+    return pairs + [p for p in pairs if p[1] in PERSON_PAGES]
+
+
+@st.composite
+def views(draw):
+    """(role, allowed units, page, query parameters): every page a role may open; inspectors
+    with no, one or several units, other roles unscoped or scoped (the access file allows it)."""
+    role, page = draw(st.sampled_from(_role_pages()))
     units = draw(UNIT_SETS if role == "inspector" else st.one_of(st.none(), UNIT_SETS))
-    page = draw(st.sampled_from(sorted(ROLE_PAGES[role])))
     params = {}
     if page in ("cadre", "quadrants") or (page == "briefing" and draw(st.booleans())):
         params["cadre"] = draw(st.sampled_from(CADRES))
@@ -315,7 +323,7 @@ def views(draw):
     return role, units, page, params
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+@settings(max_examples=36, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(view=views())
 @example(view=("inspector", frozenset({MOVED_FROM}), "unit", {"unit": MOVED_FROM}))
@@ -326,6 +334,7 @@ def views(draw):
 @example(view=("analyst", None, "unit", {"unit": MOVED_FROM}))
 def test_pages_show_only_the_persons_the_scope_may_see(movers, view):
     role, units, page, params = view
+    event(f"{role} · {page} · {'unscoped' if units is None else f'{len(units)} units'}")
     version = movers.current_path()
     at = open_as(movers, role, units, page, **params)
     seen = assert_only_allowed_persons(at, version, units, page)
