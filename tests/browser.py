@@ -3,12 +3,14 @@ by playwright's Python package (never a downloaded browser). Screenshots go to
 ``artifacts/screenshots/`` (kept by CI as artifacts)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,11 +41,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(demo_world):
-    """Base URL of a Streamlit server running app.py on the demo home."""
-    require_browser()
-    _, home, _ = demo_world
+@contextlib.contextmanager
+def serve(home) -> Iterator[str]:
+    """Run app.py on the data home ``home`` (a path) and yield its base URL; stopped on exit."""
     port = _free_port()
     env = {**os.environ, "SHIJI_HOME": str(home)}
     proc = subprocess.Popen(
@@ -51,19 +51,32 @@ def app_url(demo_world):
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("Streamlit did not start within 60 s")
+        yield url
+    finally:
+        proc.terminate()
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("Streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_world):
+    """Base URL of a Streamlit server running app.py on the demo home."""
+    require_browser()
+    _, home, _ = demo_world
+    with serve(home) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -90,4 +103,4 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_timeout(500)
 
 
-__all__ = ["app_url", "browser", "screenshot_path", "wait_for_app", "SCREENSHOTS"]
+__all__ = ["app_url", "browser", "screenshot_path", "serve", "wait_for_app", "SCREENSHOTS"]

@@ -2,8 +2,9 @@
 
 Every unit, cadre, task, custom indicator, post, comment and project name carries the same
 payload after a short tag naming what it is (``U1``, ``C2``, ``T3``…): a Streamlit colour
-directive, a Markdown image and link to another host, LaTeX, bold, and an HTML image with an
-``onerror`` handler. Only ASCII punctuation, so the text means the same before and after NFKC.
+directive, a Markdown image and link to another host, LaTeX, bold, an HTML image with an
+``onerror`` handler and an HTML link (which plotly would draw). Only ASCII punctuation, so the
+text means the same before and after NFKC.
 A page that shows any of these strings must show them literally.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ WORLD = World(seed=11, n_units=3, n_cadres=5, custom=3, end="2025-06")
 
 def payload(tag: str) -> str:
     return (f"{tag}:red[R]![i](http://{EVIL}/{tag}.png)[a](http://{EVIL}/{tag})$x^2$"
-            f"<img src=http://{EVIL}/{tag}h.png onerror=alert(1)>**B**")
+            f"<img src=http://{EVIL}/{tag}h.png onerror=alert(1)><a href='http://{EVIL}/{tag}a'>A</a>**B**")
 
 
 # (table, column, tag prefix): which free-text columns become hostile.
@@ -81,6 +82,7 @@ TAG = re.compile(r"(?<![A-Za-z0-9])([UCTIPRJL]\d+)\\?:")  # the tag before a pay
 _UNESCAPED_DIRECTIVE = re.compile(r"(?<!\\)(?:\\\\)*:[A-Za-z][\w-]*\[")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)(?:\\\\)*\$")
 _SHORTCODE = re.compile(r":(material[/_]\w+|streamlit|[\w+-]+):")
+_AUTOLINK = re.compile(r"(https?://|www(?=\.))[-.\w]+|[-.\w+]+@[-\w]+(\.[-\w]+)+", re.IGNORECASE)
 PLOTLY_TAGS = re.compile(r"</?(br|b|i|em|sup|sub|extra)>")
 
 
@@ -105,6 +107,8 @@ def markdown_problems(source: str) -> list[str]:
         problems.append("$")
     if _SHORTCODE.search(source.replace("\\", "")):
         problems.append("shortcode")
+    if _AUTOLINK.search(source.replace("\\", "")):
+        problems.append("bare URL or e-mail (remark-gfm links it)")
     text = "".join(c.content for c in inline if c.type == "text").replace("\u2060", "")
     problems += [f"{tag} not literal" for tag in set(TAG.findall(source)) if payload(tag) not in text]
     return problems

@@ -130,7 +130,7 @@ def test_card_styler_colours_only_card_words():
 
 HOSTILE = [
     ":red[红字] :blue-background[底色] :small[小] :help[提示]",
-    "[点我](http://evil.example/a) <http://evil.example/b> http://evil.example/c www.evil.example",
+    "[点我](http://evil.example/a) <http://evil.example/b> HTTPS://evil.example/c www.evil.example x@evil.example",
     "![图](http://evil.example/x.png) ![][ref]\n\n[ref]: http://evil.example/r.png",
     "$x^2$ 与 $$\\frac{1}{2}$$",
     "**粗** *斜* _斜_ ~~删~~ `代码` # 标题 > 引用 - 列表 1. 列表 | 表 |",
@@ -167,6 +167,8 @@ def test_markdown_escape_renders_the_literal_characters(hostile):
     shown = escaped.replace("\\", "")
     assert not re.search(r":(material[/_]\w+|streamlit|[\w+-]+):", shown)
     assert not re.search(r"(^|\s)(<->|->|<-|--|>=|<=|~=)(\s|$)", shown)
+    # remark-gfm finds bare URLs and e-mail addresses in parsed text too
+    assert not re.search(r"(https?://|www(?=\.))[-.\w]+|[-.\w+]+@[-\w]+(\.[-\w]+)+", shown, re.IGNORECASE)
 
 
 @pytest.mark.parametrize("before, data, after", [

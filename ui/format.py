@@ -50,9 +50,11 @@ TASK_ROLE_LABELS = {"lead": "责任人", "co": "配合"}
 # (:red[…], :small[…]); so data text escapes all of them.
 _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 # Streamlit rewrites a few patterns inside text already parsed, where escapes are spent: Material
-# icons (:material/x:), its logo (:streamlit:), emoji shortcodes (:smile:), and typographic arrows
-# between spaces (a -> b). An invisible word joiner after the first character breaks each match.
+# icons (:material/x:), its logo (:streamlit:), emoji shortcodes (:smile:), typographic arrows
+# between spaces (a -> b), and remark-gfm links bare URLs (http://…, www.…) and e-mail addresses.
+# An invisible word joiner inside each breaks the match.
 WORD_JOINER = "\u2060"
+_BARE_LINK = re.compile(r"(?i)(?<=https:)(?=//)|(?<=http:)(?=//)|(?<=www)(?=\.)|(?<=@)")
 _SHORTCODE = re.compile(r":(?=[A-Za-z0-9_+\-/]+:)")
 _SHORTCODE_HEAD = re.compile(r"[A-Za-z0-9_+\-/]+:")
 _SHORTCODE_TAIL = re.compile(r":[A-Za-z0-9_+\-/]+$")
@@ -74,6 +76,7 @@ def md(text: Any, missing: str = DASH) -> str:
         return missing
     s = _LINE_BREAK.sub(" ", str(text))
     s = _ARROW.sub(lambda m: m.group(1) + WORD_JOINER, _SHORTCODE.sub(":" + WORD_JOINER, s))
+    s = _BARE_LINK.sub(WORD_JOINER, s)
     # the page's own text may put a ":" right before or after the data ("现任:{name}")
     if _SHORTCODE_HEAD.match(s):
         s = WORD_JOINER + s
