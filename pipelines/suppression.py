@@ -13,7 +13,12 @@ vector lies in the row space of the facts restricted to the hidden cells). While
 is exposed, one more cell of the facts it is tied to is hidden: the smallest non-zero one that
 alone protects it, else the smallest, and a rate (a fact published only while its own cell is
 visible) last. A hidden zero protects nothing (an outsider guesses zero), so it is treated as
-visible and never chosen. Sums of two or more hidden cells stay known; single values do not.
+visible and never chosen.
+
+Sums of two or more hidden cells may stay known, single values must not; and since every hidden
+cell holds at least 1, a known sum S of k hidden cells pins each between 1 and S − (k − 1). That
+upper end must reach ``margin`` (the minimum group size): otherwise two hidden cards summing to
+2 are both 1. Such a sum is widened with the next smallest cell as well.
 """
 from __future__ import annotations
 
@@ -50,7 +55,8 @@ def suppress_small(frame: pd.DataFrame, measures: list[str], people: str = "n_pe
 class Facts:
     """Linear facts an outsider can read off (or knows besides) the published numbers."""
 
-    def __init__(self):
+    def __init__(self, margin: int = MIN_GROUP):
+        self.margin = margin
         self.values: dict[Hashable, float] = {}   # hideable cells and their true values
         self.order: dict[Hashable, int] = {}
         self.secret: set[Hashable] = set()        # never published (a total derivable or not)
@@ -94,6 +100,27 @@ class Facts:
         e[0, col[key]] = 1.0
         return np.linalg.matrix_rank(np.vstack([a, e])) == np.linalg.matrix_rank(a)
 
+    def narrow(self, hidden: set, key: Hashable) -> bool:
+        """Is ``key`` in a fact whose hidden cells have a known sum too small to hide a value?"""
+        unknowns = [k for k in self._unknowns(hidden) if k not in self.guards]
+        rows = [[coefs.get(k, 0.0) for k in unknowns] for coefs in self._active(hidden)
+                if any(coefs.get(k, 0.0) for k in unknowns)]
+        for coefs in self._active(hidden):
+            cells = [k for k in unknowns if coefs.get(k) and k in self.values]
+            if key not in cells:
+                continue
+            spare = sum(self.values[k] for k in cells) - (len(cells) - 1)
+            if spare >= self.margin or not rows:
+                continue
+            u = np.array([[1.0 if k in cells else 0.0 for k in unknowns]])
+            a = np.array(rows, dtype=float)
+            if np.linalg.matrix_rank(np.vstack([a, u])) == np.linalg.matrix_rank(a):
+                return True
+        return False
+
+    def at_risk(self, hidden: set, key: Hashable) -> bool:
+        return self.exposed(hidden, key) or self.narrow(hidden, key)
+
     def _candidates(self, hidden: set, key: Hashable) -> list:
         """Visible non-zero cells, then guards, of the facts tied to ``key`` through hidden cells."""
         active = [(coefs, guard) for coefs, guard in self.equations if guard is None or guard not in hidden]
@@ -117,13 +144,13 @@ class Facts:
         hidden = set(primary)
         targets = sorted(hidden, key=lambda k: self.order.get(k, 0))
         for _ in range(len(self.values) + len(self.guards) + 1):
-            exposed = [k for k in targets if self.exposed(hidden, k)]
+            exposed = [k for k in targets if self.at_risk(hidden, k)]
             if not exposed:
                 break
             candidates = self._candidates(hidden, exposed[0])
             if not candidates:
                 break  # only known totals and zeros are left: the value is public knowledge anyway
-            pick = next((c for c in candidates if not self.exposed(hidden | {c}, exposed[0])), candidates[0])
+            pick = next((c for c in candidates if not self.at_risk(hidden | {c}, exposed[0])), candidates[0])
             hidden.add(pick)
         return hidden
 
@@ -152,7 +179,7 @@ def _cards(cards: pd.DataFrame, trends: pd.DataFrame, min_group: int) -> tuple[p
         primary = set(month.index[hidden[month.index]])
         if not primary:
             continue
-        facts = Facts()
+        facts = Facts(min_group)
         for i, n in zip(month.index, month["n_tasks"]):
             facts.cell(i, n)
         total = ("tasks", period)  # neither a cell nor unpublished: a constant an outsider knows
@@ -176,7 +203,7 @@ def _quadrants(quads: pd.DataFrame, min_group: int) -> pd.DataFrame:
         primary = set(quarter.index[hidden[quarter.index]])
         if not primary:
             continue
-        facts = Facts()
+        facts = Facts(min_group)
         for i, n in zip(quarter.index, quarter["n_people"]):
             facts.cell(i, n)
         facts.fact({**{i: 1.0 for i in quarter.index}, ("cadres", period): -1.0})
@@ -190,7 +217,7 @@ def _flags(flags: pd.DataFrame, min_group: int) -> pd.DataFrame:
     hidden = small_groups(flags["n_people"], min_group)
     primary = set(flags.index[hidden])
     if primary:
-        facts = Facts()
+        facts = Facts(min_group)
         facts.unpublished("flags")
         for i, n in zip(flags.index, flags["n_flags"]):
             facts.cell(i, n)

@@ -223,8 +223,11 @@ def test_flag_counts_come_from_marts_anomalies_when_present(demo, tmp_path):
     assert by.loc[("severity", "红"), "n_flags"] == 6
     assert by.loc[("severity", "黄"), "n_flags"] == 7          # the suppressed (已说明) flag is not counted
     assert by.loc[("severity", "橙"), "n_flags"] == 0
-    assert by.loc[("rule", "进度滞后"), "n_flags"] == 8
     assert pd.isna(by.loc[("rule", "突变"), "n_flags"]) and by.loc[("rule", "突变"), "suppressed"]  # 3 subjects
+    # 突变 3 + 断点 2 would be known from the severity total minus 进度滞后, pinning each to 1–4:
+    # 进度滞后 is hidden with them
+    assert by.loc[("rule", "进度滞后"), "suppressed"] and pd.isna(by.loc[("rule", "进度滞后"), "n_flags"])
+    assert by.loc[("level", "任务"), "n_flags"] == 8
     meta = db.query(out, "SELECT value FROM public.meta WHERE key = 'has_flags'")["value"].iloc[0]
     assert meta == "true"
     assert scan_public(out, copy) == []
@@ -341,6 +344,10 @@ def card_attack(public: Path, full: Path) -> list[str]:
             found += _recovered(hidden_keys, true_p, [(whole, n)], known_p, "推进率人数 − 可见人数")
         for how, equations in sets:
             found += _recovered(hidden_keys, true_t, equations, known_t, how)
+        # every hidden card holds at least one task: k hidden cards summing to k are all 1
+        rest = total - sum(known_t.values())
+        if round(rest) == len(hidden_keys) and all(true_t[k] == 1 for k in hidden_keys):
+            found.append(f"隐藏格合计等于格数,每格为1: {period}")
     return found
 
 

@@ -62,3 +62,13 @@ def test_protect_public_marks_and_blanks_the_complements():
     assert c["n_tasks"].isna().tolist() == [False, True, True, False]
     assert c.loc["红", "n_tasks"] == 12 and not out["trends"]["suppressed"].iloc[0]
     assert out["trends"]["value"].iloc[0] > 0
+
+
+def test_a_known_sum_too_small_to_hide_anything_is_widened():
+    """Two hidden cells summing to 2 are both 1 (each holds at least 1): the complement must
+    leave every hidden cell a range reaching the minimum group size."""
+    facts = _row({"a": 50, "b": 1, "c": 1, "d": 30})
+    assert not facts.exposed({"b", "c"}, "b") and facts.narrow({"b", "c"}, "b")
+    assert facts.protect({"b"}) == {"b", "d"}
+    both = facts.protect({"b", "c"})
+    assert both == {"b", "c", "d"} and not facts.at_risk(both, "b")
