@@ -32,7 +32,7 @@ def test_briefing_deep_link_opens_the_unit(app):
     app.query_params["unit"] = "T01"
     app.switch_page("pages/briefing.py").run()
     assert not app.exception
-    assert app.subheader[0].value == "考察准备简报:玉城街道"
+    assert app.subheader[0].value == "考察准备简报\\:玉城街道"  # names are Markdown-escaped (fmt.md)
     assert any(b.label == "下载 PDF" for b in app.get("download_button"))
 
 
