@@ -214,7 +214,10 @@ with tabs[3]:
             st.dataframe(pd.DataFrame(list(cells.values())).fillna(fmt.DASH), hide_index=True, width="stretch")
         if scope.role in ("analyst", "admin"):
             comments = pq.cadre_comments(scope, cadre)
-            with st.expander(f"评语原文({len(comments)} 条,仅分析人员可见)"):
+            withheld = int(comments.loc[comments["withheld"], "n"].sum()) if not comments.empty else 0
+            shown = int(comments["n"].sum()) - withheld if not comments.empty else 0
+            hidden_note = f",另有 {withheld} 条因评价人数不足未显示" if withheld else ""
+            with st.expander(f"评语原文({shown} 条{hidden_note},仅分析人员可见)"):
                 if comments.empty:
                     st.caption("无评语。")
                 else:

@@ -175,6 +175,19 @@ def test_small_rater_groups_are_not_shown_alone(open_page, version):
     assert cell.startswith("不单列") and f"{int(row['n'])}人" in cell
 
 
+def test_withheld_comments_are_counted_apart_in_the_expander(open_page, version):
+    """The expander counts the comments it shows; withheld ones (small rater groups) are named
+    as withheld, never counted as shown."""
+    case = sql(version, """
+        WITH g AS (SELECT cadre_id, rater_group, count(DISTINCT rater_id) AS n,
+                          count(*) FILTER (WHERE trim(comment) <> '') AS said
+                   FROM staging.ratings GROUP BY cadre_id, rater_group, substr(CAST(period AS VARCHAR), 1, 4))
+        SELECT cadre_id FROM g WHERE rater_group = '下级' AND n < 5 AND said > 0 ORDER BY cadre_id LIMIT 1""")
+    at = open_page("cadre", cadre=case["cadre_id"][0])
+    label = next(e.label for e in at.expander if e.label.startswith("评语原文"))
+    assert "因评价人数不足未显示" in label
+
+
 # --- 单位档案 -----------------------------------------------------------------------------------------
 
 def test_unit_deep_link_shows_that_unit(open_page, version):
