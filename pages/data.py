@@ -37,7 +37,12 @@ holds_demo = home.current_path() is not None and is_demo(home.current_path())
 start_over = holds_demo and st.checkbox(
     "放弃演示数据,从本批次重新开始(真实数据不能与演示数据合并;演示版本仍保留,可回退)",
     help="真实数据发布后,页面只对访问控制文件 access.yaml 中登记的用户显示,请先按 README“访问控制”一节配置。")
-if uploads and st.button("校验并导入", type="primary"):
+names = [Path(f.name).name for f in uploads or []]
+twice = sorted({n for n in names if names.count(n) > 1})
+clicked = bool(uploads) and st.button("校验并导入", type="primary")
+if clicked and twice:  # written to one folder, the later copy would silently replace the earlier
+    st.error(f"同名文件出现了不止一次:{'、'.join(fmt.md(n) for n in twice)}。请在上方列表中删去多余的一份,再导入。")
+if clicked and not twice:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "batch"
         folder.mkdir()

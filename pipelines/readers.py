@@ -337,7 +337,7 @@ def _read_sheet(f: Path, source: str, table: Table, ws, layout: SheetLayout, dat
         return [], [Issue(source, 1, None, "表头无法识别", " | ".join(c for c in cells[0] if c)[:80],
                           f"前几行中找不到与表 {table.name}({table.zh})相符的表头")], []
     body_from = header_start + depth + 1  # first data row, as Excel numbers it
-    merged_body = [(r0, c0, r1, c1) for r0, c0, r1, c1 in layout.merged if r1 >= body_from]
+    merged_body = [(r0, c0, r1, c1) for r0, c0, r1, c1 in layout.merged if r0 >= body_from]
     if merged_body:
         from openpyxl.utils import get_column_letter as letter
 

@@ -21,23 +21,42 @@ def test_uploads_are_ingested_outside_the_server(published_home, tmp_path, brows
     bad = write_csv(tmp_path / "bad" / "units.csv", ["unit_id", "name", "unit_type"], [["U01", "城关", "星球"]])
     good = write_valid_batch(tmp_path / "good", units=3)
     with serve(published_home.root) as url:
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.goto(url + "/data")
-        page.get_by_label("账号").fill("adm")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.get_by_text("导入数据批次").wait_for(timeout=60_000)
-        page.locator("input[type='file']").set_input_files(str(bad))
-        page.get_by_role("button", name="校验并导入").click()
-        page.get_by_text("数据校验未通过").wait_for(timeout=120_000)
-        wait_for_app(page)
-        assert page.get_by_text("下载校验报告 CSV").count() == 1
-        assert Home(published_home.root).current()["version"] == "v000001"
-        page.locator("input[type='file']").set_input_files([str(p) for p in sorted(good.iterdir())])
-        page.get_by_role("button", name="校验并导入").click()
-        page.get_by_text("已发布版本 v000002").wait_for(timeout=120_000)
-        wait_for_app(page)
-        page.screenshot(path=str(screenshot_path("data-upload.png")), full_page=True)
-        assert page.locator("[data-testid='stException']").count() == 0
+        page = _admin_page(browser, url)
+        try:
+            page.locator("input[type='file']").set_input_files(str(bad))
+            page.get_by_role("button", name="校验并导入").click()
+            page.get_by_text("数据校验未通过").wait_for(timeout=120_000)
+            wait_for_app(page)
+            assert page.get_by_text("下载校验报告 CSV").count() == 1
+            assert Home(published_home.root).current()["version"] == "v000001"
+            # The uploader keeps the rejected units.csv: a second file of that name is refused,
+            # never silently written over the first.
+            page.locator("input[type='file']").set_input_files([str(p) for p in sorted(good.iterdir())])
+            page.get_by_role("button", name="校验并导入").click()
+            page.get_by_text("同名文件出现了不止一次").wait_for(timeout=60_000)
+            assert Home(published_home.root).current()["version"] == "v000001"
+        finally:
+            page.screenshot(path=str(screenshot_path("data-upload-rejected.png")), full_page=True)
+        page.close()
+        page = _admin_page(browser, url)
+        try:
+            page.locator("input[type='file']").set_input_files([str(p) for p in sorted(good.iterdir())])
+            page.get_by_role("button", name="校验并导入").click()
+            page.get_by_text("已发布版本 v000002").wait_for(timeout=180_000)
+            wait_for_app(page)
+            assert page.locator("[data-testid='stException']").count() == 0
+        finally:
+            page.screenshot(path=str(screenshot_path("data-upload.png")), full_page=True)
         page.close()
     assert Home(published_home.root).current()["version"] == "v000002"
+
+
+def _admin_page(browser, url: str):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(url + "/data")
+    page.get_by_label("账号").fill("adm")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.locator("[data-testid='stSidebarNav']").get_by_text("数据管理", exact=True).click()
+    page.get_by_text("导入数据批次").wait_for(timeout=60_000)
+    return page

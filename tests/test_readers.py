@@ -387,3 +387,8 @@ def test_the_layout_scan_finds_tags_cut_by_a_chunk_boundary(tmp_path):
         for chunk in (7, 64, 100, 333):
             assert readers.scan_sheet_xml(zf, "xl/worksheets/sheet1.xml", chunk=chunk) == whole
     assert whole.merged == [(100, 1, 100, 2)] and whole.hidden_rows == [90] and not whole.has_formulas
+
+
+def test_the_readme_states_the_workbook_limit():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"at most {readers.MAX_WORKBOOK_CELLS // 10**6} million cells" in readme.replace("\n", " ")

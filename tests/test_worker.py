@@ -35,3 +35,12 @@ def test_a_held_lock_is_reported_as_such(published_home, valid_batch):
     with published_home.writer_lock():
         with pytest.raises(LockedError):
             ingest_isolated(valid_batch, published_home)
+
+
+def test_the_readme_states_the_cap():
+    from pathlib import Path
+
+    from pipelines.worker import DEFAULT_MEMORY_GB
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").replace("\n", " ")
+    assert f"capped at {DEFAULT_MEMORY_GB:g} GB (`SHIJI_INGEST_MEMORY_GB`)" in readme
