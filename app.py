@@ -26,6 +26,11 @@ if built_by_older_code(home.current_path()):
 
 scope = resolve_scope(home)
 set_scope(scope)
+# Streamlit's own "Download as CSV" on tables writes cells verbatim, so a delivered
+# "=HYPERLINK(…)" would run when the file is opened in Excel: files leave only through the app's
+# formula-escaped downloads and exports.
+st.html('<style>[data-testid="stElementToolbar"] button[aria-label="Download as CSV"]'
+        '{display:none !important}</style>')
 if is_demo(home.current_path()):
     # A fixed badge, so every page (the big screen too) says it shows demo data.
     st.html('<div style="position:fixed;right:12px;bottom:10px;z-index:1000;padding:2px 10px;border-radius:4px;'

@@ -68,7 +68,7 @@ if clicked and not twice:
             report = pd.DataFrame([[i.source, i.row, i.column, i.rule, i.value, i.message]
                                    for i in sort_issues(outcome.issues)], columns=REPORT_HEADER)
             st.dataframe(report, hide_index=True, width="stretch")
-            st.download_button("下载校验报告 CSV", safe_frame(report).to_csv(index=False).encode("utf-8-sig"),
+            st.download_button("下载校验报告 CSV", safe_frame(report).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"),
                                file_name="校验报告.csv", mime="text/csv")
         elif outcome.status == "unchanged":
             st.info(f"这些文件都已导入过,没有变化(当前版本 {outcome.version})。")
