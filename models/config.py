@@ -68,6 +68,10 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
         "composite.missing_rating",
         "grades.levels",
         "grades.blocked_excellent_to",
+        "grades.excellent_quota",
+        "grades.excellent_quota_cap",
+        "grades.assessment_groups.by",
+        "grades.assessment_groups.min_size",
         "landmark.min_criteria",
         "landmark.required_any",
     ),
@@ -189,6 +193,30 @@ def _check_weights(d: dict) -> list[str]:
     names = [g["grade"] for g in d["grades"]["levels"]]
     if d["grades"]["blocked_excellent_to"] not in names:
         p.append("grades.blocked_excellent_to 不在 grades.levels 中")
+    p += _check_quota(d["grades"])
+    return p
+
+
+# 《公务员考核规定》: 优秀 at most 30 % of those assessed; no configuration may go beyond it.
+EXCELLENT_HARD_CAP = 0.30
+GROUP_KEYS = ("unit_level", "role_type", "rank")
+
+
+def _check_quota(g: dict) -> list[str]:
+    p: list[str] = []
+    quota, cap = float(g["excellent_quota"]), float(g["excellent_quota_cap"])
+    if not 0 < cap <= EXCELLENT_HARD_CAP + 1e-12:
+        p.append(f"grades.excellent_quota_cap={cap:g} 无效:优秀比例上限应大于 0 且不超过 30%"
+                 "(《公务员考核规定》:优秀等次最多不超过参加考核人数的 30%)")
+    if not 0 <= quota <= min(cap, EXCELLENT_HARD_CAP) + 1e-12:
+        p.append(f"grades.excellent_quota={quota:g} 超出允许范围:优秀名额比例应在 0 与上限 "
+                 f"{min(cap, EXCELLENT_HARD_CAP):g} 之间(《公务员考核规定》一般 20% 以内,最多 30%)")
+    by = g["assessment_groups"]["by"]
+    if not isinstance(by, list) or any(k not in GROUP_KEYS for k in by):
+        p.append(f"grades.assessment_groups.by={by!r} 无效:应为列表,元素取自 {', '.join(GROUP_KEYS)}(空列表 = 全县一组)")
+    ms = g["assessment_groups"]["min_size"]
+    if isinstance(ms, bool) or not isinstance(ms, int) or ms < 1:
+        p.append(f"grades.assessment_groups.min_size={ms!r} 无效:应为不小于 1 的整数")
     return p
 
 

@@ -77,6 +77,14 @@ def test_missing_key_is_reported_by_name(tmp_path):
         ("mujun", lambda d: d["benchmarks"].update({"source": "温岭"}), "benchmarks.source"),
         ("mujun", lambda d: d["classes"]["cut_shares"].update({"B": 0.05}), "cut_shares"),
         ("funnel", lambda d: d["conversion"].update({"numerator": "signed"}), "conversion"),
+        # 优秀名额: a quota above the cap, a cap above the national 30 %, unknown group keys.
+        ("weights", lambda d: d["grades"].update({"excellent_quota": 0.35}), "excellent_quota=0.35 超出允许范围"),
+        ("weights", lambda d: d["grades"].update({"excellent_quota": 0.25, "excellent_quota_cap": 0.2}),
+         "excellent_quota=0.25 超出允许范围"),
+        ("weights", lambda d: d["grades"].update({"excellent_quota_cap": 0.5}), "不超过 30%"),
+        ("weights", lambda d: d["grades"]["assessment_groups"].update({"by": ["unit"]}), "assessment_groups.by"),
+        ("weights", lambda d: d["grades"]["assessment_groups"].update({"min_size": 0}), "min_size"),
+        ("weights", lambda d: d["grades"].pop("excellent_quota"), "缺少配置项 grades.excellent_quota"),
     ],
 )
 def test_inconsistent_values_rejected(tmp_path, name, mutate, fragment):
@@ -137,6 +145,9 @@ def test_default_policy_numbers_match_domain():
     assert list(m["above_scale_weights"].values()) == [30, 20, 20, 10, 10, 10]
     f = load_reference("funnel")
     assert f["window_months"] == 12
+    g = w["grades"]
+    assert (g["excellent_quota"], g["excellent_quota_cap"]) == (0.20, 0.30)  # 《公务员考核规定》
+    assert g["assessment_groups"] == {"by": ["unit_level"], "min_size": 5}
 
 
 @pytest.mark.parametrize("name", OWNED)
