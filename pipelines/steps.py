@@ -166,7 +166,7 @@ def quadrant_step(con) -> None:
         fit = fit_or_none(fit_contributions, records, shares, cfg, cadres)
         if fit is None:
             continue
-        x = fit.contributions[fit.contributions["indicator"] == "*"][["cadre_id", "effect", "identified"]]
+        x = quadrant_x(fit)
         unit_part = composite.unit_indicator_part(unit_scores, assignments, month_end)
         scores = composite.cadre_scores(tasks, status, ratings, cadres, measures, as_of=month_end,
                                         year=int(month_end[:4]), unit_part=unit_part)
@@ -175,8 +175,20 @@ def quadrant_step(con) -> None:
         scores["y"] = quadrant.performance_percentile(scores)
         points = scores[["cadre_id", "period", "y"]].merge(x.rename(columns={"effect": "x"}), on="cadre_id", how="left")
         frames.append(quadrant.assign_quadrants(points, qcfg))
-    columns = quadrant.QUADRANT_COLUMNS + ["identified"]
+    columns = quadrant.QUADRANT_COLUMNS + ["identified"] + quadrant.EVIDENCE_COLUMNS
     write_mart(con, "quadrants", pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns))
+
+
+def quadrant_x(fit) -> pd.DataFrame:
+    """x of the quadrants: the composite row of each cadre (effect, its posterior SD) and df,
+    the fewest residual degrees of freedom among the indicator fits identified for the cadre
+    (the composite has no df of its own; the smallest is the cautious choice for its t)."""
+    rows = fit.contributions
+    dof = {ind: float(getattr(m, "df_resid_", float("nan"))) for ind, m in fit.models.items()}
+    parts = rows[(rows["indicator"] != "*") & rows["identified"].astype(bool)]
+    df = parts.assign(df=parts["indicator"].map(dof)).groupby("cadre_id")["df"].min()
+    x = rows[rows["indicator"] == "*"][["cadre_id", "effect", "se", "identified"]]
+    return x.assign(df=x["cadre_id"].map(df))
 
 
 def quarter_ends(as_of: str, n: int) -> list[tuple[str, str]]:

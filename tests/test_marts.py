@@ -82,7 +82,12 @@ def test_contributions_bands_follow_intervals(q):
 def test_quadrants_are_named_and_unidentified_have_no_x(q):
     quad = q("SELECT * FROM marts.quadrants")
     assert set(quad["quadrant"]) <= {"高贡献区", "逆势担当区", "平台红利区", "低效区", "不可判定"}
-    assert quad.loc[quad["quadrant"] == "不可判定", "x"].isna().all()
+    assert quad.loc[quad["x_status"] == "unidentified", "x"].isna().all()
+    # Placement by evidence: a quadrant only when x is determined, and then its interval stays off the cut.
+    assert ((quad["quadrant"] == "不可判定") == (quad["x_status"] != "determined")).all()
+    placed = quad[quad["x_status"] == "determined"]
+    assert ((placed["x_low"] > 0) | (placed["x_high"] < 0)).all() and (placed["p_side"] >= 0.9).all()
+    assert (quad["x_status"] == "uncertain").any() and quad.loc[quad["x_status"] == "uncertain", "x"].notna().all()
     assert quad["period"].str.match(r"^\d{4}-Q[1-4]$").all()
 
 

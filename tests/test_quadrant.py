@@ -49,3 +49,61 @@ def test_quarter_ends_are_complete_quarters_up_to_as_of():
     assert quarter_ends("2025-12", 3) == [("2025-Q2", "2025-06"), ("2025-Q3", "2025-09"), ("2025-Q4", "2025-12")]
     assert quarter_ends("2025-02", 2) == [("2024-Q3", "2024-09"), ("2024-Q4", "2024-12")]
     assert quarter_ends("", 4) == []
+
+
+def _evidence_points(x, se, identified=None):
+    n = len(x)
+    return pd.DataFrame({
+        "cadre_id": [f"c{i}" for i in range(n)], "period": ["2025-Q4"] * n, "x": x, "y": [0.8] * n,
+        "identified": identified or [True] * n, "se": se,
+    })
+
+
+def test_tight_interval_above_the_cut_is_placed_and_a_wide_one_is_uncertain():
+    from scipy.stats import norm
+
+    out = assign_quadrants(_evidence_points([0.9, 0.9, -0.9, 0.5], [0.2, 2.0, 0.3, float("nan")]),
+                           CONFIG).set_index("cadre_id")
+    assert out.loc["c0", "quadrant"] == "高贡献区" and out.loc["c0", "x_status"] == "determined"
+    assert abs(out.loc["c0", "p_side"] - norm.cdf(0.9 / 0.2)) < 1e-12
+    # Wide interval: P(above) = Phi(0.45) = .67 < .9, so no quadrant, yet x and y are kept.
+    assert out.loc["c1", "quadrant"] == "不可判定" and out.loc["c1", "x_status"] == "uncertain"
+    assert out.loc["c1", "x"] == 0.9 and out.loc["c1", "x_low"] < 0 < out.loc["c1", "x_high"]
+    # Below the cut with a tight interval: placed below (p_side is the probability of *its* side).
+    assert out.loc["c2", "quadrant"] == "平台红利区" and out.loc["c2", "p_side"] > 0.99
+    # An identified x without an SE cannot support a side.
+    assert out.loc["c3", "x_status"] == "uncertain" and out.loc["c3", "quadrant"] == "不可判定"
+    # The exported interval is the 80 % one: off the cut exactly when determined.
+    assert ((out["x_low"] > 0) | (out["x_high"] < 0)).fillna(False).eq(out["x_status"] == "determined").all()
+
+
+def test_boundary_at_exactly_the_level():
+    from scipy.stats import norm
+
+    z = norm.ppf(0.9)
+    se = 0.5
+    cfg = {**CONFIG, "x_side_level": 0.9}
+    on = assign_quadrants(_evidence_points([z * se * (1 + 1e-9), z * se * (1 - 1e-6)], [se, se]), cfg)
+    assert on["x_status"].tolist() == ["determined", "uncertain"]
+    assert on["p_side"].iloc[0] >= 0.9 > on["p_side"].iloc[1]
+    # A stricter level turns the first one uncertain too; the default level is 0.9.
+    assert assign_quadrants(_evidence_points([z * se * 1.001], [se]), {**cfg, "x_side_level": 0.95})[
+        "x_status"].tolist() == ["uncertain"]
+    assert assign_quadrants(_evidence_points([z * se * 1.001], [se]), CONFIG)["x_status"].tolist() == ["determined"]
+
+
+def test_student_t_with_few_degrees_of_freedom_is_more_cautious():
+    from scipy.stats import t
+
+    points = _evidence_points([0.7, 0.7], [0.5, 0.5]).assign(df=[3.0, float("nan")])
+    out = assign_quadrants(points, CONFIG)
+    assert abs(out["p_side"].iloc[0] - t.cdf(1.4, 3)) < 1e-12  # .87: uncertain with 3 df
+    assert out["x_status"].tolist() == ["uncertain", "determined"]  # normal: .919
+
+
+def test_unidentified_and_export_columns():
+    out = assign_quadrants(_evidence_points([1.0, 1.0], [0.1, 0.1], identified=[False, True]), CONFIG)
+    assert out["x_status"].tolist() == ["unidentified", "determined"]
+    assert out[["x", "x_low", "x_high", "p_side"]].iloc[0].isna().all()
+    assert list(out.columns) == ["cadre_id", "period", "x", "y", "quadrant", "identified",
+                                 "x_low", "x_high", "p_side", "x_status"]
