@@ -213,7 +213,8 @@ def _check_quota(g: dict) -> list[str]:
                  f"{min(cap, EXCELLENT_HARD_CAP):g} 之间(《公务员考核规定》一般 20% 以内,最多 30%)")
     by = g["assessment_groups"]["by"]
     if not isinstance(by, list) or any(k not in GROUP_KEYS for k in by):
-        p.append(f"grades.assessment_groups.by={by!r} 无效:应为列表,元素取自 {', '.join(GROUP_KEYS)}(空列表 = 全县一组)")
+        p.append(f"grades.assessment_groups.by={by!r} 无效:应为列表,元素取自 {', '.join(GROUP_KEYS)}"
+                 "(空列表 = 全县一组)")
     ms = g["assessment_groups"]["min_size"]
     if isinstance(ms, bool) or not isinstance(ms, int) or ms < 1:
         p.append(f"grades.assessment_groups.min_size={ms!r} 无效:应为不小于 1 的整数")

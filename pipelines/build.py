@@ -27,7 +27,8 @@ DUCK_TYPES = {
     "date": "DATE", "bool": "BOOLEAN",
 }
 PROVENANCE = ("_source", "_row", "_batch")
-SCHEMA_VERSION = 3  # 3: staging.units.level, anomalies.rank_score/age_months, cadre_scores.basis
+# 3: staging.units.level, anomalies.rank_score/age_months, cadre_scores.basis; 4: cadre_scores 优秀名额 columns
+SCHEMA_VERSION = 4
 
 
 # --- state ---------------------------------------------------------------------------------

@@ -63,9 +63,12 @@ def assessment_step(con) -> None:
     write_mart(con, "role_measures", measures)
     unit_part = composite.unit_indicator_part(read_table(con, "marts.unit_scores"), raw["assignments"], as_of)
     years = sorted(set(raw["tasks"]["year"].dropna().astype(int)) | set(unit_part["year"].astype(int)))
+    # 优秀名额 groups: the level of the unit held longest that year (staging.units carries the level).
+    keys = pd.DataFrame([(c, y) for y in years for c in raw["cadres"]["cadre_id"]], columns=["cadre_id", "year"])
+    groups = composite.assessment_groups(keys, raw["cadres"], raw["assignments"], read_table(con, "staging.units"))
     scores = [
         composite.cadre_scores(raw["tasks"], status, rating_scores, raw["cadres"], measures, as_of=as_of or None,
-                               year=y, unit_part=unit_part)
+                               year=y, unit_part=unit_part, groups=groups)
         for y in years
     ]
     frame = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(

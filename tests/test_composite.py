@@ -138,9 +138,11 @@ def test_composite_total_80_20_bonus_deduction_and_grade():
     assert c1["deduction"] == 4.0 and c1["red_card"]
     assert c1["total"] == pytest.approx(0.8 * 55.2 / 0.65 + 16 - 4)
     assert c1["grade"] == "称职"
-    # C2: 0.8·100 + 0.2·90 = 98; 3 landmarks × 2 = 6 → capped at 5 → 103 → 优秀.
+    # C2: 0.8·100 + 0.2·90 = 98; 3 landmarks × 2 = 6 → capped at 5 → 103 → 优秀 by score, but a
+    # year of 3 graded cadres has no 优秀名额 (floor(0.2 × 3) = 0) → 称职, said in the rule.
     c2 = out.loc["C2"]
-    assert c2["bonus"] == 5.0 and c2["total"] == pytest.approx(103.0) and c2["grade"] == "优秀"
+    assert c2["bonus"] == 5.0 and c2["total"] == pytest.approx(103.0) and c2["grade_by_score"] == "优秀"
+    assert c2["grade"] == "称职" and "本组无优秀名额(本组 3 人,名额 0 个" in c2["rule"]
     # C3: no rating → 实绩分 carries 100 %: total 100.
     c3 = out.loc["C3"]
     assert np.isnan(c3["rating_score"]) and c3["total"] == 100.0
@@ -176,7 +178,8 @@ def test_red_card_and_negative_case_block_excellent():
     st2, _ = apply_overrides(st, pd.DataFrame({"task_id": ["LATE"], "period": ["2024-05"], "card": ["黄"],
                                                "reason": ["经核实系统计口径调整"]}))
     r2 = cadre_scores(tasks, st2, ratings).set_index("cadre_id").loc["R"]
-    assert r2["total"] == pytest.approx(99.0) and r2["grade"] == "优秀"
+    # (N, without its case here, scores 100 and ranks first; 2 graded cadres leave no 优秀名额.)
+    assert r2["total"] == pytest.approx(99.0) and r2["grade_by_score"] == "优秀" and r2["excellent_rank"] == 2
 
 
 def test_floor_at_zero_and_not_assessable():
@@ -332,3 +335,166 @@ def test_cadre_without_tasks_is_scored_on_the_units_he_held():
     out = cadre_scores(empty_tasks, empty_status, unit_part=part).set_index("cadre_id").loc["C1"]
     assert out["performance_score"] == pytest.approx(72.0) and out["basis"] == "所任单位指标"
     assert "所任单位" in out["rule"]
+
+
+# ---- 优秀名额 (excellent quota per assessment group) ----------------------------------------
+
+def _graded(rows):
+    """Scores as cadre_scores returns them, for the quota alone: (cadre_id, total[, perf, rating, blocked])."""
+    out = []
+    for r in rows:
+        cid, total, perf, rating, blocked = (tuple(r) + (None, None, False))[:5]
+        perf = total if perf is None else perf
+        rating = total if rating is None else rating
+        out.append({"cadre_id": cid, "year": 2025, "performance_score": perf, "rating_score": rating,
+                    "total": total, "excellent_blocked": blocked,
+                    "grade": grade_for(total, blocked), "rule": "r"})
+    return pd.DataFrame(out)
+
+
+def _one_group(frame, name="乡镇街道·平台"):
+    return frame[["cadre_id", "year"]].assign(group=name)
+
+
+def test_quota_keeps_the_top_fifth_of_the_group_by_rank():
+    from models.composite import apply_excellent_quota
+
+    # 20 graded cadres, 10 at or above the 优秀 line (90..99): floor(0.2 × 20) = 4 → the best 4.
+    rows = [(f"A{i:02d}", 90.0 + i) for i in range(10)] + [(f"B{i:02d}", 80.0 + i * 0.5) for i in range(10)]
+    scores = _graded(rows)
+    out = apply_excellent_quota(scores, _one_group(scores)).set_index("cadre_id")
+    assert sorted(out.index[out["grade"] == "优秀"]) == ["A06", "A07", "A08", "A09"]
+    assert (out["grade_by_score"] == "优秀").sum() == 10 and (out["excellent_quota_n"] == 4).all()
+    assert (out["group_n"] == 20).all() and (out["group"] == "乡镇街道·平台").all()
+    assert out.loc["A09", "excellent_rank"] == 1 and out.loc["A05", "excellent_rank"] == 5
+    a5 = out.loc["A05"]
+    assert a5["grade"] == "称职" and "优秀名额已满(本组 20 人,名额 4 个,排第 5)" in a5["rule"]
+    assert a5["rule"].startswith("r;")  # the score rule is kept, the quota appended
+    assert pd.isna(out.loc["B09", "excellent_rank"]) and out.loc["B09", "grade"] == "称职"
+    assert "优秀名额" not in out.loc["B09", "rule"]
+    # The other grades are untouched; the contract column order is kept.
+    assert list(out.reset_index().columns[:len(scores.columns)]) == list(scores.columns)
+
+
+def test_quota_skips_blocked_cadres_and_counts_them_in_the_group():
+    from models.composite import apply_excellent_quota
+
+    # 10 graded: k = 2. X1 (99) and X2 (98) are blocked (red card): they are not ranked; the
+    # quota goes to the next two above the line.
+    rows = [("X1", 99.0, 99.0, 99.0, True), ("X2", 98.0, 98.0, 98.0, True), ("Y1", 95.0), ("Y2", 94.0),
+            ("Y3", 93.0)] + [(f"Z{i}", 70.0 + i) for i in range(5)]
+    scores = _graded(rows)
+    out = apply_excellent_quota(scores, _one_group(scores)).set_index("cadre_id")
+    assert sorted(out.index[out["grade"] == "优秀"]) == ["Y1", "Y2"]
+    assert out.loc["X1", "grade"] == "称职" and pd.isna(out.loc["X1", "excellent_rank"])
+    assert out.loc["Y3", "excellent_rank"] == 3 and "排第 3" in out.loc["Y3", "rule"]
+
+
+def test_quota_ties_broken_by_performance_then_rating_then_id():
+    from models.composite import apply_excellent_quota
+
+    # 10 graded, k = 2; four tie on total 95: P (实绩 96) > Q (实绩 94, 评价 99) > R (实绩 94, 评价 90);
+    # S and T tie on everything with R's total but lower: ids break the last tie.
+    rows = [("R", 95.0, 94.0, 90.0), ("Q", 95.0, 94.0, 99.0), ("P", 95.0, 96.0, 80.0),
+            ("T", 92.0, 90.0, 90.0), ("S", 92.0, 90.0, 90.0)] + [(f"Z{i}", 60.0 + i) for i in range(5)]
+    scores = _graded(rows)
+    out = apply_excellent_quota(scores, _one_group(scores)).set_index("cadre_id")
+    assert out.loc[["P", "Q", "R", "S", "T"], "excellent_rank"].tolist() == [1, 2, 3, 4, 5]
+    assert sorted(out.index[out["grade"] == "优秀"]) == ["P", "Q"]
+    # R ties Q on 综合得分: the rule says how the tie was decided.
+    assert "与第 2 名综合得分相同" in out.loc["R", "rule"]
+
+
+def test_quota_pools_small_groups_and_floors_tiny_ones():
+    from models.composite import apply_excellent_quota
+
+    # Groups A (12), B (3), C (3) with min_size 5: B and C are pooled (6 → 1 优秀), A keeps 2.
+    rows = ([(f"A{i:02d}", 99.0 - i) for i in range(12)] + [(f"B{i}", 97.5 - i) for i in range(3)]
+            + [(f"C{i}", 96.5 - i) for i in range(3)])
+    scores = _graded(rows)
+    groups = scores[["cadre_id", "year"]].assign(group=scores["cadre_id"].str[0])
+    out = apply_excellent_quota(scores, groups).set_index("cadre_id")
+    assert sorted(out.index[out["grade"] == "优秀"]) == ["A00", "A01", "B0"]
+    assert out.loc["C0", "group"] == out.loc["B0", "group"] == "B、C(人数不足 5 人的组合并)"
+    assert out.loc["C0", "group_n"] == 6 and out.loc["C0", "excellent_quota_n"] == 1
+    # A pool still below the size joins the smallest regular group of the year.
+    ab = scores["cadre_id"].str[0].isin(["A", "B"]).to_numpy()
+    out2 = apply_excellent_quota(scores[ab], groups[ab]).set_index("cadre_id")
+    assert out2["group"].nunique() == 1 and (out2["group_n"] == 15).all() and (out2["excellent_quota_n"] == 3).all()
+    assert out2.loc["B0", "group"] == "A、B(人数不足 5 人的组并入)"
+    # A year with only 3 graded cadres has no 优秀名额 at all (floor(0.6) = 0), said in the rule.
+    tiny = _graded([("T1", 99.0), ("T2", 95.0), ("T3", 80.0)])
+    t = apply_excellent_quota(tiny).set_index("cadre_id")
+    assert (t["grade"] != "优秀").all() and (t["excellent_quota_n"] == 0).all()
+    assert "名额 0 个" in t.loc["T1", "rule"] and t.loc["T1", "group"] == "全体参评干部"
+
+
+def test_quota_above_the_cap_is_refused():
+    from models.composite import apply_excellent_quota
+    from models.config import ConfigError
+
+    cfg = copy.deepcopy(load_reference("weights"))
+    cfg["grades"]["excellent_quota"] = 0.4
+    with pytest.raises(ConfigError, match="超出允许范围"):
+        apply_excellent_quota(_graded([("A", 95.0)]), config=cfg)
+    # A looser quota within the cap is applied: 10 graded, 30 % → 3.
+    cfg["grades"]["excellent_quota"] = 0.3
+    scores = _graded([(f"A{i}", 90.0 + i) for i in range(5)] + [(f"B{i}", 70.0) for i in range(5)])
+    assert (apply_excellent_quota(scores, config=cfg)["grade"] == "优秀").sum() == 3
+
+
+def test_assessment_groups_by_unit_level_of_the_longest_post():
+    from models.composite import assessment_groups
+
+    keys = pd.DataFrame({"cadre_id": ["C1", "C2", "C3"], "year": [2025, 2025, 2025]})
+    units = pd.DataFrame({"unit_id": ["T1", "D1"], "level": ["town", "dept"]})
+    posts = pd.DataFrame({
+        "cadre_id": ["C1", "C1", "C2"], "unit_id": ["T1", "D1", "D1"],
+        "start": pd.to_datetime(["2020-01-01", "2025-09-01", "2024-01-01"]),
+        "end": pd.to_datetime(["2025-08-31", None, None])})
+    g = assessment_groups(keys, assignments=posts, units=units).set_index("cadre_id")["group"]
+    # C1 held the town 8 months, the department 4: a 乡镇 cadre for 2025. C3 holds no post.
+    assert g.to_dict() == {"C1": "乡镇街道·平台", "C2": "部门", "C3": "无任职记录"}
+    cadres = pd.DataFrame({"cadre_id": ["C1", "C2", "C3"], "role_type": ["招商", "综合", None]})
+    cfg = copy.deepcopy(load_reference("weights"))
+    cfg["grades"]["assessment_groups"]["by"] = ["unit_level", "role_type"]
+    g2 = assessment_groups(keys, cadres, posts, units, config=cfg).set_index("cadre_id")["group"]
+    assert g2["C1"] == "乡镇街道·平台 · 招商" and g2["C3"] == "无任职记录 · 未填条线"
+    cfg["grades"]["assessment_groups"]["by"] = []
+    assert (assessment_groups(keys, cadres, posts, units, config=cfg)["group"] == "全体参评干部").all()
+
+
+def test_cadre_scores_applies_the_quota_per_group():
+    # Six cadres with one task each at 100 % and rating 100 → total 100, all above the line; two
+    # groups of 3 are pooled to 6 → floor(1.2) = 1 优秀, the tie broken by cadre id.
+    ids = [f"K{i}" for i in range(6)]
+    tasks = _tasks([(f"T{i}", 2024, "", "项目攻坚", "U1", c, "", "2024-12-31", 1.0) for i, c in enumerate(ids)])
+    st = task_status(tasks, _prog([(f"T{i}", "2024-12", 100, 100) for i in range(6)]))
+    ratings = pd.DataFrame({"cadre_id": ids, "year": 2024, "rating_score": 100.0})
+    groups = pd.DataFrame({"cadre_id": ids, "year": 2024, "group": ["部门"] * 3 + ["乡镇街道·平台"] * 3})
+    out = cadre_scores(tasks, st, ratings, groups=groups).set_index("cadre_id")
+    assert out.index[out["grade"] == "优秀"].tolist() == ["K0"]
+    assert (out["grade_by_score"] == "优秀").all() and out.loc["K5", "excellent_rank"] == 6
+    assert "优秀名额已满(本组 6 人,名额 1 个,排第 6)" in out.loc["K5", "rule"]
+
+
+def test_demo_excellent_share_within_the_quota_per_year_and_group(demo_world):
+    """On the county demo (seed 7) 优秀 was about half of the graded cadres by cut-off alone
+    (2025: 119 of 239); with the quota every year × group stays within floor(20 % × n)."""
+    from pipelines import db
+    from pipelines.home import Home
+
+    s = db.query(Home(demo_world[1]).current_path(), "SELECT * FROM marts.cadre_scores WHERE total IS NOT NULL")
+    quota = load_reference("weights")["grades"]["excellent_quota"]
+    for (year, group), g in s.groupby(["year", "group"]):
+        n, k = len(g), int(np.floor(quota * len(g) + 1e-9))
+        assert (g["group_n"] == n).all() and (g["excellent_quota_n"] == k).all(), (year, group)
+        assert (g["grade"] == "优秀").sum() <= k, (year, group)
+        # The quota is filled whenever enough cadres clear the line, best ranks first.
+        eligible = g[(g["grade_by_score"] == "优秀") & ~g["excellent_blocked"].astype(bool)]
+        assert (g["grade"] == "优秀").sum() == min(k, len(eligible))
+        assert set(g.loc[g["grade"] == "优秀", "excellent_rank"]) == set(range(1, min(k, len(eligible)) + 1))
+    share = s.groupby("year").apply(lambda g: (g["grade"] == "优秀").mean(), include_groups=False)
+    before = s.groupby("year").apply(lambda g: (g["grade_by_score"] == "优秀").mean(), include_groups=False)
+    assert (share <= quota + 1e-9).all() and (before > 0.4).all(), (before, share)
+    assert set(s["group"]) == {"乡镇街道·平台", "部门"}  # the default groups: unit level
