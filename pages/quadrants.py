@@ -11,6 +11,7 @@ from models.quadrant import long_stays
 from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
+from ui import quadrant_view as qv
 from ui.session import audit_view, current_scope
 
 FILTER_KEYS = ("period", "unit_type", "role_type", "rank", "age")  # the URL parameters of this view
@@ -20,6 +21,7 @@ scope = current_scope("quadrants")
 qcfg = load_reference("quadrants")
 names = qcfg["names"]
 min_q = int(qcfg["long_stay_quarters"])
+level = float(qcfg.get("x_side_level", 0.9))
 shares = load_reference("weights")["performance"]["role_shares"]
 
 st.title("实绩象限")
@@ -27,7 +29,8 @@ st.caption(
     "横轴 x:个人贡献(剔除平台效应与全县周期后的综合估计,已收缩;0 = 可比干部的平均);"
     "纵轴 y:实绩分在同季度干部中的百分位(含平台)。"
     f"分界线 x = {qcfg['x_cut']}、y = {fmt.pct(qcfg['y_cut'], 0)}(见“方法说明”)。"
-    "个人贡献无法与平台分离的干部不放进象限,在右侧“不可判定”栏另列。")
+    "个人贡献无法与平台分离的干部不放进象限,在右侧“不可判定”栏另列。"
+    + qv.UNCERTAIN_NOTE.format(level=fmt.pct(level, 0)))
 
 points = pq.quadrant_points(scope)
 if points.empty:
@@ -108,10 +111,11 @@ now = now[keep(now)]
 cohort = set(now["cadre_id"])
 history = points[points["cadre_id"].isin(cohort) & (points["period"] <= period)]
 
-counts = now["quadrant"].value_counts()
-m = st.columns(5)
-for col, code in zip(m, ("high_high", "high_low", "low_high", "low_low", "unidentified")):
-    col.metric(names[code], f"{int(counts.get(names[code], 0))} 人")
+status = qv.status_of(now, names)
+metrics, quadrant_line = qv.headline(now, names)
+for col, (label, value, note) in zip(st.columns(3), metrics):
+    col.metric(label, value, help=note)
+st.caption(quadrant_line)
 
 # --- scatter and panel ------------------------------------------------------------------------
 left, right = st.columns([3, 2], gap="medium")
@@ -125,8 +129,8 @@ with left:
                         config={"displaylogo": False, "scrollZoom": False,
                                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
         n1, n2 = st.columns([4, 1])
-        n1.caption("点击一个点查看该干部。横线为 95% 区间(属于当前估计,只在最新季度画出);空心点:区间跨过分界线,"
-                   "象限归属不确定。区间与判定是组内比较,不同比较组之间不排名次。")
+        n1.caption(f"点击一个点查看该干部。横线为判定区间({fmt.pct(2 * level - 1, 0)} 区间):不跨分界线才归入象限。"
+                   "区间与判定是组内比较,不同比较组之间不排名次。")
         n2.toggle("显示区间", value=True, key="show_ci")
 
 with right:
@@ -158,10 +162,11 @@ with right:
             r = this.iloc[0]
             color = {"high_high": "green", "high_low": "blue", "low_high": "orange", "low_low": "red"}.get(
                 charts.quadrant_code(r["quadrant"], names), "gray")
-            st.badge(f"{fmt.period_label(period)}:{fmt.md(r['quadrant'])}", color=color)
+            st.badge(f"{fmt.period_label(period)}:{fmt.md(qv.where_text(r, names))}", color=color)
             c1, c2 = st.columns(2)
             c1.metric("实绩分百分位 y", fmt.pct(r["y"], 0))
-            c2.metric("个人贡献 x", fmt.number(r["x"], 2, signed=True) if not fmt.is_missing(r["x"]) else "不可判定")
+            c2.metric("个人贡献 x", fmt.number(r["x"], 2, signed=True) if not fmt.is_missing(r["x"]) else "不可判定",
+                      help=qv.apart_reason(r, level, float(qcfg["x_cut"])) if r.get("x_status") == "uncertain" else None)
         else:
             st.badge(f"{fmt.period_label(period)}:无象限记录", color="gray")
         if len(composite):
@@ -184,7 +189,7 @@ with right:
             st.markdown("**各季度轨迹**")
             st.plotly_chart(charts.trajectory(mine, qcfg, height=300), key="trajectory",
                             config={"displayModeBar": False})
-            st.caption(" → ".join(f"{p[2:4]}Q{p[-1]} {q}" for p, q in zip(mine["period"], mine["quadrant"])))
+            st.caption(" → ".join(f"{p[2:4]}Q{p[-1]} {q}" for p, q in zip(mine["period"], charts.where_label(mine, names))))
         params = {k: v for k, v in (("unit_type", unit_types), ("role_type", role_types), ("rank", ranks),
                                      ("age", ages)) if v}
         if period != periods[-1]:
@@ -211,7 +216,7 @@ if selected is not None:
 # --- 季度微调 lists, 不可判定, distribution ------------------------------------------------------------
 st.divider()
 tab_adjust, tab_apart, tab_dist = st.tabs(
-    [f"季度微调名单(连续 ≥ {min_q} 个季度)", f"不可判定({int(counts.get(names['unidentified'], 0))} 人,另列)",
+    [f"季度微调名单(连续 ≥ {min_q} 个季度)", f"贡献不确定 / 不可判定({int((status != 'determined').sum())} 人,另列)",
      "各季度分布"])
 
 latest = points.drop_duplicates("cadre_id", keep="last").set_index("cadre_id")
@@ -258,13 +263,11 @@ with tab_adjust:
                          height=min(35 * (len(table) + 1) + 3, 420))
 
 with tab_apart:
-    apart = now[now["quadrant"] == names["unidentified"]]
+    apart = now[status != "determined"]
     if apart.empty:
         st.caption("无")
     else:
-        reasons = [
-            "该季度时数据不足以识别,其后已可识别" if fmt.is_true(r.identified_current) else fmt.unidentified_reason(r.flags)
-            for r in apart.itertuples()]
+        reasons = [qv.apart_reason(r, level, float(qcfg["x_cut"])) for r in apart.itertuples()]
         table = pd.DataFrame({
             "干部": [f"{n}({c})" for n, c in zip(apart["name"], apart["cadre_id"])],
             "单位": apart["unit_name"].tolist(), "职务": apart["post"].tolist(),
@@ -272,7 +275,7 @@ with tab_apart:
             "原因": reasons,
             "提示": [fmt.flags_text(f) for f in apart["flags"]],
         })
-        st.caption("这些干部的个人贡献无法与所在单位的平台效应分开(多为没有交流轮岗),因此不给出 x,也不归入四个象限。")
+        st.caption("这些干部不归入四个象限:或个人贡献的区间跨过分界线(贡献不确定),或个人贡献无法估计(不可判定)。")
         st.dataframe(fmt.cells(table), hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 460))
 
 with tab_dist:

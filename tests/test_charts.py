@@ -44,17 +44,42 @@ def test_scatter_carries_cadre_ids_and_puts_unidentified_apart(qcfg):
         assert qcfg["names"][code] in texts
 
 
-def test_hollow_marker_when_the_interval_crosses_the_cut(qcfg):
-    fig = charts.quadrant_scatter(_points(qcfg), qcfg)
+def _evidence_points(qcfg):
+    """The mart's own columns: x_status, the quadrant's interval x_low/x_high, p_side."""
+    frame = _points(qcfg)
+    frame["x_status"] = ["determined", "uncertain", "determined", "determined", "unidentified"]
+    frame.loc[1, "quadrant"] = qcfg["names"]["unidentified"]  # uncertain x: in no quadrant
+    frame["x_low"] = [0.3, -0.4, -0.8, -1.5, np.nan]
+    frame["x_high"] = [1.3, 1.0, -0.2, -0.3, np.nan]
+    frame["p_side"] = [0.99, 0.7, 0.95, 0.99, np.nan]
+    return frame
+
+
+def test_uncertain_cadres_are_drawn_by_y_only_in_the_strip_at_the_cut(qcfg):
+    fig = charts.quadrant_scatter(_evidence_points(qcfg), qcfg)
     by_name = {t.name: t for t in fig.data}
-    assert list(by_name[qcfg["names"]["high_high"]].marker.symbol) == ["circle"]
-    assert list(by_name[qcfg["names"]["high_low"]].marker.symbol) == ["circle-open"]
+    strip = by_name[f"{charts.UNCERTAIN_LABEL}(不归入象限)"]
+    assert [c[0] for c in strip.customdata] == ["C2"] and list(strip.y) == [0.2]
+    cut = float(qcfg["x_cut"])
+    band = [s for s in fig.layout.shapes if s.type == "rect" and s.xref == "x" and s.x0 < cut < s.x1]
+    assert len(band) == 1 and band[0].x0 <= strip.x[0] <= band[0].x1
+    assert charts.UNCERTAIN_LABEL in " ".join(a.text for a in fig.layout.annotations)
+    assert qcfg["names"]["high_low"] not in by_name  # not in a quadrant although x = +0.3
+    # the quadrant's own interval is drawn, not the current 95 % one
     err = by_name[qcfg["names"]["low_low"]].error_x
     assert err.array[0] == pytest.approx(0.6) and err.arrayminus[0] == pytest.approx(0.6)
-    # no interval without one that applies
-    assert by_name[qcfg["names"]["low_high"]].error_x.array is None
-    off = charts.quadrant_scatter(_points(qcfg), qcfg, show_intervals=False)
+    assert by_name[qcfg["names"]["low_high"]].error_x.array[0] == pytest.approx(0.3)
+    assert "判定区间" in strip.hovertext[0] and "概率 70%" in strip.hovertext[0]
+    off = charts.quadrant_scatter(_evidence_points(qcfg), qcfg, show_intervals=False)
     assert all(t.error_x.array is None for t in off.data)
+    counts = charts.quadrant_counts(_evidence_points(qcfg).assign(period="2025-Q4"), qcfg)
+    assert {t.name for t in counts.data} >= {charts.UNCERTAIN_LABEL, qcfg["names"]["unidentified"]}
+
+
+def test_trajectory_leaves_uncertain_quarters_off_the_path(qcfg):
+    pts = _evidence_points(qcfg).assign(period=["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2024-Q4"])
+    fig = charts.trajectory(pts, qcfg)
+    assert len(fig.data[0].x) == 3
 
 
 def test_selected_cadre_is_ringed(qcfg):

@@ -64,11 +64,19 @@ def test_quadrant_page_shows_the_four_quadrants_and_undeterminable_apart(open_pa
     names = load_reference("quadrants")["names"]
     metrics = {m.label: m.value for m in at.metric}
     latest = sql(version, "SELECT max(period) AS p FROM marts.quadrants")["p"].iloc[0]
-    counts = sql(version, "SELECT quadrant, count(*) AS n FROM marts.quadrants WHERE period = $p GROUP BY 1",
-                 {"p": latest})
-    for quadrant, n in zip(counts["quadrant"], counts["n"]):
-        assert metrics[quadrant] == f"{n} 人"
-    assert set(names.values()) <= set(metrics)
+    counts = sql(version, "SELECT x_status, count(*) AS n FROM marts.quadrants WHERE period = $p GROUP BY 1",
+                 {"p": latest}).set_index("x_status")["n"]
+    n = {k: int(counts.get(k, 0)) for k in ("determined", "uncertain", "unidentified")}
+    # the headline leads with the evidence: 已判定 / 贡献不确定 / 不可判定, then the four quadrants
+    assert list(metrics)[:3] == ["已判定", "贡献不确定", names["unidentified"]]
+    assert metrics["已判定"] == f"{n['determined']} / {sum(n.values())} 人"
+    assert metrics["贡献不确定"] == f"{n['uncertain']} 人" and metrics[names["unidentified"]] == f"{n['unidentified']} 人"
+    placed = sql(version, "SELECT quadrant, count(*) AS n FROM marts.quadrants WHERE period = $p "
+                          "AND x_status = 'determined' GROUP BY 1", {"p": latest})
+    line = " ".join(c.value for c in at.caption)
+    for quadrant, k in zip(placed["quadrant"], placed["n"]):
+        assert f"{quadrant} {k} 人" in line
+    assert "区间跨过分界线" in line
     assert at.selectbox(key="period_pick").value == latest
     assert len(at.get("plotly_chart")) >= 1
     labels = [t.label for t in at.tabs]

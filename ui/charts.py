@@ -23,7 +23,9 @@ QUADRANT_COLORS = {
     "low_high": "#ef6c00",    # 平台红利区
     "low_low": "#c62828",     # 低效区
     "unidentified": "#8d8d8d",
+    "uncertain": "#546e7a",
 }
+UNCERTAIN_LABEL = "贡献不确定"  # x_status "uncertain": in no quadrant, drawn in the strip at the cut
 QUADRANT_FILLS = {
     "high_high": "rgba(46,125,50,0.07)",
     "high_low": "rgba(21,101,192,0.07)",
@@ -59,22 +61,45 @@ def quadrant_code(name: str, names: dict) -> str:
     return "unidentified"
 
 
-def _hover(points: pd.DataFrame) -> list[str]:
-    cols = {c: points[c].tolist() for c in ("cadre_id", "name", "unit_name", "post", "quadrant", "x", "y",
-                                            "ci_low", "ci_high")}
-    applies = points["ci_applies"].tolist() if "ci_applies" in points else [False] * len(points)
+def _hover(points: pd.DataFrame, x_cut: float = 0.0) -> list[str]:
+    cols = {c: points[c].tolist() for c in ("cadre_id", "name", "unit_name", "post", "quadrant", "x", "y")}
+    lows, highs = _interval_columns(points)
+    status = points["x_status"].tolist() if "x_status" in points else [None] * len(points)
+    p_side = points["p_side"].tolist() if "p_side" in points else [None] * len(points)
     out = []
     for i in range(len(points)):
+        where = UNCERTAIN_LABEL if status[i] == "uncertain" else cols["quadrant"][i]
         lines = [f"<b>{fmt.plain(cols['name'][i])}</b>({fmt.plain(cols['cadre_id'][i])})",
                  f"{fmt.plain(cols['unit_name'][i])} · {fmt.plain(cols['post'][i])}",
-                 f"象限:{fmt.plain(cols['quadrant'][i])}"]
+                 f"象限:{fmt.plain(where)}"]
         if not fmt.is_missing(cols["x"][i]):
             lines.append(f"个人贡献 x = {fmt.number(cols['x'][i], 2, signed=True)}")
-            if applies[i]:
-                lines.append(f"95% 区间 {fmt.interval(cols['ci_low'][i], cols['ci_high'][i], None, 2)}")
+            if not fmt.is_missing(lows[i]):
+                lines.append(f"{INTERVAL_NAME} {fmt.interval(lows[i], highs[i], None, 2)}")
+            if not fmt.is_missing(p_side[i]):
+                lines.append(f"在分界线{'以上' if cols['x'][i] > x_cut else '以下'}的概率 {fmt.pct(p_side[i], 0)}")
         lines.append(f"实绩分百分位 y = {fmt.pct(cols['y'][i], 0)}")
         out.append("<br>".join(lines))
     return out
+
+
+INTERVAL_NAME = "判定区间"  # the quadrant's own interval (x_low, x_high): off the cut exactly when placed
+
+
+def _interval_columns(points: pd.DataFrame) -> tuple[list, list]:
+    """The interval drawn with x: the quadrant's own (x_low, x_high) where the mart has it, else
+    the current 95 % interval where it applies (older data versions)."""
+    if "x_low" in points:
+        return points["x_low"].tolist(), points["x_high"].tolist()
+    applies = points["ci_applies"].astype(bool) if "ci_applies" in points else pd.Series(False, index=points.index)
+    return points["ci_low"].where(applies).tolist(), points["ci_high"].where(applies).tolist()
+
+
+def where_label(points: pd.DataFrame, names: dict) -> pd.Series:
+    """Where a cadre stands in a quarter: its quadrant, 贡献不确定, or 不可判定."""
+    if "x_status" not in points:
+        return points["quadrant"]
+    return points["quadrant"].where(points["x_status"] != "uncertain", UNCERTAIN_LABEL)
 
 
 def _x_range(values: pd.Series, x_cut: float) -> list[float]:
@@ -103,30 +128,44 @@ def _quadrant_background(names: dict, x_cut: float, y_cut: float, xr: list[float
 
 
 def _errors(part: pd.DataFrame, color: str, width: int = 0) -> dict:
-    applies = part["ci_applies"].astype(bool)
+    lo, hi = (pd.Series(v, index=part.index, dtype=float) for v in _interval_columns(part))
     return dict(type="data", symmetric=False, color=color, thickness=1.2, width=width,
-                array=(part["ci_high"] - part["x"]).where(applies).tolist(),
-                arrayminus=(part["x"] - part["ci_low"]).where(applies).tolist())
+                array=(hi - part["x"]).tolist(), arrayminus=(part["x"] - lo).tolist())
+
+
+def _placed(points: pd.DataFrame, names: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(placed in a quadrant, x uncertain, x unidentified); data versions without x_status
+    count every 不可判定 as unidentified."""
+    status = points["x_status"] if "x_status" in points else pd.Series(
+        np.where(points["quadrant"] == names["unidentified"], "unidentified", "determined"), index=points.index)
+    return points[status == "determined"], points[status == "uncertain"], points[status == "unidentified"]
 
 
 def quadrant_scatter(points: pd.DataFrame, config: dict, selected: str | None = None,
                      show_intervals: bool = True, height: int = 560) -> go.Figure:
     """The 实绩象限 of one quarter: the four named quadrants on the left, 不可判定 apart on the
-    right (they have no x). customdata[0] of every point is the cadre_id.
+    right (they have no x). Cadres whose x is 不确定 (x_status "uncertain": their interval
+    crosses the cut) are in no quadrant: they are drawn by y only, in a grey strip over the cut
+    marked 贡献不确定, spread sideways by a fixed jitter that means nothing.
+    customdata[0] of every point is the cadre_id.
 
-    ``points`` columns: cadre_id, name, unit_name, post, x, y, quadrant, ci_low, ci_high,
-    ci_applies. Points whose 95 % interval crosses the x cut-off are drawn hollow: their side of
-    the line is not established. Built in one constructor call (fast re-renders)."""
+    ``points`` columns: cadre_id, name, unit_name, post, x, y, quadrant, x_status, x_low, x_high,
+    p_side (older versions: ci_low, ci_high, ci_applies). Built in one constructor call."""
     names = config["names"]
     x_cut, y_cut = float(config["x_cut"]), float(config["y_cut"])
-    placed = points[points["quadrant"] != names["unidentified"]]
-    apart = points[points["quadrant"] == names["unidentified"]]
+    placed, unsure, apart = _placed(points, names)
     extent = placed["x"]
     if show_intervals and len(placed):
-        extent = pd.concat([extent, placed["ci_low"].where(placed["ci_applies"]),
-                            placed["ci_high"].where(placed["ci_applies"])])
+        lo, hi = _interval_columns(placed)
+        extent = pd.concat([extent, pd.Series(lo, dtype=float), pd.Series(hi, dtype=float)])
     xr = _x_range(extent, x_cut)
+    half = 0.045 * (xr[1] - xr[0])  # the strip of the uncertain: wide enough to tell points apart
     shapes, notes = _quadrant_background(names, x_cut, y_cut, xr)
+    if len(unsure):
+        shapes.append(dict(type="rect", xref="x", yref="y domain", x0=x_cut - half, x1=x_cut + half, y0=0, y1=1,
+                           fillcolor="#eceff1", line=dict(width=1, color="#b0bec5"), layer="below"))
+        notes.append(dict(xref="x", yref="y domain", x=x_cut, y=1.0, yanchor="bottom", showarrow=False,
+                          text=f"<b>{UNCERTAIN_LABEL}</b>", font=dict(color=QUADRANT_COLORS["uncertain"], size=13)))
     shapes.append(dict(type="rect", xref="x2 domain", yref="y domain", x0=0, x1=1, y0=0, y1=1,
                        fillcolor="rgba(0,0,0,0.03)", line=dict(width=1, color="#ddd"), layer="below"))
     shapes.append(dict(type="line", xref="x2 domain", yref="y", x0=0, x1=1, y0=y_cut, y1=y_cut,
@@ -138,16 +177,22 @@ def quadrant_scatter(points: pd.DataFrame, config: dict, selected: str | None = 
         if part.empty:
             continue
         color = QUADRANT_COLORS[code]
-        crosses = part["ci_applies"].astype(bool) & (part["ci_low"] <= x_cut) & (part["ci_high"] >= x_cut)
         trace = dict(type="scatter", x=part["x"].tolist(), y=part["y"].tolist(), mode="markers", name=names[code],
                      xaxis="x", yaxis="y", opacity=0.9,
-                     marker=dict(size=10, color=color, symbol=np.where(crosses, "circle-open", "circle").tolist(),
-                                 line=dict(width=1.5, color=color)),
-                     customdata=part[["cadre_id"]].to_numpy().tolist(), hovertext=_hover(part),
+                     marker=dict(size=10, color=color, line=dict(width=1.5, color=color)),
+                     customdata=part[["cadre_id"]].to_numpy().tolist(), hovertext=_hover(part, x_cut),
                      hovertemplate="%{hovertext}<extra></extra>")
-        if show_intervals and part["ci_applies"].any():
+        if show_intervals:
             trace["error_x"] = _errors(part, color)
         data.append(trace)
+    if len(unsure):
+        data.append(dict(type="scatter", x=(x_cut + 0.8 * half * unsure["cadre_id"].map(_jitter)).tolist(),
+                         y=unsure["y"].tolist(), mode="markers", name=f"{UNCERTAIN_LABEL}(不归入象限)",
+                         xaxis="x", yaxis="y", opacity=0.85,
+                         marker=dict(size=8, color="white", symbol="circle",
+                                     line=dict(width=1.5, color=QUADRANT_COLORS["uncertain"])),
+                         customdata=unsure[["cadre_id"]].to_numpy().tolist(), hovertext=_hover(unsure, x_cut),
+                         hovertemplate="%{hovertext}<extra></extra>"))
     if not apart.empty:
         data.append(dict(type="scatter", x=apart["cadre_id"].map(_jitter).tolist(), y=apart["y"].tolist(),
                          mode="markers", name=f"{names['unidentified']}(另列)", xaxis="x2", yaxis="y", opacity=0.8,
@@ -156,8 +201,9 @@ def quadrant_scatter(points: pd.DataFrame, config: dict, selected: str | None = 
                          hovertemplate="%{hovertext}<extra></extra>"))
     if selected is not None and (points["cadre_id"] == selected).any():
         row = points[points["cadre_id"] == selected].iloc[0]
-        unplaced = row["quadrant"] == names["unidentified"]
-        data.append(dict(type="scatter", x=[_jitter(selected) if unplaced else row["x"]], y=[row["y"]],
+        unplaced = selected in set(apart["cadre_id"])
+        sx = x_cut + 0.8 * half * _jitter(selected) if selected in set(unsure["cadre_id"]) else row["x"]
+        data.append(dict(type="scatter", x=[_jitter(selected) if unplaced else sx], y=[row["y"]],
                          mode="markers", name="当前选中", showlegend=False, hoverinfo="skip",
                          xaxis="x2" if unplaced else "x", yaxis="y", customdata=[[selected]],
                          marker=dict(size=22, color="rgba(0,0,0,0)", line=dict(width=3, color="#111"))))
@@ -180,10 +226,9 @@ def trajectory(history: pd.DataFrame, config: dict, height: int = 380) -> go.Fig
     quarters cannot be placed and are left out of the path)."""
     names = config["names"]
     x_cut, y_cut = float(config["x_cut"]), float(config["y_cut"])
-    placed = history.sort_values("period")
-    placed = placed[placed["quadrant"] != names["unidentified"]]
-    extent = pd.concat([placed["x"], placed["ci_low"].where(placed["ci_applies"]),
-                        placed["ci_high"].where(placed["ci_applies"])]) if len(placed) else pd.Series([0.0])
+    placed = _placed(history.sort_values("period"), names)[0]
+    extent = pd.concat([placed["x"], *(pd.Series(v, dtype=float) for v in _interval_columns(placed))]
+                       ) if len(placed) else pd.Series([0.0])
     xr = _x_range(extent, x_cut)
     shapes, notes = _quadrant_background(names, x_cut, y_cut, xr, label_size=12)
     data = []
@@ -196,8 +241,7 @@ def trajectory(history: pd.DataFrame, config: dict, height: int = 380) -> go.Fig
             marker=dict(size=11, color=[QUADRANT_COLORS[quadrant_code(q, names)] for q in placed["quadrant"]],
                         line=dict(width=1, color="white")),
             hovertemplate="%{customdata}<br>x = %{x:.2f}<br>y = %{y:.0%}<extra></extra>"))
-        if placed["ci_applies"].any():
-            data[0]["error_x"] = _errors(placed, "#444", width=4)
+        data[0]["error_x"] = _errors(placed, "#444", width=4)
     grid = dict(showgrid=True, gridcolor="#eee", zeroline=False)
     layout = dict(xaxis=dict(range=xr, title=dict(text="个人贡献 x"), **grid),
                   yaxis=dict(range=[-0.03, 1.05], tickformat=".0%", title=dict(text="实绩分百分位 y"), **grid),
@@ -340,13 +384,15 @@ def score_lines(scores: pd.DataFrame, height: int = 340) -> go.Figure:
 
 
 def quadrant_counts(history: pd.DataFrame, config: dict, height: int = 260) -> go.Figure:
-    """Number of cadres per quadrant and quarter (stacked), 不可判定 included and labelled."""
+    """Number of cadres per quadrant and quarter (stacked), 贡献不确定 and 不可判定 included and labelled."""
     names = config["names"]
-    counts = pd.crosstab(history["period"], history["quadrant"])
+    counts = pd.crosstab(history["period"], where_label(history, names))
     x = [fmt.period_label(p) for p in counts.index]
-    data = [dict(type="bar", x=x, y=counts[names[code]].tolist(), name=names[code],
+    labels = {**names, "uncertain": UNCERTAIN_LABEL}
+    data = [dict(type="bar", x=x, y=counts[labels[code]].tolist(), name=labels[code],
                  marker=dict(color=QUADRANT_COLORS[code]))
-            for code in ("high_high", "high_low", "low_high", "low_low", "unidentified") if names[code] in counts]
+            for code in ("high_high", "high_low", "low_high", "low_low", "uncertain", "unidentified")
+            if labels[code] in counts]
     layout = dict(barmode="stack", yaxis=dict(title=dict(text="人数"), showgrid=True, gridcolor="#eee"),
                   legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), font=FONT, height=height,
                   margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white", paper_bgcolor="white")

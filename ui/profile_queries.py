@@ -62,7 +62,7 @@ held AS (
         PARTITION BY q.cadre_id, q.period
         ORDER BY (coalesce(a."end", q.q_end) >= q.q_end) DESC, a.share DESC, a.start DESC) = 1
 )
-SELECT q.cadre_id, c.name, q.period, q.x, q.y, q.quadrant, q.identified,
+SELECT q.* EXCLUDE (q_start, q_end), c.name,
        coalesce(h.unit_id, c.unit_id) AS unit_id,
        u.name AS unit_name, u.unit_type, coalesce(h.post, c.post) AS post,
        c.rank, c.role_type, c.birth_year,
@@ -80,6 +80,8 @@ ORDER BY q.period, q.cadre_id
 def quadrant_points(scope: Scope) -> pd.DataFrame:
     """Every cadre × quarter of marts.quadrants with the cadre's attributes, the unit held in that
     quarter and the current composite estimate (x_current, se, ci_low, ci_high, band, flags).
+    Data versions built since issue 12 also carry the quadrant's own evidence: x_low, x_high,
+    p_side, x_status (a cadre is in a quadrant only when x_status is "determined").
 
     The interval belongs to the current estimate: it applies to a quarter only where
     ``x == x_current`` (the latest quarter, fitted on all the data)."""
