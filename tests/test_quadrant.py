@@ -107,3 +107,46 @@ def test_unidentified_and_export_columns():
     assert out[["x", "x_low", "x_high", "p_side"]].iloc[0].isna().all()
     assert list(out.columns) == ["cadre_id", "period", "x", "y", "quadrant", "identified",
                                  "x_low", "x_high", "p_side", "x_status"]
+
+
+def _synthetic_placement(seed: int, sd_noise: float):
+    """One rotation world with 3-5-year tenures (make_shared, quarterly records, 8 years, true
+    cadre spread 0.5) fitted and placed; truth centred within each comparison group like x."""
+    import warnings
+
+    from models.attribution import fit_contributions
+    from models.attribution_synth import make_shared
+
+    data = make_shared(n_units=60, n_periods=32, lead_tenure=(36, 60), deputy_tenure=(36, 60),
+                       sd_cadre=0.5, sd_noise=sd_noise, seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_contributions(data.records.assign(indicator="k"), data.shares)
+    c = fit.contributions[fit.contributions["indicator"] == "*"].copy()
+    ident = c["identified"].astype(bool)
+    c["truth"] = c["cadre_id"].map(data.cadre_truth)
+    c.loc[ident, "truth"] -= c[ident].groupby("component_id")["truth"].transform("mean")
+    points = c[["cadre_id", "effect", "se", "identified"]].rename(columns={"effect": "x"}).assign(period="p", y=0.7)
+    out = assign_quadrants(points, CONFIG).merge(c[["cadre_id", "truth"]], on="cadre_id")
+    out = out[out["x_status"] != "unidentified"].assign(seed=seed)
+    out["true_side"] = (out["x"] > 0) == (out["truth"] > 0)
+    return out
+
+
+def test_placed_sides_agree_with_the_truth_on_rotation_worlds():
+    """Known truth, 5 seeds. Measured (noise 2x the cadre spread, the demo's ratio): evidence
+    placement puts 12-17 of ~220 identified cadres on a side, 88-100 % of them on their true side
+    (pooled 94 %), while plain point-estimate placement is right for 61-67 %. With noise equal to
+    the spread, 32-45 are placed (88-95 %, point estimate 68-75 %) and 49 % of the cadres with
+    |true effect| >= 2 sd are placed on their true side (18-21 % at the demo's ratio; only 6
+    cadres over 5 seeds reach 3 sd, 3 of them placed)."""
+    for sd_noise, min_pooled in ((1.0, 0.9), (0.5, 0.9)):
+        q = pd.concat([_synthetic_placement(seed, sd_noise) for seed in range(5)])
+        placed = q[q["x_status"] == "determined"]
+        assert placed["true_side"].mean() >= min_pooled
+        for _, g in q.groupby("seed"):
+            sure = g[g["x_status"] == "determined"]
+            assert len(sure) >= 10 and sure["true_side"].mean() > g["true_side"].mean() + 0.1
+            assert sure["true_side"].mean() >= 0.85
+    strong = q[q["truth"].abs() >= 2 * 0.5]  # noise = spread
+    assert ((strong["x_status"] == "determined") & strong["true_side"]).mean() >= 0.4
