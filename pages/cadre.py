@@ -84,6 +84,9 @@ else:
     m[4].metric("个人贡献(综合)", "不可判定")
 m[5].metric("最新象限", history.iloc[-1]["quadrant"] if len(history) else fmt.DASH,
             help=fmt.period_label(history.iloc[-1]["period"]) if len(history) else None)
+quota_note = fmt.excellent_quota_note(scores.iloc[-1]) if len(scores) else ""
+if quota_note:
+    st.caption(quota_note)
 
 tabs = st.tabs(["任职经历", "得分", "任务与亮牌", "多维评价", "个人贡献", "象限轨迹", "需核查"])
 
@@ -133,12 +136,13 @@ with tabs[1]:
             "扣分": [fmt.number(v) for v in scores["deduction"]],
             "综合得分": [fmt.number(v) for v in scores["total"]],
             "等级": scores["grade"],
+            "考核组": [fmt.text(g) for g in scores.get("group", [None] * len(scores))],
             "任务数": scores["n_tasks"],
             "红牌": [fmt.yes_no(v) for v in scores["red_card"]],
             "计算": scores["rule"],
         })
         st.dataframe(fmt.cells(table), hide_index=True, width="stretch")
-        st.caption("综合得分 = 实绩分 × 权重 + 评价分 × 权重 + 加分 − 扣分(权重与等级线见“方法说明”)。"
+        st.caption("综合得分 = 实绩分 × 权重 + 评价分 × 权重 + 加分 − 扣分(权重、等级线与优秀名额见“方法说明”)。"
                    "实绩分构成:“任务”来自年度任务进度;“条线指标”来自招商、亩均等条线数据;"
                    "“所任单位指标”用于没有任务数据的年份,取所任单位各项指标得分,按分工比例和任职月数加权。")
 

@@ -104,6 +104,39 @@ with tabs[2]:
         st.caption(f"红牌或负面情形不得评为优秀,降为“{g['blocked_excellent_to']}”;无实绩数据的记为“{g['not_assessable']}”。"
                    f"标志性成果须满足 5 项标准中至少 {weights['landmark']['min_criteria']} 项,且含 "
                    f"{fmt.config_value([c.upper() for c in weights['landmark']['required_any']])} 之一。")
+        ag = g["assessment_groups"]
+        group_words = {"unit_level": "所任单位层级(一年中任职时间最长的单位:乡镇街道·平台 / 部门 / 区县 / 市级)",
+                       "role_type": "条线", "rank": "职级"}
+        st.markdown("**优秀名额**")
+        st.caption(
+            f"每年在各考核组内,优秀名额不超过参评人数的 {fmt.pct(g['excellent_quota'], 0)}(向下取整,"
+            f"不可评定的不计入参评人数);《公务员考核规定》:优秀等次一般掌握在参加考核人数的 20% 以内,最多 30%,"
+            f"配置的比例超过上限 {fmt.pct(g['excellent_quota_cap'], 0)} 时拒绝加载。考核组按"
+            + ("、".join(group_words.get(k, k) for k in ag["by"]) or "全县一组") +
+            f"划分;参评不足 {ag['min_size']} 人的组合并计算(合并后仍不足的并入同年最小的组)。"
+            "综合得分达到优秀线、且未因红牌或负面情形不得评优的干部,按综合得分从高到低排序,同分依次比较实绩分、"
+            f"评价分、干部编号;名额以外的评为“{g['levels'][1]['grade']}”,计算说明中写明本组人数、名额和名次。")
+        line = pq.excellent_line(scope)
+        if line.empty:
+            st.caption("当前数据版本没有优秀名额的计算结果(需按新配置重新构建数据版本)。")
+        else:
+            rows = []
+            for group, gl in line.groupby("group", sort=True):
+                k = int(gl["excellent_quota_n"].iloc[0])
+                ranked = gl[gl["excellent_rank"].notna()].sort_values("excellent_rank")
+                below = ranked[ranked["excellent_rank"] > k].head(3)
+                rows.append({
+                    "考核组": group, "参评人数": int(gl["group_n"].iloc[0]), "优秀名额": k,
+                    "达到优秀线": len(ranked), "评为优秀": int((gl["grade"] == g["levels"][0]["grade"]).sum()),
+                    "线下最近的干部": "、".join(
+                        f"{fmt.text(nm)}({c})第 {int(r)} 名 {fmt.number(t, 1)} 分"
+                        for nm, c, r, t in zip(below["name"], below["cadre_id"], below["excellent_rank"],
+                                               below["total"])) or "无(达到优秀线的干部都在名额内)",
+                })
+            st.markdown(f"**{int(line['year'].iloc[0])} 年各考核组的优秀名额**")
+            st.dataframe(fmt.cells(pd.DataFrame(rows)), hide_index=True, width="stretch")
+            st.caption("人数与名次按全组计算;“达到优秀线”“评为优秀”和名单只含您查看范围内的干部。"
+                       "线下最近的干部:达到优秀线、因名额所限评为称职的前 3 名。")
 
 # --- 亮牌警示 -------------------------------------------------------------------------------------------------
 with tabs[3]:

@@ -158,6 +158,27 @@ def test_cadre_deep_link_shows_that_cadre(open_page, version):
     assert not any(c in page for c in comments)
 
 
+def test_cadre_page_explains_the_excellent_quota(open_page, version):
+    """A cadre above the 优秀 line in the latest year but past the group's 优秀名额 reads why."""
+    row = sql(version, """
+        SELECT cadre_id, "group", group_n, excellent_quota_n, excellent_rank, grade FROM marts.cadre_scores
+        QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY year DESC) = 1
+        ORDER BY (grade_by_score = '优秀' AND grade <> '优秀' AND excellent_rank IS NOT NULL) DESC, cadre_id
+        LIMIT 1""").iloc[0]
+    assert row["grade"] == "称职"
+    at = open_page("cadre", cadre=row["cadre_id"])
+    page = texts(at)
+    assert (f"所在考核组“{row['group']}”参评 {row['group_n']} 人,优秀名额 {row['excellent_quota_n']} 个,"
+            f"本人在达到优秀线的干部中排第 {row['excellent_rank']}") in page, page
+    assert "名额" in " ".join(all_cells(at))  # the rule column of the score table says it too
+    # A cadre given 优秀 within the quota reads the rank as well.
+    top = sql(version, """
+        SELECT cadre_id, excellent_rank FROM marts.cadre_scores
+        QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY year DESC) = 1
+        ORDER BY (grade = '优秀') DESC, cadre_id LIMIT 1""").iloc[0]
+    assert "在优秀名额内" in texts(open_page("cadre", cadre=top["cadre_id"]))
+
+
 def test_cadre_page_without_a_cadre_asks_for_one(open_page):
     at = open_page("cadre")
     assert at.selectbox(key="cadre_pick").value is None
@@ -228,6 +249,14 @@ def test_methods_page_renders_the_yaml_in_use(open_page, version):
     w = load_reference("weights")["composite"]
     assert any(str(w["performance_weight"]) in latex.value for latex in at.get("latex"))
     assert len(at.get("latex")) >= 4
+    # The 优秀名额 rule and, per assessment group of the latest year, the cadres just below the line.
+    assert "优秀名额不超过参评人数的 20%" in page and "最多 30%" in page
+    below = sql(version, """
+        SELECT c.name, s.cadre_id FROM marts.cadre_scores AS s JOIN staging.cadres AS c USING (cadre_id)
+        WHERE s.year = (SELECT max(year) FROM marts.cadre_scores) AND s.excellent_rank = s.excellent_quota_n + 1""")
+    assert len(below) == 2  # one per unit level: 乡镇街道·平台, 部门
+    cells = " ".join(all_cells(at))
+    assert all(f"{n}({c})" in cells for n, c in zip(below["name"], below["cadre_id"])), cells[:500]
 
 
 def test_unit_flags_tab_lists_the_units_open_flags(open_page, version):

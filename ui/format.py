@@ -362,3 +362,21 @@ def tenure(start: Any, end: Any, share: Any = None) -> str:
     until = "今" if is_missing(end) else f"{pd.Timestamp(end):%Y-%m}"
     text = f"{pd.Timestamp(start):%Y-%m} 至 {until}"
     return text if is_missing(share) else f"{text},分工比例 {pct(share, 0)}"
+
+
+def excellent_quota_note(score: Any) -> str:
+    """Why a cadre-year's grade is (or is not) 优秀 under the group's 优秀名额, for a caption;
+    "" when the cadre was not above the 优秀 line (or the version predates the quota)."""
+    get = score.get if hasattr(score, "get") else (lambda k, d=None: d)
+    rank, n, k = get("excellent_rank"), get("group_n"), get("excellent_quota_n")
+    if is_missing(rank) or is_missing(n) or is_missing(k):
+        return ""
+    year = get("year")
+    when = f"{int(year)} 年" if not is_missing(year) else ""
+    head = (f"所在考核组“{md(get('group'))}”参评 {int(n)} 人,优秀名额 {int(k)} 个,"
+            f"本人在达到优秀线的干部中排第 {int(rank)}")
+    if int(rank) <= int(k):
+        return f"{when}优秀等次:{head},在优秀名额内。"
+    why = "参评人数少,按比例向下取整为 0 个名额" if int(k) == 0 else "同分依次比较实绩分、评价分、干部编号"
+    return (f"{when}综合得分达到优秀线,但{head},超出名额,评为{md(get('grade'))}({why})。"
+            "优秀名额按各考核组参评人数的比例确定,见“方法说明”。")

@@ -476,3 +476,21 @@ def indicator_dictionary(scope: Scope) -> pd.DataFrame:
                valid_min, valid_max
         FROM staging.indicators ORDER BY core DESC, indicator
     """, unit_column=None)
+
+
+def excellent_line(scope: Scope) -> pd.DataFrame:
+    """The latest assessment year's graded cadres seen in full, with their 优秀名额 columns
+    (group, group_n, excellent_quota_n, excellent_rank): empty when the version predates them."""
+    columns = run(scope, """
+        SELECT count(*) AS n FROM information_schema.columns
+        WHERE table_schema = 'marts' AND table_name = 'cadre_scores' AND column_name = 'excellent_rank'
+    """, unit_column=None)
+    if columns.empty or int(columns["n"].iloc[0]) == 0:
+        return pd.DataFrame()
+    return run(scope, """
+        SELECT s.year, s."group", s.group_n, s.excellent_quota_n, s.excellent_rank, s.grade, s.grade_by_score,
+               s.excellent_blocked, s.total, s.cadre_id, c.name
+        FROM marts.cadre_scores AS s LEFT JOIN staging.cadres AS c USING (cadre_id)
+        WHERE s.total IS NOT NULL AND s.year = (SELECT max(year) FROM marts.cadre_scores WHERE total IS NOT NULL)
+        ORDER BY s."group", s.excellent_rank NULLS LAST, s.cadre_id
+    """, unit_column=None, person_column="cadre_id")
