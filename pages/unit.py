@@ -181,7 +181,7 @@ with tabs[3]:
             "比较组": [fmt.DASH if fmt.is_missing(c) or not bool(i) else ("多组合成" if int(c) < 0 else f"第 {int(c)} 组")
                        for c, i in zip(cadres["component_id"], cadres["identified"].fillna(False))],
             "最新象限": cadres["quadrant"].fillna(fmt.DASH),
-            "最新等级": cadres["grade"].fillna(fmt.DASH),
+            "最新等级": [fmt.grade_with_quota(r) for _, r in cadres.iterrows()],
             "提示": [fmt.flags_text(f) for f in cadres["flags"]],
             "画像": [f"./cadre?cadre={c}" for c in cadres["cadre_id"]],
         })), hide_index=True, width="stretch",

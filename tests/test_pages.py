@@ -231,6 +231,17 @@ def test_unit_deep_link_shows_that_unit(open_page, version):
     assert "平台效应(按指标)" in texts(at)
 
 
+def test_unit_grades_say_when_the_excellent_quota_decided(open_page, version):
+    row = sql(version, """
+        WITH last AS (SELECT * FROM marts.cadre_scores
+                      QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY year DESC) = 1)
+        SELECT a.unit_id, l.excellent_rank FROM last AS l JOIN staging.assignments AS a USING (cadre_id)
+        WHERE l.grade_by_score = '优秀' AND l.excellent_rank > l.excellent_quota_n
+        ORDER BY a.unit_id, l.cadre_id LIMIT 1""").iloc[0]
+    at = open_page("unit", unit=row["unit_id"])
+    assert f"称职(达到优秀线,名额外,组内第 {row['excellent_rank']})" in all_cells(at)
+
+
 def test_unknown_unit_warns(open_page):
     at = open_page("unit", unit="NOPE")
     assert any("找不到单位编号" in w.value for w in at.warning)

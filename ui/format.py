@@ -380,3 +380,14 @@ def excellent_quota_note(score: Any) -> str:
     why = "参评人数少,按比例向下取整为 0 个名额" if int(k) == 0 else "同分依次比较实绩分、评价分、干部编号"
     return (f"{when}综合得分达到优秀线,但{head},超出名额,评为{md(get('grade'))}({why})。"
             "优秀名额按各考核组参评人数的比例确定,见“方法说明”。")
+
+
+def grade_with_quota(score: Any) -> str:
+    """The grade for a table cell, saying when the 优秀名额 decided it: "称职(达到优秀线,名额外,组内第 r)"."""
+    get = score.get if hasattr(score, "get") else (lambda k, d=None: d)
+    grade, rank, k = get("grade"), get("excellent_rank"), get("excellent_quota_n")
+    if is_missing(grade):
+        return DASH
+    if is_missing(rank) or is_missing(k) or int(rank) <= int(k):
+        return str(grade)
+    return f"{grade}(达到优秀线,名额外,组内第 {int(rank)})"

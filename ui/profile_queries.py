@@ -439,14 +439,16 @@ def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
             QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY period DESC) = 1
         ),
         lasts AS (
-            SELECT cadre_id, year, total, grade FROM marts.cadre_scores
+            SELECT cadre_id, year, total, grade, grade_by_score, excellent_rank, excellent_quota_n
+            FROM marts.cadre_scores
             QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY year DESC) = 1
         )
         SELECT $unit AS unit_id, p.cadre_id, c.name, CASE WHEN f.cadre_id IS NOT NULL THEN c.rank END AS rank,
                CASE WHEN f.cadre_id IS NOT NULL THEN c.role_type END AS role_type, p.posts, p.first_start,
                nullif(p.last_end, DATE '9999-12-31') AS last_end, p.in_post, f.cadre_id IS NOT NULL AS in_full,
                k.effect, k.se, k.ci_low, k.ci_high, k.band, k.flags, k.identified, k.component_id,
-               q.period AS quadrant_period, q.quadrant, s.year AS score_year, s.total, s.grade
+               q.period AS quadrant_period, q.quadrant, s.year AS score_year, s.total, s.grade,
+               s.grade_by_score, s.excellent_rank, s.excellent_quota_n
         FROM posts AS p
         LEFT JOIN staging.cadres AS c USING (cadre_id)
         LEFT JOIN seen AS f ON f.cadre_id = p.cadre_id
