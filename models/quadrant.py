@@ -21,6 +21,8 @@ QUADRANT_COLUMNS = ["cadre_id", "period", "x", "y", "quadrant"]
 EVIDENCE_COLUMNS = ["x_low", "x_high", "p_side", "x_status"]
 X_STATUS = ("determined", "uncertain", "unidentified")
 DEFAULT_SIDE_LEVEL = 0.9
+# Where an uncertain cadre is counted apart from the 不可判定 in summaries (page, big screen).
+UNCERTAIN_NAME = "贡献不确定"
 
 
 def side_probability(x, se, cut: float, df=None) -> np.ndarray:

@@ -48,7 +48,10 @@ SEVERITIES = ("红", "橙", "黄")
 DEFAULT_BANDS = [(0.25, "绿"), (0.50, "黄"), (0.75, "橙"), (1.00, "红")]
 TIER_OF_BAND = {"绿": "优", "黄": "良", "橙": "中", "红": "差"}
 QUADRANT_KEYS = ("high_high", "high_low", "low_high", "low_low", "unidentified")
-DEFAULT_QUADRANTS = ("高贡献区", "逆势担当区", "平台红利区", "低效区", "不可判定")
+DEFAULT_QUADRANTS = ("高贡献区", "逆势担当区", "平台红利区", "低效区", "贡献不确定", "不可判定")
+# The public count's category: the quadrant, or 贡献不确定 for a cadre whose x is not determined
+# although estimated (marts.quadrants keeps 不可判定 in `quadrant` for both).
+QUADRANT_LABEL = "CASE WHEN x_status = 'uncertain' THEN '贡献不确定' ELSE quadrant END"
 TREND_MONTHS = 24
 
 # Column types of every public table: empty tables keep their shape, and nothing else gets in.
@@ -419,8 +422,12 @@ def _quadrant_names() -> list[str]:
     try:
         from models.config import load_reference
 
+        from models.quadrant import UNCERTAIN_NAME
+
         names = load_reference("quadrants")["names"]
-        return [str(names[k]) for k in QUADRANT_KEYS if k in names]
+        order = [str(names[k]) for k in QUADRANT_KEYS if k in names]
+        # 贡献不确定 (an estimate whose interval crosses the cut) counted apart, just before 不可判定
+        return order[:4] + [UNCERTAIN_NAME] + order[4:]
     except Exception:  # the policy file is checked by its own tests
         return list(DEFAULT_QUADRANTS)
 
@@ -429,9 +436,9 @@ def quadrant_counts(full: _Full) -> pd.DataFrame:
     columns = [c for c, _ in SCHEMAS["quadrant_counts"]]
     if not full.has("marts.quadrants"):
         return pd.DataFrame(columns=columns)
-    counts = full.q("""
-        SELECT period, quadrant, count(DISTINCT cadre_id) AS n_people
-        FROM marts.quadrants WHERE quadrant IS NOT NULL GROUP BY period, quadrant
+    counts = full.q(f"""
+        SELECT period, {QUADRANT_LABEL} AS quadrant, count(DISTINCT cadre_id) AS n_people
+        FROM marts.quadrants WHERE quadrant IS NOT NULL GROUP BY ALL
     """)
     if counts.empty:
         return pd.DataFrame(columns=columns)

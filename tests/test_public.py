@@ -123,7 +123,8 @@ def test_scan_catches_what_it_should(demo, tmp_path):
 
 def test_counts_match_the_full_version_or_are_suppressed(demo):
     _, full, public = demo
-    q_full = db.query(full, "SELECT period, quadrant, count(DISTINCT cadre_id) AS n FROM marts.quadrants GROUP BY ALL")
+    q_full = db.query(full, f"SELECT period, {pub.QUADRANT_LABEL} AS quadrant, count(DISTINCT cadre_id) AS n "
+                            "FROM marts.quadrants GROUP BY ALL")
     q_pub = db.query(public, "SELECT * FROM public.quadrant_counts")
     merged = q_pub.merge(q_full, on=["period", "quadrant"], how="left")
     merged["n"] = merged["n"].fillna(0)
@@ -131,6 +132,13 @@ def test_counts_match_the_full_version_or_are_suppressed(demo):
     assert (merged.loc[shown, "n_people"] == merged.loc[shown, "n"]).all()
     assert merged.loc[~shown, "n"].between(1, 4).all()
     assert set(q_pub["quadrant"]) >= {"高贡献区", "逆势担当区", "平台红利区", "低效区", "不可判定"}
+    # an estimate whose interval crosses the cut is counted as 贡献不确定, never in a quadrant
+    from models.quadrant import UNCERTAIN_NAME
+
+    assert UNCERTAIN_NAME in pub.QUADRANT_LABEL and UNCERTAIN_NAME in set(q_pub["quadrant"])
+    uncertain = db.query(full, "SELECT period, count(*) AS n FROM marts.quadrants WHERE x_status = 'uncertain' GROUP BY 1")
+    got = q_pub[q_pub["quadrant"] == UNCERTAIN_NAME].set_index("period")["n_people"]
+    assert all(got[p] == n for p, n in zip(uncertain["period"], uncertain["n"]) if n >= 5)
 
     c_full = db.query(full, """SELECT period, card, count(*) AS n, count(DISTINCT lead_cadre_id) AS people
                                FROM marts.task_status GROUP BY ALL""")
@@ -367,7 +375,8 @@ def flag_attack(public: Path, truth: pd.DataFrame) -> list[str]:
 def quadrant_attack(public: Path, full: Path) -> list[str]:
     """Quadrant counts: cadres assessed that quarter (or in a fully shown quarter) − visible quadrants."""
     quads = db.query(public, "SELECT * FROM public.quadrant_counts")
-    truth = db.query(full, "SELECT period, quadrant, count(DISTINCT cadre_id) AS n FROM marts.quadrants GROUP BY ALL")
+    truth = db.query(full, f"SELECT period, {pub.QUADRANT_LABEL} AS quadrant, count(DISTINCT cadre_id) AS n "
+                           "FROM marts.quadrants GROUP BY ALL")
     true = {(p, q): int(n) for p, q, n in zip(truth["period"], truth["quadrant"], truth["n"])}
     complete = [g["n_people"].sum() for _, g in quads.groupby("period") if not g["suppressed"].any()]
     found = []

@@ -150,3 +150,21 @@ def test_placed_sides_agree_with_the_truth_on_rotation_worlds():
             assert sure["true_side"].mean() >= 0.85
     strong = q[q["truth"].abs() >= 2 * 0.5]  # noise = spread
     assert ((strong["x_status"] == "determined") & strong["true_side"]).mean() >= 0.4
+
+
+def test_an_uncertain_quarter_breaks_long_stays_and_the_low_zone_streak():
+    """The 季度微调 lists and the 定向考察 +1.5 per 低效区 quarter read `quadrant`, so the evidence
+    rule reaches them without a rule of their own: a quarter whose interval crosses the cut ends a run."""
+    from models.anomaly import _low_zone_streak
+
+    periods = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    points = pd.DataFrame({
+        "cadre_id": ["sure"] * 4 + ["wobbly"] * 4, "period": periods * 2,
+        "x": [-1.0] * 4 + [-1.0, -1.0, -0.2, -1.0], "y": [0.2] * 8, "identified": [True] * 8,
+        "se": [0.2] * 4 + [0.2, 0.2, 0.5, 0.2],  # wobbly's Q3: P(below) = Phi(0.4) = .66
+    })
+    history = assign_quadrants(points, CONFIG)
+    assert history.loc[history["x_status"] == "uncertain", ["cadre_id", "period"]].values.tolist() == [["wobbly", "2025-Q3"]]
+    assert long_stays(history, "低效区", 3)["cadre_id"].tolist() == ["sure"]
+    streak = _low_zone_streak(history, "低效区").set_index("cadre_id")["streak"]
+    assert streak.to_dict() == {"sure": 4, "wobbly": 1}

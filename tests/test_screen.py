@@ -43,7 +43,7 @@ def test_overview_shows_every_panel(demo_root, monkeypatch):
     body = html_of(at)
     assert "数据截至 2025年12月" in body and "版本 v000001" in body
     for text in ("重点指标", "一般公共预算收入", "亮牌预警", "红牌", "单位排名", "综合得分", "实绩象限分布",
-                 "高贡献区", "低效区", "不可判定"):
+                 "高贡献区", "低效区", "不可判定", "贡献不确定"):
         assert text in body, text
     assert "▲" in body and "▼" in body                   # arrows, not colour alone
     assert any(t in body for t in (">优<", ">良<", ">中<", ">差<"))  # badge words

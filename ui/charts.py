@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from models.quadrant import UNCERTAIN_NAME
 from ui import format as fmt
 
 FONT = dict(family="'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif",
@@ -25,7 +26,7 @@ QUADRANT_COLORS = {
     "unidentified": "#8d8d8d",
     "uncertain": "#546e7a",
 }
-UNCERTAIN_LABEL = "贡献不确定"  # x_status "uncertain": in no quadrant, drawn in the strip at the cut
+UNCERTAIN_LABEL = UNCERTAIN_NAME  # x_status "uncertain": in no quadrant, drawn in the strip at the cut
 QUADRANT_FILLS = {
     "high_high": "rgba(46,125,50,0.07)",
     "high_low": "rgba(21,101,192,0.07)",

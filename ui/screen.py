@@ -650,7 +650,7 @@ def quadrant_figure(quads: pd.DataFrame, height: int) -> go.Figure:
                              marker=dict(color=accents[i % 5], pattern=dict(shape=patterns[i % 5]))))
     fig.update_layout(**plotly_layout(
         height, barmode="group",
-        title=chart_title("四个象限人数(近6个季度;不可判定者见左下)"),
+        title=chart_title("四个象限人数(近6个季度;贡献不确定、不可判定者见左下)"),
         margin=dict(l=54, r=16, t=40, b=78), legend=bottom_legend(height)))
     return fig
 
