@@ -8,6 +8,7 @@ from models.config import load_reference
 from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
+from ui import quadrant_view as qv
 from ui.picker import sync_to_url, url_choice
 from ui.session import audit_view, current_scope
 
@@ -82,8 +83,9 @@ if len(composite) and bool(composite.iloc[0]["identified"]):
                      f"{fmt.BAND_LABELS.get(k['band'], k['band'])}")
 else:
     m[4].metric("个人贡献(综合)", "不可判定")
-m[5].metric("最新象限", history.iloc[-1]["quadrant"] if len(history) else fmt.DASH,
-            help=fmt.period_label(history.iloc[-1]["period"]) if len(history) else None)
+names = load_reference("quadrants")["names"]
+m[5].metric("最新象限", charts.where_label(history, names).iloc[-1] if len(history) else fmt.DASH,
+            help=qv.latest_note(history.iloc[-1]) if len(history) else None)
 quota_note = fmt.excellent_quota_note(scores.iloc[-1]) if len(scores) else ""
 if quota_note:
     st.caption(quota_note)
@@ -256,8 +258,9 @@ with tabs[5]:
         a, b = st.columns([1.2, 1])
         a.plotly_chart(charts.trajectory(history, qcfg), key="trajectory", config={"displayModeBar": False})
         b.dataframe(pd.DataFrame({
-            "季度": [fmt.period_label(p) for p in history["period"]], "象限": history["quadrant"],
+            "季度": [fmt.period_label(p) for p in history["period"]], "象限": charts.where_label(history, qcfg["names"]),
             "个人贡献 x": [fmt.number(v, 2, signed=True) for v in history["x"]],
+            **qv.evidence_columns(history),
             "实绩分百分位 y": [fmt.pct(v, 0) for v in history["y"]],
             "单位": history["unit_name"]}), hide_index=True, width="stretch")
 

@@ -179,6 +179,19 @@ def test_cadre_page_explains_the_excellent_quota(open_page, version):
     assert "在优秀名额内" in texts(open_page("cadre", cadre=top["cadre_id"]))
 
 
+def test_cadre_page_never_places_an_uncertain_cadre_in_a_quadrant(open_page, version):
+    row = sql(version, """
+        SELECT cadre_id, x_low, x_high FROM marts.quadrants WHERE x_status = 'uncertain'
+        QUALIFY period = max(period) OVER () ORDER BY cadre_id LIMIT 1""").iloc[0]
+    assert row["x_low"] < 0 < row["x_high"]
+    at = open_page("cadre", cadre=row["cadre_id"])
+    assert not at.exception
+    metric = next(m for m in at.metric if m.label == "最新象限")
+    assert metric.value == "贡献不确定"
+    cells = all_cells(at)
+    assert "贡献不确定" in cells and any(c.startswith("[") and "," in c for c in cells)  # 判定区间 per quarter
+
+
 def test_cadre_page_without_a_cadre_asks_for_one(open_page):
     at = open_page("cadre")
     assert at.selectbox(key="cadre_pick").value is None

@@ -49,3 +49,22 @@ def where_text(row, names: dict) -> str:
     if getattr(row, "x_status", None) == "uncertain":
         return "贡献不确定(不归入象限)"
     return str(row.quadrant)
+
+
+def latest_note(row) -> str:
+    """Help of the 最新象限 metric: the quarter and, where x has an estimate, the evidence."""
+    note = fmt.period_label(row["period"])
+    if row.get("x_status") in ("determined", "uncertain") and not fmt.is_missing(row.get("p_side")):
+        note += (f";判定区间 {fmt.interval(row['x_low'], row['x_high'], None, 2)},"
+                 f"落在所在一侧的概率 {fmt.pct(row['p_side'], 0)}")
+        if row["x_status"] == "uncertain":
+            note += ",区间跨过分界线,不归入象限"
+    return note
+
+
+def evidence_columns(history: pd.DataFrame) -> dict[str, list[str]]:
+    """判定区间 and the side probability per quarter (empty on data versions without them)."""
+    if "x_low" not in history:
+        return {}
+    return {"判定区间": [fmt.interval(lo, hi, None, 2) for lo, hi in zip(history["x_low"], history["x_high"])],
+            "所在一侧概率": [fmt.pct(p, 0) for p in history["p_side"]]}
