@@ -359,7 +359,8 @@ def assessment_groups(
 
     ``grades.assessment_groups.by`` lists the parts of the label: unit_level = level of the unit
     held the most days of the year (staging.units.level; ties → the later post), role_type and
-    rank from ``cadres``. An empty list puts everyone in one group per year.
+    rank from ``cadres``; a cadre-year without a post takes the nearest post before or after. An
+    empty list puts everyone in one group per year.
     """
     by = list(resolve(config, "weights")["grades"]["assessment_groups"]["by"])
     out = keys[["cadre_id", "year"]].drop_duplicates().reset_index(drop=True).copy()
@@ -398,7 +399,10 @@ def _unit_level(keys: pd.DataFrame, assignments: pd.DataFrame | None, units: pd.
     lo = m["start"].where(m["start"] > y0, y0)
     hi = m["end"].where(m["end"].notna() & (m["end"] < y1), y1)
     m["_days"] = ((hi - lo).dt.days + 1).clip(lower=0)
-    m = m[m["_days"] > 0].sort_values(["index", "_days", "start"], ascending=[True, False, False])
+    # No post in the year (scored on 条线 data before an appointment, say): the nearest post.
+    end = m["end"].fillna(pd.Timestamp.max)
+    m["_gap"] = np.maximum((m["start"] - y1).dt.days, 0) + np.maximum((y0 - end.clip(upper=y0)).dt.days, 0)
+    m = m.sort_values(["index", "_days", "_gap", "start"], ascending=[True, False, True, False])
     best = m.drop_duplicates("index").set_index("index")["unit_id"].astype(str)
     labels = best.map(lambda u: LEVEL_NAMES.get(level.get(u), "其他单位"))
     return labels.reindex(keys.index).fillna("无任职记录")

@@ -446,15 +446,18 @@ def test_quota_above_the_cap_is_refused():
 def test_assessment_groups_by_unit_level_of_the_longest_post():
     from models.composite import assessment_groups
 
-    keys = pd.DataFrame({"cadre_id": ["C1", "C2", "C3"], "year": [2025, 2025, 2025]})
+    keys = pd.DataFrame({"cadre_id": ["C1", "C2", "C3", "C4", "C4"], "year": [2025, 2025, 2025, 2023, 2026]})
     units = pd.DataFrame({"unit_id": ["T1", "D1"], "level": ["town", "dept"]})
     posts = pd.DataFrame({
-        "cadre_id": ["C1", "C1", "C2"], "unit_id": ["T1", "D1", "D1"],
-        "start": pd.to_datetime(["2020-01-01", "2025-09-01", "2024-01-01"]),
-        "end": pd.to_datetime(["2025-08-31", None, None])})
-    g = assessment_groups(keys, assignments=posts, units=units).set_index("cadre_id")["group"]
+        "cadre_id": ["C1", "C1", "C2", "C4", "C4"], "unit_id": ["T1", "D1", "D1", "D1", "T1"],
+        "start": pd.to_datetime(["2020-01-01", "2025-09-01", "2024-01-01", "2024-06-01", "2025-03-01"]),
+        "end": pd.to_datetime(["2025-08-31", None, None, "2025-02-28", None])})
+    g = assessment_groups(keys, assignments=posts, units=units).set_index(["cadre_id", "year"])["group"]
     # C1 held the town 8 months, the department 4: a 乡镇 cadre for 2025. C3 holds no post.
-    assert g.to_dict() == {"C1": "乡镇街道·平台", "C2": "部门", "C3": "无任职记录"}
+    # C4 holds none in 2023 (the nearest is the department from 2024-06) and in 2026 is in the town.
+    assert g.to_dict() == {("C1", 2025): "乡镇街道·平台", ("C2", 2025): "部门", ("C3", 2025): "无任职记录",
+                           ("C4", 2023): "部门", ("C4", 2026): "乡镇街道·平台"}
+    keys = keys.iloc[:3]
     cadres = pd.DataFrame({"cadre_id": ["C1", "C2", "C3"], "role_type": ["招商", "综合", None]})
     cfg = copy.deepcopy(load_reference("weights"))
     cfg["grades"]["assessment_groups"]["by"] = ["unit_level", "role_type"]
