@@ -213,13 +213,19 @@ with tabs[5]:
 with tabs[6]:
     if quadrants:
         n = quadrants["names"]
+        level = float(quadrants.get("x_side_level", 0.9))
         st.markdown(f"x = 个人贡献(综合,见上);y = 实绩分在同季度干部中的百分位。分界线 x = {quadrants['x_cut']},"
-                    f"y = {fmt.pct(quadrants['y_cut'], 0)}。")
+                    f"y = {fmt.pct(quadrants['y_cut'], 0)}。"
+                    f"**按证据归入象限**:由收缩后的个人贡献及其标准误算出贡献落在分界线该侧的概率,"
+                    f"达到 {fmt.pct(level, 0)} 才归入象限(即判错一侧的可能不超过 {fmt.pct(1 - level, 0)});"
+                    f"否则记为“贡献不确定”,只按实绩分另列,不进入象限、季度微调名单和定向考察的低效区计分。"
+                    f"页面上的“判定区间”是对应的 {fmt.pct(2 * level - 1, 0)} 区间:不跨分界线,才归入象限。")
         st.dataframe(pd.DataFrame([
             {"象限": n["high_high"], "个人贡献 x": "高", "实绩 y": "高", "用途": "激励、使用的参考"},
             {"象限": n["high_low"], "个人贡献 x": "高", "实绩 y": "低", "用途": "平台弱但干得好:支持,不要处罚"},
             {"象限": n["low_high"], "个人贡献 x": "低", "实绩 y": "高", "用途": "成绩主要来自平台:重点审视"},
             {"象限": n["low_low"], "个人贡献 x": "低", "实绩 y": "低", "用途": "亮牌与情形 7/8 审视的参考(须人工认定)"},
+            {"象限": "贡献不确定", "个人贡献 x": "有估计,判定区间跨过分界线", "实绩 y": "有", "用途": "另列,不归入四个象限"},
             {"象限": n["unidentified"], "个人贡献 x": "无法识别", "实绩 y": fmt.DASH, "用途": "另列,不归入四个象限"},
         ]), hide_index=True, width="stretch")
         st.caption(f"季度微调:最近连续 {quadrants['long_stay_quarters']} 个及以上季度处在高贡献区或低效区的干部列入名单。"

@@ -244,6 +244,15 @@ def test_unit_deep_link_shows_that_unit(open_page, version):
     assert "平台效应(按指标)" in texts(at)
 
 
+def test_unit_page_names_an_uncertain_latest_quadrant(open_page, version):
+    row = sql(version, """
+        SELECT q.cadre_id, a.unit_id FROM marts.quadrants q JOIN staging.assignments a USING (cadre_id)
+        WHERE q.x_status = 'uncertain' AND a.in_post
+        QUALIFY q.period = max(q.period) OVER () ORDER BY q.cadre_id LIMIT 1""").iloc[0]
+    at = open_page("unit", unit=row["unit_id"])
+    assert not at.exception and "贡献不确定" in all_cells(at)
+
+
 def test_unit_grades_say_when_the_excellent_quota_decided(open_page, version):
     row = sql(version, """
         WITH last AS (SELECT * FROM marts.cadre_scores

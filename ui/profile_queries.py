@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from models.quadrant import UNCERTAIN_NAME
 from ui.queries import HOME_POSTS, Scope, run, seen_in_full
 
 # The cadre's current post, else the last one (the unit a cadre is scoped and filtered by).
@@ -425,7 +426,8 @@ def unit_platform_effects(scope: Scope, unit_id: str) -> pd.DataFrame:
 
 def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
     """Cadres who held a post in the unit; for those the scope sees in full (``in_full``) also
-    their composite contribution (interval, band, flags), latest quadrant and latest 综合得分 /
+    their composite contribution (interval, band, flags), latest quadrant (贡献不确定 where the
+    quarter's x is estimated but not determined) and latest 综合得分 /
     grade. The others carry their posts here and nothing else."""
     return run(scope, f"""
         WITH posts AS (
@@ -435,7 +437,9 @@ def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
         ),
         seen AS (SELECT cadre_id FROM posts WHERE {seen_in_full('cadre_id')}),
         lastq AS (
-            SELECT cadre_id, period, quadrant FROM marts.quadrants
+            SELECT cadre_id, period,
+                   CASE WHEN x_status = 'uncertain' THEN '{UNCERTAIN_NAME}' ELSE quadrant END AS quadrant
+            FROM marts.quadrants
             QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY period DESC) = 1
         ),
         lasts AS (
