@@ -160,7 +160,7 @@ def quadrant_scatter(points: pd.DataFrame, config: dict, selected: str | None = 
         lo, hi = _interval_columns(placed)
         extent = pd.concat([extent, pd.Series(lo, dtype=float), pd.Series(hi, dtype=float)])
     xr = _x_range(extent, x_cut)
-    half = 0.045 * (xr[1] - xr[0])  # the strip of the uncertain: wide enough to tell points apart
+    half = 0.06 * (xr[1] - xr[0])  # the strip of the uncertain: wide enough to tell points apart
     shapes, notes = _quadrant_background(names, x_cut, y_cut, xr)
     if len(unsure):
         shapes.append(dict(type="rect", xref="x", yref="y domain", x0=x_cut - half, x1=x_cut + half, y0=0, y1=1,
