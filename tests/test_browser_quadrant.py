@@ -109,3 +109,34 @@ def test_unit_and_methods_pages_render(app_url, browser):
     no_error(page)
     page.screenshot(path=str(screenshot_path("methods.png")), full_page=True)
     page.close()
+
+
+# The 贡献不确定 trace and the strip it must stay in, from plotly's own data.
+UNCERTAIN_STRIP = """(label) => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const tr = gd._fullData.find((t) => t.name === label + '(不归入象限)');
+  const rect = (gd.layout.shapes || []).find((s) => s.type === 'rect' && s.xref === 'x' && s.x0 < 0 && s.x1 > 0);
+  if (!tr || !rect) return null;
+  return {n: tr.x.length, inside: tr.x.every((x) => x >= rect.x0 && x <= rect.x1),
+          overflow: document.documentElement.scrollWidth > window.innerWidth + 1};
+}"""
+
+
+def test_quadrant_page_at_three_screen_sizes_keeps_uncertain_cadres_out_of_the_quadrants(app_url, browser):
+    from models.quadrant import UNCERTAIN_NAME
+
+    for width, height, scale in ((1366, 768, 1), (1920, 1080, 2), (3840, 2160, 1)):
+        page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=scale)
+        page.goto(app_url + "/", wait_until="domcontentloaded")
+        settle(page)
+        page.goto(app_url + "/quadrants", wait_until="domcontentloaded")
+        page.wait_for_selector(".js-plotly-plot .scatterlayer", timeout=60_000)
+        settle(page, 1200)
+        no_error(page)
+        assert page.get_by_text("已判定", exact=True).count() >= 1
+        assert page.get_by_text("区间跨过分界线").count() >= 1
+        strip = page.evaluate(UNCERTAIN_STRIP, UNCERTAIN_NAME)
+        assert strip is not None and strip["n"] > 0 and strip["inside"], strip
+        assert not strip["overflow"], f"horizontal scroll at {width}x{height}"
+        page.screenshot(path=str(screenshot_path(f"quadrants_{width}x{height}.png")))
+        page.close()
