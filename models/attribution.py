@@ -44,11 +44,15 @@ Estimation, in order
    or bias-corrected moments (other solvers), with sigma2 = RSS / (n - tr H), tr H = sum of the
    record leverages = rank, and
        sigma2_cadre = (sum effect_fe^2 - sum se_fe^2) / sum (1 - 1/n_g)
-   over identified cadres; either way sigma2_cadre >= ``var_floor`` x mean(se_fe^2).
+   over identified cadres; either way sigma2_cadre >= ``var_floor`` x sigma2, a floor far
+   below any real spread: a cadre spread of (about) zero is a valid answer, and the effects are
+   then shrunk to zero. (A floor relative to the sampling variance of effect_fe held the spread
+   up where records are few and left the effects under-shrunk.)
 4. Headline ``effect``: the BLUP / empirical-Bayes estimate from Henderson's mixed-model
    equations with theta ~ N(0, sigma2_cadre) random and psi, tau fixed, centred like effect_fe.
    Its ``se`` is the exact posterior (prediction-error) SD of the centred effect, and
-   ci_low/ci_high the matching ``ci_level`` interval; with correct variance components its
+   ci_low/ci_high the matching ``ci_level`` interval from Student's t with the residual degrees
+   of freedom ``df_resid`` (n - tr H); with correct variance components its
    mean squared error is below that of predicting zero. ``se_fe`` is the exact SD of effect_fe.
    SEs are exact for the dense and Schur solvers (dense algebra only in the small dimensions);
    the iterative solver estimates them from ``n_probes`` perturbation draws b ~ N(0, H^-), a
@@ -73,6 +77,8 @@ Flags (``;``-separated)
     no_peers               the only cadre of its graph component that could be estimated
                            (identified=false)
     few_obs                fewer than ``min_obs`` records (still estimated)
+    too_few_records        the indicator has fewer records than cadres + units: nothing of it is
+                           identified (identified=false for every cadre and unit)
     weakly_identified      reliability 1 - se^2 / prior variance below ``weak_reliability``
     shares_invalid         a record of this cadre had a negative share (dropped) or shares
                            summing above 1 + ``share_tol`` (rescaled to sum 1)
@@ -93,7 +99,7 @@ from scipy.linalg import eigh, lapack
 from scipy.optimize import minimize_scalar
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import lsmr
-from scipy.stats import norm
+from scipy.stats import t as student
 from threadpoolctl import threadpool_limits
 
 __all__ = [
@@ -117,17 +123,17 @@ CONTRIBUTION_COLUMNS = (
     "cadre_id", "indicator", "effect", "effect_fe", "se", "ci_low", "ci_high", "n_obs",
     "n_units", "component_id", "identified", "band", "flags",
 )
-CONTRIBUTION_EXTRA = ("se_fe", "reliability")
+CONTRIBUTION_EXTRA = ("se_fe", "reliability", "df_resid")
 PLATFORM_COLUMNS = ("unit_id", "indicator", "effect", "se", "n_movers")
 PLATFORM_EXTRA = ("component_id", "identified")
 _COLUMN_DTYPES = {
     "effect": "float64", "effect_fe": "float64", "se": "float64", "ci_low": "float64", "ci_high": "float64",
-    "se_fe": "float64", "reliability": "float64", "n_obs": "int64", "n_units": "int64", "n_movers": "int64",
+    "se_fe": "float64", "reliability": "float64", "df_resid": "float64", "n_obs": "int64", "n_units": "int64", "n_movers": "int64",
     "component_id": "int64", "identified": "bool",
 }
 FLAGS = (
     "not_in_main_component", "no_mobility", "not_separable", "no_peers", "few_obs",
-    "weakly_identified", "shares_invalid", "high_leverage",
+    "too_few_records", "weakly_identified", "shares_invalid", "high_leverage",
 )
 BAND_HIGH, BAND_MID, BAND_LOW, BAND_NONE = "高", "中", "低", "不可判定"
 COMPOSITE = "*"
@@ -972,7 +978,8 @@ class ContributionAttribution:
     min_obs : cadres with fewer records are flagged ``few_obs`` (still estimated; shrinkage
         and a wide interval keep a thin record from reaching 高/低 on its own).
     ci_level : coverage of ci_low / ci_high.
-    var_floor : floor of sigma2_cadre as a fraction of the mean sampling variance of effect_fe.
+    var_floor : floor of sigma2_cadre as a fraction of the residual variance sigma2 (the default
+        1e-6 is no floor in practice; it only keeps the shrinkage ratio finite).
     weak_reliability : flag ``weakly_identified`` below this reliability 1 - se^2 / prior var.
     leverage_threshold : flag ``high_leverage`` when one of the cadre's records has leverage
         h_r = x_r'(X'X)^- x_r at least this high: that record's fitted value is mostly the
@@ -1016,7 +1023,7 @@ class ContributionAttribution:
         self,
         min_obs: int = 3,
         ci_level: float = 0.95,
-        var_floor: float = 0.01,
+        var_floor: float = 1e-6,
         weak_reliability: float = 0.2,
         leverage_threshold: float = 0.8,
         share_tol: float = 1e-6,
@@ -1098,15 +1105,24 @@ class ContributionAttribution:
         null = solver.null_basis()
         tol = self.separable_tol if self.solver_ != "iterative" else max(self.separable_tol, 1e-3)
         ident = _identify(d, graph, None if null is None else null[: d.C], tol)
+        self.too_few_records_ = bool(d.n < d.C + d.J)
+        if self.too_few_records_:
+            # Fewer records than cadres + units: any split between person and platform would be
+            # an artefact of the prior, so nothing of this indicator is identified.
+            ident.identified[:] = False
         identified = ident.identified
         groups = _Groups.build(identified, ident.cadre, ident.unit)
         platform_ok = _platform_estimable(d, graph, groups, null, tol)
+        if self.too_few_records_:
+            platform_ok = np.zeros_like(platform_ok)
 
         var_fe, _ = solver.centred_var(groups, 0.0)
         leverage = solver.leverage()
         df = d.n - leverage.sum()
         if df < 0.5:
-            raise ValueError("no residual degrees of freedom: too few records for the model")
+            if not self.too_few_records_:
+                raise ValueError("no residual degrees of freedom: too few records for the model")
+            df = np.nan  # nothing is identified anyway: every number of this indicator is NaN
         rss = float(np.sum((d.y - d.fitted(b_fe)) ** 2))
         self.df_resid_ = df
         theta_fe = groups.centre(b_fe[: d.C])
@@ -1151,13 +1167,13 @@ class ContributionAttribution:
                              identified) -> tuple[float, float]:
         """(sigma2, sigma2_cadre); var_fe is in units of sigma2.
 
-        The floor sigma2_cadre >= var_floor * mean(se_fe^2) is the cap
-        sigma2 / sigma2_cadre <= 1 / (var_floor * mean(var_fe)) on the shrinkage ratio.
+        The floor sigma2_cadre >= var_floor * sigma2 is the cap sigma2 / sigma2_cadre <=
+        1 / var_floor on the shrinkage ratio.
         """
         if not identified.any():
             self.sigma2_cadre_raw_, self.floor_active_ = np.nan, False
             return sigma2_fe, np.nan
-        lam_max = 1.0 / (self.var_floor * float(np.mean(var_fe[identified])))
+        lam_max = 1.0 / max(self.var_floor, 1e-12)
         if self.variance_method_ == "reml":
             sigma2, lam = solver.reml(y, lam_max)
             raw = sigma2 / lam
@@ -1172,7 +1188,8 @@ class ContributionAttribution:
         self.floor_active_ = lam >= lam_max * (1 - 1e-6)
         if self.floor_active_:
             warnings.warn(
-                "cadre effect variance at its floor: effects are shrunk almost to zero",
+                "cadre effect variance estimated at zero: no differences between cadres beyond "
+                "noise, so every effect is shrunk to zero",
                 stacklevel=3,
             )
         return sigma2, sigma2 / min(lam, lam_max)
@@ -1181,13 +1198,13 @@ class ContributionAttribution:
                leverage):
         C, J = d.C, d.J
         identified = ident.identified
-        z = norm.ppf(0.5 + self.ci_level / 2)
+        q = student.ppf(0.5 + self.ci_level / 2, self.df_resid_)
         effect = groups.centre(b[:C])
         se = np.sqrt(self.sigma2_ * pev)
         se_fe = np.sqrt(self.sigma2_ * var_fe)
         n_g = groups.size[np.maximum(groups.grp, 0)] if groups.size.size else np.full(C, 2)
         reliability = 1 - se**2 / (self.sigma2_cadre_ * (1 - 1 / n_g))
-        lo, hi = effect - z * se, effect + z * se
+        lo, hi = effect - q * se, effect + q * se
         band = np.where(lo > 0, BAND_HIGH, np.where(hi < 0, BAND_LOW, BAND_MID))
         max_lev = _max_per_cadre(d.S, leverage)
 
@@ -1197,6 +1214,7 @@ class ContributionAttribution:
             "not_separable": ident.not_separable,
             "no_peers": ident.no_peers,
             "few_obs": graph.n_obs < self.min_obs,
+            "too_few_records": np.full(C, self.too_few_records_),
             "weakly_identified": identified & (reliability < self.weak_reliability),
             "shares_invalid": d.invalid,
             "high_leverage": identified & (max_lev >= self.leverage_threshold - 1e-9),
@@ -1218,6 +1236,7 @@ class ContributionAttribution:
             "flags": _join_flags(flags, C),
             "se_fe": nan_if(se_fe),
             "reliability": nan_if(reliability),
+            "df_resid": np.full(C, float(self.df_resid_)),
         })
         self.cadre_effects_ = pd.concat([frame, self._idle_rows(d)], ignore_index=True)
 
@@ -1251,7 +1270,7 @@ class ContributionAttribution:
             "n_obs": np.zeros(k, np.int64), "n_units": np.zeros(k, np.int64),
             "component_id": np.full(k, -1, np.int64), "identified": np.zeros(k, bool),
             "band": BAND_NONE, "flags": _join_flags(flags, k),
-            "se_fe": np.full(k, np.nan), "reliability": np.full(k, np.nan),
+            "se_fe": np.full(k, np.nan), "reliability": np.full(k, np.nan), "df_resid": np.full(k, np.nan),
         })
 
 
@@ -1378,7 +1397,6 @@ def composite_contributions(
     every standardised effect is centred within its own component, the composite is still a
     within-component comparison.
     """
-    z = norm.ppf(0.5 + ci_level / 2)
     rows = contributions[contributions["indicator"] != COMPOSITE].copy()
     rows["sd"] = rows["indicator"].map(sd_cadre).astype(float)
     if isinstance(roles, pd.DataFrame):  # the cadres table: cadre_id, role_type
@@ -1402,18 +1420,24 @@ def composite_contributions(
         "n_units": rows["n_units"].to_numpy(),
         "comp_lo": np.where(use, rows["component_id"], np.iinfo(np.int64).max),
         "comp_hi": np.where(use, rows["component_id"], -1),
+        # without residual degrees of freedom (rows made elsewhere) the interval is normal
+        "df": np.where(use, rows.get("df_resid", pd.Series(np.inf, index=rows.index)).to_numpy(float), np.inf),
     })
     agg = terms.groupby("cadre_id", sort=True).agg(
         w=("w", "sum"), n_used=("n_used", "sum"), eff=("eff", "sum"), eff_fe=("eff_fe", "sum"),
         var=("var", "sum"), var_fe=("var_fe", "sum"), rel=("rel", "sum"), n_obs=("n_obs", "sum"),
         n_units=("n_units", "max"), comp_lo=("comp_lo", "min"), comp_hi=("comp_hi", "max"),
+        df=("df", "min"),
     )
     ok = agg["n_used"].to_numpy() > 0
     wsum = np.where(ok, agg["w"], 1.0)
     nan_if = lambda v: np.where(ok, v, np.nan)  # noqa: E731
     effect = nan_if(agg["eff"] / wsum)
     se = nan_if(np.sqrt(agg["var"]) / wsum)
-    lo, hi = effect - z * se, effect + z * se
+    # t with the fewest residual degrees of freedom among the indicators used: conservative.
+    df = nan_if(agg["df"].to_numpy(float))
+    q = student.ppf(0.5 + ci_level / 2, np.where(ok, df, 1.0))
+    lo, hi = effect - q * se, effect + q * se
     same = agg["comp_lo"].to_numpy() == agg["comp_hi"].to_numpy()
     component = np.where(ok & same, agg["comp_hi"], -1)
 
@@ -1453,6 +1477,7 @@ def composite_contributions(
         "flags": flags,
         "se_fe": nan_if(np.sqrt(agg["var_fe"]) / wsum),
         "reliability": nan_if(agg["rel"] / wsum),
+        "df_resid": df,
     })
     return frame[list(CONTRIBUTION_COLUMNS + CONTRIBUTION_EXTRA)]
 

@@ -197,7 +197,7 @@ with tabs[5]:
         st.markdown("**综合贡献(实绩象限的 x)的权重**:各指标先按本指标干部效应的标准差标准化,再按条线加权;"
                     "“*” 适用于其他条线。")
         weights_by_role = pd.DataFrame(attribution["composite_weights"]).fillna(0.0)
-        weights_by_role.index = [fmt.indicator_label(i) if str(i).startswith("task:") else i for i in weights_by_role.index]
+        weights_by_role.index = [fmt.indicator_label(i) if str(i).startswith("task") else i for i in weights_by_role.index]
         dictionary = pq.indicator_dictionary(scope)
         names = dict(zip(dictionary["indicator"], dictionary["name"]))
         weights_by_role.index = [names.get(i, i) for i in weights_by_role.index]

@@ -27,8 +27,9 @@ DUCK_TYPES = {
     "date": "DATE", "bool": "BOOLEAN",
 }
 PROVENANCE = ("_source", "_row", "_batch")
-# 3: staging.units.level, anomalies.rank_score/age_months, cadre_scores.basis; 4: cadre_scores 优秀名额 columns
-SCHEMA_VERSION = 4
+# 3: staging.units.level, anomalies.rank_score/age_months, cadre_scores.basis; 4: cadre_scores 优秀名额 columns;
+# 5: contributions.df_resid, one pooled "task" model (was one per "task:<类别>"), task_status.title
+SCHEMA_VERSION = 5
 
 
 # --- state ---------------------------------------------------------------------------------

@@ -91,6 +91,7 @@ def test_indicator_labels_and_units():
     names, units = {"exports": "货物出口额"}, {"exports": "万元"}
     assert fmt.indicator_label("exports", names) == "货物出口额"
     assert fmt.indicator_label("task:改革突破") == "任务·改革突破"
+    assert fmt.indicator_label("task") == "任务推进(各类别合并)"
     assert fmt.indicator_label("*") == "综合贡献"
     assert fmt.indicator_unit("exports", units) == "万元"
     assert fmt.indicator_unit("task:项目攻坚") == "pp"

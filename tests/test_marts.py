@@ -97,3 +97,13 @@ def test_every_flag_has_reason_with_numbers_and_hint(q):
     assert f["reason"].str.contains(r"\d").all() and (f["check_hint"].str.len() > 0).all()
     assert set(f["severity"]) <= {"红", "橙", "黄"}
     assert pd.Series(f["flag_id"]).is_unique
+
+
+def test_tasks_are_one_pooled_model_with_year_by_category_effects(q):
+    """Split by category no task model of the demo had more records than cadres + units; the
+    pooled model identifies cadres, and its period effects are year × category."""
+    task = q("SELECT * FROM marts.contributions WHERE indicator LIKE 'task%'")
+    assert set(task["indicator"]) == {"task"}
+    assert task["identified"].sum() >= 100
+    periods = q("SELECT period FROM marts.period_effects WHERE indicator = 'task'")["period"]
+    assert periods.str.match(r"^\d{4}·.+$").all() and periods.str.split("·").str[1].nunique() >= 2

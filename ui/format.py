@@ -21,6 +21,7 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
     "not_separable": ("不可分离", "与同单位其他干部或平台混在一起,无法单独估计"),
     "no_peers": ("无可比干部", "所在关联组内没有其他可估计的干部"),
     "few_obs": ("样本少", "参与的考核记录少于最低要求,估计不稳"),
+    "too_few_records": ("记录太少", "该指标的考核记录少于干部数与单位数之和,个人与平台无法区分"),
     "weakly_identified": ("识别弱", "区间宽,估计主要来自先验(向 0 收缩)"),
     "shares_invalid": ("分工比例异常", "分工比例为负或合计超过 1,已剔除或按比例缩放"),
     "high_leverage": ("单条记录影响大", "某一条记录对估计影响很大,请核对该记录"),
@@ -205,7 +206,7 @@ def flags_text(flags: Any, sep: str = "、") -> str:
 def unidentified_reason(flags: Any) -> str:
     """Why a cadre is 不可判定, from its flags: the identification flags first."""
     codes = flag_list(flags)
-    for code in ("no_mobility", "not_separable", "no_peers"):
+    for code in ("too_few_records", "no_mobility", "not_separable", "no_peers"):
         if code in codes:
             return FLAG_LABELS[code][1]
     if not codes:
@@ -244,6 +245,8 @@ def indicator_label(code: Any, names: dict[str, str] | None = None) -> str:
     code = str(code)
     if code == "*":
         return "综合贡献"
+    if code == "task":
+        return "任务推进(各类别合并)"
     if code.startswith("task:"):
         return f"任务·{code[5:]}"
     return (names or {}).get(code, code)
@@ -254,7 +257,7 @@ def indicator_unit(code: Any, units: dict[str, str] | None = None) -> str:
     code = "" if is_missing(code) else str(code)
     if code == "*":
         return "SD"
-    if code.startswith("task:"):
+    if code == "task" or code.startswith("task:"):
         return "pp"
     return (units or {}).get(code, "")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from models.quadrant import UNCERTAIN_NAME
+from pipelines.steps import TASK_PERIOD
 from ui.queries import HOME_POSTS, Scope, run, seen_in_full
 
 # The cadre's current post, else the last one (the unit a cadre is scoped and filtered by).
@@ -278,7 +279,7 @@ WITH ind AS (
     WHERE s.cadre_id = $cadre AND s.share > 0 AND o.outcome IS NOT NULL
 ),
 task AS (
-    SELECT 'task:' || t.category AS indicator, t.unit_id, CAST(t.year AS VARCHAR) AS period,
+    SELECT 'task' AS indicator, t.unit_id, {TASK_PERIOD} AS period,
            CASE WHEN t.lead_cadre_id = $cadre
                 THEN CASE WHEN len(list_filter(string_split(t.co_cadre_ids, ';'), lambda x: x <> '')) = 0
                           THEN 1.0 ELSE $lead_share END
