@@ -192,14 +192,11 @@ def quadrant_step(con) -> None:
 
 def quadrant_x(fit) -> pd.DataFrame:
     """x of the quadrants: the composite row of each cadre (effect, its posterior SD) and df,
-    the fewest residual degrees of freedom among the indicator fits identified for the cadre
-    (the composite has no df of its own; the smallest is the cautious choice for its t)."""
+    the fewest residual degrees of freedom among the indicators the composite used (the
+    cautious choice for its t)."""
     rows = fit.contributions
-    dof = {ind: float(getattr(m, "df_resid_", float("nan"))) for ind, m in fit.models.items()}
-    parts = rows[(rows["indicator"] != "*") & rows["identified"].astype(bool)]
-    df = parts.assign(df=parts["indicator"].map(dof)).groupby("cadre_id")["df"].min()
-    x = rows[rows["indicator"] == "*"][["cadre_id", "effect", "se", "identified"]]
-    return x.assign(df=x["cadre_id"].map(df))
+    x = rows[rows["indicator"] == "*"][["cadre_id", "effect", "se", "identified", "df_resid"]]
+    return x.rename(columns={"df_resid": "df"})
 
 
 def quarter_ends(as_of: str, n: int) -> list[tuple[str, str]]:
