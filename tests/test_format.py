@@ -221,3 +221,21 @@ def test_cells_never_show_none():
     out = cells(pd.DataFrame({"单位": ["甲", None], "得分": [1.0, None], "职务": pd.array([None, "书记"], dtype="string")}))
     assert out["单位"].tolist() == ["甲", DASH] and out["职务"].tolist() == [DASH, "书记"]
     assert out["得分"].isna().tolist() == [False, True]  # numbers stay numbers
+
+
+def test_excellent_quota_texts():
+    from ui.format import excellent_quota_note, grade_with_quota
+
+    past = {"year": 2025, "group": "部门", "group_n": 158, "excellent_quota_n": 31, "excellent_rank": 33,
+            "grade": "称职", "grade_by_score": "优秀"}
+    assert excellent_quota_note(past).startswith("2025 年综合得分达到优秀线,但所在考核组“部门”参评 158 人,优秀名额 31 个,"
+                                                 "本人在达到优秀线的干部中排第 33,超出名额,评为称职")
+    assert grade_with_quota(past) == "称职(达到优秀线,名额外,组内第 33)"
+    inside = dict(past, excellent_rank=4, grade="优秀")
+    assert "在优秀名额内" in excellent_quota_note(inside) and grade_with_quota(inside) == "优秀"
+    tiny = dict(past, group_n=3, excellent_quota_n=0, excellent_rank=1)
+    assert "向下取整为 0 个名额" in excellent_quota_note(tiny)
+    # Below the line, or a version without the quota columns: nothing to explain, never "nan".
+    below = {"year": 2025, "grade": "称职", "excellent_rank": None, "group_n": 158, "excellent_quota_n": 31}
+    assert excellent_quota_note(below) == "" and grade_with_quota(below) == "称职"
+    assert excellent_quota_note({"grade": "称职"}) == "" and grade_with_quota({"grade": None}) == "—"
