@@ -83,7 +83,7 @@ def attribution_step(con) -> None:
     from models.config import load_reference
 
     cfg = load_reference("attribution")
-    records, shares = attribution_inputs(con, task_roles)
+    records, shares = attribution_inputs(con, task_roles, exclude_rules=cfg.get("exclude_flagged_rules"))
     cadres = read_table(con, "raw.cadres")[["cadre_id", "role_type"]]
     result = fit_or_none(fit_contributions, records, shares, cfg, cadres)
     if result is None:  # a batch too small for any model still publishes, with empty results
@@ -117,16 +117,41 @@ def fit_or_none(fit_contributions, records: pd.DataFrame, shares: pd.DataFrame, 
 TASK_PERIOD = "CAST(t.year AS VARCHAR) || '·' || coalesce(t.category, '未分类')"
 
 
-def attribution_inputs(con, task_roles, until: str = "9999-12") -> tuple[pd.DataFrame, pd.DataFrame]:
+def flagged_records(con, rules: list[str]) -> tuple[pd.DataFrame, set[str]]:
+    """Series ranges (unit_id, indicator, period_start, period_end) and task ids carrying a live
+    flag (not suppressed, not marked 误报/已说明) of one of ``rules``: records a data problem
+    may have made, kept out of the attribution."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables "
+                         "WHERE table_schema = 'marts' AND table_name = 'anomalies'").fetchone()[0]
+    if not exists or not rules:
+        return pd.DataFrame(columns=["unit_id", "indicator", "period_start", "period_end"]), set()
+    live = con.execute("""
+        SELECT level, unit_id, indicator, period_start, period_end, task_id FROM marts.anomalies
+        WHERE list_has_any(string_split(coalesce(rules, rule), ';'), $rules)
+          AND NOT coalesce(suppressed, false) AND coalesce(status, '') NOT IN ('误报', '已说明')
+    """, {"rules": list(rules)}).df()
+    series = live[live["level"] == "series"][["unit_id", "indicator", "period_start", "period_end"]]
+    return series, set(live.loc[live["task_id"].notna(), "task_id"])
+
+
+def attribution_inputs(con, task_roles, until: str = "9999-12",
+                       exclude_rules: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Records (indicator, record_id, unit_id, period, y) and shares (indicator, record_id,
     cadre_id, share) for the indicator outcomes and the task progress gaps, using only data
-    of periods ending by ``until`` ('YYYY-MM')."""
+    of periods ending by ``until`` ('YYYY-MM'). Records under a live flag of ``exclude_rules``
+    (figures the anomaly rules find fabricated or broken) are left out: on the demo they
+    inflated the estimated cadre spread and flipped the side of placed cadres."""
     params = {"until": until, "until_key": int(until[:4]) * 100 + int(until[5:7])}
     ind = con.execute("""
         SELECT indicator, unit_id || '|' || period AS record_id, unit_id, period, outcome AS y
         FROM marts.indicator_outcomes
         WHERE outcome IS NOT NULL AND year * 100 + month_of_year <= $until_key
     """, {"until_key": params["until_key"]}).df()
+    series, flagged_tasks = flagged_records(con, exclude_rules or [])
+    if len(series):
+        hit = ind.merge(series, on=["unit_id", "indicator"])
+        hit = hit[(hit["period"] >= hit["period_start"]) & (hit["period"] <= hit["period_end"])]
+        ind = ind[~ind["record_id"].isin(hit["record_id"])]
     ind_shares = con.execute("""
         SELECT s.indicator, s.unit_id || '|' || s.period AS record_id, s.cadre_id, s.share
         FROM marts.attribution_shares AS s
@@ -147,9 +172,11 @@ def attribution_inputs(con, task_roles, until: str = "9999-12") -> tuple[pd.Data
         WHERE s.gap_pp IS NOT NULL AND s.period <= $until
         GROUP BY ALL
     """, {"until": until}).df()
+    gaps = gaps[~gaps["task_id"].isin(flagged_tasks)]
     roles = task_roles(tasks)
     task_shares = gaps[["indicator", "record_id", "task_id"]].merge(roles[["task_id", "cadre_id", "share"]], on="task_id")
     records = pd.concat([ind, gaps.drop(columns="task_id")], ignore_index=True)
+    ind_shares = ind_shares[ind_shares["record_id"].isin(ind["record_id"])]
     shares = pd.concat([ind_shares, task_shares.drop(columns="task_id")], ignore_index=True)
     return records, shares
 
@@ -173,7 +200,8 @@ def quadrant_step(con) -> None:
     assignments = read_table(con, "raw.assignments")
     frames = []
     for period, month_end in quarter_ends(as_of_month(con), int(qcfg["trajectory_quarters"])):
-        records, shares = attribution_inputs(con, task_roles, until=month_end)
+        records, shares = attribution_inputs(con, task_roles, until=month_end,
+                                             exclude_rules=cfg.get("exclude_flagged_rules"))
         fit = fit_or_none(fit_contributions, records, shares, cfg, cadres)
         if fit is None:
             continue
@@ -216,8 +244,8 @@ def quarter_ends(as_of: str, n: int) -> list[tuple[str, str]]:
 
 
 def anomaly_step(con, marks: pd.DataFrame | None = None) -> None:
-    """Issue 5: flags on series and tasks (marks from the state store applied), the ranked
-    定向考察 list, and confirmed precision per rule."""
+    """Issue 5: flags on series and tasks (marks from the state store applied). Runs before the
+    attribution, which leaves out the records that fabricated or broken figures made."""
     from models import anomaly
 
     values = con.execute("""
@@ -234,6 +262,13 @@ def anomaly_step(con, marks: pd.DataFrame | None = None) -> None:
     progress = read_table(con, "raw.task_progress")
     flags = anomaly.run_anomalies(values, indicators, units, tasks, progress, feedback=marks, as_of=as_of_month(con))
     write_mart(con, "anomalies", flags)
+
+
+def inspection_step(con, marks: pd.DataFrame | None = None) -> None:
+    """The ranked 定向考察 list (flags, cards and quadrant history) and confirmed precision per rule."""
+    from models import anomaly
+
+    flags = read_table(con, "marts.anomalies")
     cards = con.execute("""
         SELECT task_id, unit_id, lead_cadre_id AS cadre_id, period, card FROM marts.task_status
     """).df()
@@ -247,4 +282,5 @@ def default_steps(home=None) -> list:
     from pipelines.state import read_marks
 
     marks = read_marks(home) if home is not None else None
-    return [assessment_step, attribution_step, quadrant_step, lambda con: anomaly_step(con, marks)]
+    return [assessment_step, lambda con: anomaly_step(con, marks), attribution_step, quadrant_step,
+            lambda con: inspection_step(con, marks)]

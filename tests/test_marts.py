@@ -107,3 +107,43 @@ def test_tasks_are_one_pooled_model_with_year_by_category_effects(q):
     assert task["identified"].sum() >= 100
     periods = q("SELECT period FROM marts.period_effects WHERE indicator = 'task'")["period"]
     assert periods.str.match(r"^\d{4}·.+$").all() and periods.str.split("·").str[1].nunique() >= 2
+
+
+def test_records_under_a_live_data_flag_are_left_out_of_the_attribution(tmp_path):
+    """A broken series range and a task with 无佐证 are not evidence about a cadre; a flag marked
+    误报 or a rule about real performance (进度滞后) leaves the records in."""
+    import pandas as pd
+
+    from models.cards import task_roles
+    from pipelines import db
+    from pipelines.steps import attribution_inputs
+
+    con = db.connect_writer(tmp_path / "t.duckdb")
+    con.execute("CREATE SCHEMA marts; CREATE SCHEMA raw")
+    months = [f"2024-{m:02d}" for m in range(1, 7)]
+    con.register("o", pd.DataFrame({"unit_id": "U1", "indicator": "gdp", "period": months, "year": 2024,
+                                    "month_of_year": range(1, 7), "outcome": [1.0, 2, 30, 31, 3, 4]}))
+    con.execute("CREATE TABLE marts.indicator_outcomes AS SELECT * FROM o")
+    con.register("s", pd.DataFrame({"indicator": "gdp", "unit_id": "U1", "period": months, "cadre_id": "C1", "share": 1.0}))
+    con.execute("CREATE TABLE marts.attribution_shares AS SELECT * FROM s")
+    con.register("t", pd.DataFrame({"task_id": ["T1", "T2", "T3"], "year": 2024, "category": "民生实事", "unit_id": "U1",
+                                    "lead_cadre_id": "C1", "co_cadre_ids": "", "title": "x"}))
+    con.execute("CREATE TABLE raw.tasks AS SELECT * FROM t")
+    con.register("g", pd.DataFrame({"task_id": ["T1", "T2", "T3"], "period": "2024-06", "gap_pp": [-5.0, 2, 1]}))
+    con.execute("CREATE TABLE marts.task_status AS SELECT * FROM g")
+    flags = pd.DataFrame({
+        "level": ["series", "task", "task", "task"], "unit_id": "U1", "indicator": ["gdp", None, None, None],
+        "period_start": ["2024-03", None, None, None], "period_end": ["2024-04", None, None, None],
+        "task_id": [None, "T1", "T2", "T3"], "rule": ["断点", "无佐证", "无佐证", "进度滞后"],
+        "rules": ["断点;成效不实", "无佐证", "无佐证", "进度滞后"], "suppressed": False,
+        "status": [None, None, "误报", None]})
+    con.register("f", flags)
+    con.execute("CREATE TABLE marts.anomalies AS SELECT * FROM f")
+    rules = ["成效不实", "断点", "无佐证"]
+    records, shares = attribution_inputs(con, task_roles, exclude_rules=rules)
+    assert sorted(records.loc[records["indicator"] == "gdp", "period"]) == ["2024-01", "2024-02", "2024-05", "2024-06"]
+    assert sorted(records.loc[records["indicator"] == "task", "record_id"]) == ["T2", "T3"]
+    assert set(shares["record_id"]) == set(records["record_id"])
+    everything, _ = attribution_inputs(con, task_roles, exclude_rules=[])
+    assert len(everything) == 9
+    con.close()
