@@ -400,7 +400,7 @@ def _unit_level(keys: pd.DataFrame, assignments: pd.DataFrame | None, units: pd.
     hi = m["end"].where(m["end"].notna() & (m["end"] < y1), y1)
     m["_days"] = ((hi - lo).dt.days + 1).clip(lower=0)
     # No post in the year (scored on 条线 data before an appointment, say): the nearest post.
-    end = m["end"].fillna(pd.Timestamp.max)
+    end = m["end"].fillna(y1)  # still in post: no gap before the year (a max timestamp overflows [s] dates)
     m["_gap"] = np.maximum((m["start"] - y1).dt.days, 0) + np.maximum((y0 - end.clip(upper=y0)).dt.days, 0)
     m = m.sort_values(["index", "_days", "_gap", "start"], ascending=[True, False, True, False])
     best = m.drop_duplicates("index").set_index("index")["unit_id"].astype(str)
@@ -622,7 +622,14 @@ def cadre_scores(
             "n_negative_cases": nn, "red_card": red, "excellent_blocked": blocked,
             "performance_weight_used": pwu, "rating_weight_used": rwu, "rule": ";".join(rules),
         })
-    extra = ["task_part", "role_part", "unit_part", "basis", "role_share_used", "n_tasks", "card_deduction",
-             "negative_deduction", "n_landmarks", "n_negative_cases", "red_card", "excellent_blocked",
-             "performance_weight_used", "rating_weight_used", "rule"]
-    return apply_excellent_quota(pd.DataFrame(rows, columns=RESULT_COLUMNS + extra), groups, cfg)
+    return apply_excellent_quota(pd.DataFrame(rows, columns=RESULT_COLUMNS + SCORE_EXTRA), groups, cfg)
+
+
+SCORE_EXTRA = ["task_part", "role_part", "unit_part", "basis", "role_share_used", "n_tasks", "card_deduction",
+               "negative_deduction", "n_landmarks", "n_negative_cases", "red_card", "excellent_blocked",
+               "performance_weight_used", "rating_weight_used", "rule"]
+
+
+def empty_scores(config: dict | None = None) -> pd.DataFrame:
+    """The columns of :func:`cadre_scores` with no rows (a batch with nothing to score)."""
+    return apply_excellent_quota(pd.DataFrame(columns=RESULT_COLUMNS + SCORE_EXTRA), None, config)

@@ -71,8 +71,7 @@ def assessment_step(con) -> None:
                                year=y, unit_part=unit_part, groups=groups)
         for y in years
     ]
-    frame = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(
-        columns=["cadre_id", "year", "performance_score", "rating_score", "bonus", "deduction", "total", "grade"])
+    frame = pd.concat(scores, ignore_index=True) if scores else composite.empty_scores()
     write_mart(con, "cadre_scores", frame)
 
 

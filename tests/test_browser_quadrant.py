@@ -54,19 +54,24 @@ def no_error(page) -> None:
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
 
 
-def test_click_on_a_quadrant_point_opens_that_cadre(app_url, browser):
-    from models.config import load_reference
 
-    names = load_reference("quadrants")["names"]
-    page = browser.new_page(viewport=VIEWPORT)
-    # Enter through the app first: on a fresh server, a deep link that arrives before app.py has
-    # ever run is served from pages/ as an old-style multipage app (no st.navigation).
+def open_quadrants(page, app_url: str):
+    """The quadrant page with its scatter drawn. Enter through the app first: on a fresh server, a
+    deep link that arrives before app.py has ever run is served from pages/ as an old-style
+    multipage app (no st.navigation)."""
     page.goto(app_url + "/", wait_until="domcontentloaded")
     settle(page)
     page.goto(app_url + "/quadrants", wait_until="domcontentloaded")
     page.wait_for_selector(".js-plotly-plot .scatterlayer", timeout=60_000)
     settle(page, 1200)
     no_error(page)
+    return page
+
+def test_click_on_a_quadrant_point_opens_that_cadre(app_url, browser):
+    from models.config import load_reference
+
+    names = load_reference("quadrants")["names"]
+    page = open_quadrants(browser.new_page(viewport=VIEWPORT), app_url)
 
     point = page.evaluate(PICK_POINT, [names[c] for c in ("high_high", "high_low", "low_high", "low_low")])
     assert point is not None, "no placed point on the scatter"
@@ -126,13 +131,8 @@ def test_quadrant_page_at_three_screen_sizes_keeps_uncertain_cadres_out_of_the_q
     from models.quadrant import UNCERTAIN_NAME
 
     for width, height, scale in ((1366, 768, 1), (1920, 1080, 2), (3840, 2160, 1)):
-        page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=scale)
-        page.goto(app_url + "/", wait_until="domcontentloaded")
-        settle(page)
-        page.goto(app_url + "/quadrants", wait_until="domcontentloaded")
-        page.wait_for_selector(".js-plotly-plot .scatterlayer", timeout=60_000)
-        settle(page, 1200)
-        no_error(page)
+        page = open_quadrants(browser.new_page(viewport={"width": width, "height": height},
+                                               device_scale_factor=scale), app_url)
         assert page.get_by_text("已判定", exact=True).count() >= 1
         assert page.get_by_text("区间跨过分界线").count() >= 1
         strip = page.evaluate(UNCERTAIN_STRIP, UNCERTAIN_NAME)
