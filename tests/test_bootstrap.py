@@ -12,6 +12,8 @@ def test_empty_home_gets_the_demo_once(tmp_path):
     assert (home.root / "demo" / "_truth" / "README.md").exists()
     assert ensure_data(home) == "v000001"  # already published: nothing rebuilt
     assert home.versions() == ["v000001"]
+    assert build.is_demo(home.current_path())  # marked demo by provenance, not by a file in the batch
+    assert not home.has_received()
 
 
 def test_a_home_that_received_real_data_never_gets_the_demo(tmp_path):
@@ -32,10 +34,3 @@ def test_a_home_that_received_real_data_never_gets_the_demo(tmp_path):
     assert home.current() is None
     assert ensure_data(home) is None
     assert not (home.root / "demo").exists() and home.versions() == []
-
-
-def test_the_bootstrapped_demo_is_marked_demo_by_provenance(tmp_path):
-    home = Home(tmp_path / "home")
-    ensure_data(home)
-    assert build.is_demo(home.current_path())
-    assert not home.has_received()
