@@ -60,7 +60,7 @@ def _batch(folder: Path, titles: list[str], names: list[str], comment: str, writ
     return folder / "batch.xlsx"
 
 
-@settings(max_examples=6, deadline=None, derandomize=True,
+@settings(max_examples=4, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(titles=st.lists(DELIVERED, min_size=3, max_size=3, unique=True),
        names=st.lists(DELIVERED, min_size=2, max_size=2), comment=DELIVERED,

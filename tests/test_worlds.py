@@ -189,7 +189,7 @@ def test_county_without_tasks_open_posts_9999(named, monkeypatch):
 DEEP = int(os.environ.get("SHIJI_WORLDS", "0"))
 
 
-@settings(max_examples=DEEP or 16, deadline=None, derandomize=not DEEP, database=None,
+@settings(max_examples=DEEP or 12, deadline=None, derandomize=not DEEP, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(world=worlds())
 @example(world=NAMED["three_level_city"])
