@@ -95,17 +95,22 @@ def _read_key(home: Home) -> bytes | None:
         return None
 
 
-def _create_key(home: Home) -> bytes:
-    key = secrets.token_bytes(32)
-    path = key_path(home)
-    path.unlink(missing_ok=True)  # only reached when the key is unreadable or gone
+def _write_new(path, data: bytes) -> None:
+    """Create ``path`` (never overwriting), readable only by the owner, and make it durable."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, key.hex().encode("ascii"))
+        os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
     fsync_dir(path.parent)
+
+
+def _create_key(home: Home) -> bytes:
+    key = secrets.token_bytes(32)
+    path = key_path(home)
+    path.unlink(missing_ok=True)  # only reached when the key is unreadable or gone
+    _write_new(path, key.hex().encode("ascii"))
     return key
 
 
@@ -206,14 +211,7 @@ def _write_signed(fd: int, key: bytes, prev: str, body: dict) -> dict:
 def _isolate(home: Home, fd: int, fragment: bytes, size: int) -> None:
     """Move a torn last line to its own file (kept), then cut it from the log."""
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
-    path = home.state / f"audit.torn-{stamp}"
-    out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(out, fragment)
-        os.fsync(out)
-    finally:
-        os.close(out)
-    fsync_dir(home.state)
+    _write_new(home.state / f"audit.torn-{stamp}", fragment)
     os.ftruncate(fd, size - len(fragment))
     os.fsync(fd)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,12 +74,12 @@ def _wait_after(failures: int) -> int:
 def _gate(entry: dict, now: float) -> Gate:
     locked_until = entry.get("locked_until") or 0
     if locked_until > now:
-        return Gate(locked_seconds=int(-(-(locked_until - now) // 1)))
+        return Gate(locked_seconds=math.ceil(locked_until - now))
     recent = _recent(entry, now)
     if not recent:
         return Gate()
     ready = max(recent) + _wait_after(len(recent))
-    return Gate(wait_seconds=int(-(-(ready - now) // 1))) if ready > now else Gate()
+    return Gate(wait_seconds=math.ceil(ready - now)) if ready > now else Gate()
 
 
 def _write(home: Home, data: dict, now: float) -> None:

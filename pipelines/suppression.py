@@ -70,6 +70,12 @@ class Facts:
     def unpublished(self, key: Hashable) -> None:
         self.secret.add(key)
 
+    def breakdown(self, values: pd.Series, total: Hashable) -> None:
+        """The cells ``values`` (index → value) add up to ``total``."""
+        for key, value in values.items():
+            self.cell(key, value)
+        self.fact({**{key: 1.0 for key in values.index}, total: -1.0})
+
     def fact(self, coefs: dict[Hashable, float], guard: Hashable | None = None) -> None:
         """Σ coef · cell = 0 over cells and unpublished totals; a key in neither (e.g. a total an
         outsider knows) is a constant. With ``guard``, the fact holds only while the guard is shown."""
@@ -85,14 +91,19 @@ class Facts:
     def _active(self, hidden: set) -> list[dict]:
         return [coefs for coefs, guard in self.equations if guard is None or guard not in hidden]
 
+    def _system(self, hidden: set) -> tuple[list, list[list[float]]]:
+        """The unknowns (hidden non-zero cells and unpublished totals) and the active facts over them."""
+        unknowns = [k for k in self._unknowns(hidden) if k not in self.guards]
+        rows = [[coefs.get(k, 0.0) for k in unknowns] for coefs in self._active(hidden)
+                if any(coefs.get(k, 0.0) for k in unknowns)]
+        return unknowns, rows
+
     def exposed(self, hidden: set, key: Hashable) -> bool:
         """Do the facts and the visible cells determine the hidden cell ``key``?"""
-        unknowns = [k for k in self._unknowns(hidden) if k not in self.guards]
+        unknowns, rows = self._system(hidden)
         if key not in unknowns:
             return True  # a hidden zero is guessed
         col = {k: i for i, k in enumerate(unknowns)}
-        rows = [[coefs.get(k, 0.0) for k in unknowns] for coefs in self._active(hidden)
-                if any(coefs.get(k, 0.0) for k in unknowns)]
         if not rows:
             return False
         a = np.array(rows, dtype=float)
@@ -102,9 +113,7 @@ class Facts:
 
     def narrow(self, hidden: set, key: Hashable) -> bool:
         """Is ``key`` in a fact whose hidden cells have a known sum too small to hide a value?"""
-        unknowns = [k for k in self._unknowns(hidden) if k not in self.guards]
-        rows = [[coefs.get(k, 0.0) for k in unknowns] for coefs in self._active(hidden)
-                if any(coefs.get(k, 0.0) for k in unknowns)]
+        unknowns, rows = self._system(hidden)
         for coefs in self._active(hidden):
             cells = [k for k in unknowns if coefs.get(k) and k in self.values]
             if key not in cells:
@@ -180,10 +189,8 @@ def _cards(cards: pd.DataFrame, trends: pd.DataFrame, min_group: int) -> tuple[p
         if not primary:
             continue
         facts = Facts(min_group)
-        for i, n in zip(month.index, month["n_tasks"]):
-            facts.cell(i, n)
         total = ("tasks", period)  # neither a cell nor unpublished: a constant an outsider knows
-        facts.fact({**{i: 1.0 for i in month.index}, total: -1.0})
+        facts.breakdown(month["n_tasks"], total)
         green = month.index[month["card"] == "绿"]
         if period in rate_of and len(green):
             share = float(trends.loc[rate_of[period], "value"]) / 100.0
@@ -204,9 +211,7 @@ def _quadrants(quads: pd.DataFrame, min_group: int) -> pd.DataFrame:
         if not primary:
             continue
         facts = Facts(min_group)
-        for i, n in zip(quarter.index, quarter["n_people"]):
-            facts.cell(i, n)
-        facts.fact({**{i: 1.0 for i in quarter.index}, ("cadres", period): -1.0})
+        facts.breakdown(quarter["n_people"], ("cadres", period))
         hidden[list(facts.protect(primary))] = True
     return blank(quads, [], hidden)
 
@@ -219,9 +224,7 @@ def _flags(flags: pd.DataFrame, min_group: int) -> pd.DataFrame:
     if primary:
         facts = Facts(min_group)
         facts.unpublished("flags")
-        for i, n in zip(flags.index, flags["n_flags"]):
-            facts.cell(i, n)
         for _, part in flags.groupby("dimension"):
-            facts.fact({**{i: 1.0 for i in part.index}, "flags": -1.0})
+            facts.breakdown(part["n_flags"], "flags")
         hidden[list(facts.protect(primary))] = True
     return blank(flags, ["n_flags"], hidden)
