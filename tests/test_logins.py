@@ -2,6 +2,8 @@
 holds across browser sessions and processes and lifts by itself."""
 import json
 
+import pytest
+
 from pipelines import logins
 from pipelines.home import Home
 
@@ -14,9 +16,15 @@ class Clock:
         return self.now
 
 
-def test_waits_grow_then_the_account_locks(tmp_path, monkeypatch):
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """The login counter's clock, moved by hand."""
     clock = Clock()
     monkeypatch.setattr(logins, "_clock", clock)
+    return clock
+
+
+def test_waits_grow_then_the_account_locks(tmp_path, clock):
     home = Home(tmp_path)
     assert logins.gate(home, "adm") == logins.Gate(0, 0)
     waits = []
@@ -36,9 +44,7 @@ def test_waits_grow_then_the_account_locks(tmp_path, monkeypatch):
     assert logins.record_failure(home, "adm").locked_seconds == 0  # the count started over
 
 
-def test_failures_outside_the_window_do_not_count(tmp_path, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(logins, "_clock", clock)
+def test_failures_outside_the_window_do_not_count(tmp_path, clock):
     home = Home(tmp_path)
     for _ in range(logins.MAX_FAILURES - 1):
         logins.record_failure(home, "adm")
@@ -47,9 +53,7 @@ def test_failures_outside_the_window_do_not_count(tmp_path, monkeypatch):
     assert logins.record_failure(home, "adm").locked_seconds == 0
 
 
-def test_success_clears_the_count_and_no_password_is_stored(tmp_path, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(logins, "_clock", clock)
+def test_success_clears_the_count_and_no_password_is_stored(tmp_path, clock):
     home = Home(tmp_path)
     for _ in range(logins.MAX_FAILURES - 1):
         logins.record_failure(home, "adm")
@@ -60,9 +64,7 @@ def test_success_clears_the_count_and_no_password_is_stored(tmp_path, monkeypatc
     assert set(stored) == {"adm"} and set(stored["adm"]) <= {"failures", "locked_until"}
 
 
-def test_old_entries_are_pruned_and_the_file_is_bounded(tmp_path, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(logins, "_clock", clock)
+def test_old_entries_are_pruned_and_the_file_is_bounded(tmp_path, monkeypatch, clock):
     monkeypatch.setattr(logins, "MAX_TRACKED", 5)
     home = Home(tmp_path)
     for i in range(8):
@@ -75,7 +77,7 @@ def test_old_entries_are_pruned_and_the_file_is_bounded(tmp_path, monkeypatch):
     assert list(json.loads(logins.path(home).read_text(encoding="utf-8"))) == ["late"]
 
 
-def test_a_damaged_file_starts_a_new_count(tmp_path, monkeypatch):
+def test_a_damaged_file_starts_a_new_count(tmp_path, clock):
     """A truncated or hand-edited file must not crash the login form; it starts a new count."""
     home = Home(tmp_path)
     logins.path(home).parent.mkdir(parents=True, exist_ok=True)

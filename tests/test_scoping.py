@@ -23,9 +23,8 @@ from pipelines import db
 from pipelines.export import FORMULA_PREFIXES, write_table
 from pipelines.home import Home
 from ui import desk_queries, profile_queries, queries
-from tests.demo_world import ROOT
 from tests.test_worlds import build
-from tests.worlds import World
+from tests.worlds import World, run_page
 from ui.queries import Scope
 
 MODULES = (queries, desk_queries, profile_queries)
@@ -185,13 +184,7 @@ def open_as(home: Home, role: str, units, page: str, **params) -> AppTest:
     old = os.environ.get("SHIJI_HOME")
     os.environ["SHIJI_HOME"] = str(home.root)
     try:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-        at.session_state["_local_identity"] = "who"
-        at.run()
-        at.switch_page(f"pages/{page}.py")
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
+        at = run_page("who", page, **params)
     finally:
         if old is None:
             os.environ.pop("SHIJI_HOME", None)

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines import cli, db
 from pipelines.home import Home
 from tests.demo_world import ROOT
-from tests.worlds import ALL_TABLES, World, worlds, write_world
+from tests.worlds import ALL_TABLES, World, run_page, worlds, write_world
 
 EXPORTS = ("contributions", "platform_effects", "quadrants", "anomalies", "task_status", "cadre_scores",
            "unit_scores", "inspection_targets")
@@ -206,13 +206,7 @@ def test_generated_worlds_ingest_export_and_render(world, tmp_path_factory, monk
 def open_page(home: Home, monkeypatch, page: str, **params) -> AppTest:
     grant_access(home)
     monkeypatch.setenv("SHIJI_HOME", str(home.root))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["_local_identity"] = "ana"
-    at.run()
-    at.switch_page(f"pages/{page}.py")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
+    at = run_page("ana", page, **params)
     assert not at.exception, [e.stack_trace for e in at.exception]
     return at
 

@@ -300,3 +300,18 @@ def worlds(draw) -> World:
         optional_columns=draw(st.booleans()),
         open_end=draw(st.sampled_from(("", "9999-12-31"))),
     )
+
+
+def run_page(identity: str, page: str, **params):
+    """``page`` opened through app.py (navigation, scope) by the logged-in local user
+    ``identity``, with URL ``params``; the caller points SHIJI_HOME at the data home."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90)
+    at.session_state["_local_identity"] = identity
+    at.run()  # st.navigation registers the url paths on the first run
+    at.switch_page(f"pages/{page}.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    return at
