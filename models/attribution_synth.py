@@ -11,7 +11,11 @@ model is always
 
     y_r = psi[unit_r] + tau[period_r] + sum_c s[r, c] * theta[c] + eps_r,   eps_r ~ N(0, sd_noise^2)
 
-with theta ~ N(0, sd_cadre^2), psi ~ N(0, sd_unit^2), tau ~ N(0, sd_period^2), all independent.
+with theta ~ N(0, sd_cadre^2), psi ~ N(0, sd_unit^2), tau ~ N(0, sd_period^2), all independent,
+except that :func:`make_shared` can draw a stated share of clearly strong and weak cadres at
++-3-4 sd_cadre (``strong_share``). :func:`make_realistic` is the world tests and ``bench/`` use
+for placement: 3-5-year tenures, lead and deputies sharing each record, the demo's noise ratio
+(record noise 2 x the cadre spread) and 8 % of the cadres at +-3-4 sd.
 Nothing here is ever ingested: it exists for tests, the benchmark and the demo batch.
 """
 from __future__ import annotations
@@ -22,7 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["SynthData", "make_panel", "make_shared", "make_county", "ROLE_TYPES"]
+__all__ = [
+    "SynthData", "make_panel", "make_shared", "make_realistic", "make_county", "ROLE_TYPES",
+    "REALISTIC", "DEMO_NOISE_RATIO",
+]
 
 ROLE_TYPES = ("招商", "工业", "综合")
 
@@ -226,6 +233,8 @@ def make_shared(
     sd_noise: float = 0.3,
     first_year: int = 2015,
     seed: int = 0,
+    strong_share: float = 0.0,
+    strong_sd: tuple[float, float] = (3.0, 4.0),
 ) -> SynthData:
     """Shared responsibility: unit x period records, a lead and one or two deputies per unit.
 
@@ -242,6 +251,16 @@ def make_shared(
         y[u, t] = psi[u] + tau[t] + sum_c s[(u, t), c] * theta[c] + eps,
         theta ~ N(0, sd_cadre^2), psi ~ N(0, sd_unit^2), tau ~ N(0, sd_period^2),
         eps ~ N(0, sd_noise^2).
+
+    Clearly strong and weak cadres: with ``strong_share`` > 0, round(strong_share x n_cadres)
+    cadres drawn without replacement get instead
+
+        theta[c] = sign_c * m_c * sd_cadre,   sign_c = +-1 with probability 1/2,
+        m_c ~ U(strong_sd[0], strong_sd[1])   (default 3-4 sd of the bulk's spread),
+
+    so a test can measure how many cadres with |theta| >= 3 sd_cadre are placed; their ids are
+    ``params["strong"]``. These draws come after every other draw, so ``strong_share=0`` (the
+    default) gives exactly the world it always gave.
     """
     rng = np.random.default_rng(seed)
     n_months = n_periods * months_per_period
@@ -257,10 +276,16 @@ def make_shared(
 
     record = np.arange(n_units * n_periods)
     unit, period = record // n_periods, record % n_periods
+    eps = rng.normal(0.0, sd_noise, record.size)
+    strong = np.zeros(0, dtype=np.int64)
+    if strong_share > 0:
+        strong = np.sort(rng.choice(n_cadres, int(round(strong_share * n_cadres)), replace=False))
+        magnitude = rng.uniform(strong_sd[0], strong_sd[1], strong.size)
+        theta[strong] = np.where(rng.random(strong.size) < 0.5, -1.0, 1.0) * magnitude * sd_cadre
     cadre_part = np.bincount(
         sh["record"], weights=sh["share"] * theta[sh["cadre"]], minlength=record.size
     )
-    y = psi[unit] + tau[period] + cadre_part + rng.normal(0.0, sd_noise, record.size)
+    y = psi[unit] + tau[period] + cadre_part + eps
 
     cadre_ids, unit_ids = _ids("c", n_cadres), _ids("u", n_units)
     labels = _period_labels(n_periods, months_per_period, first_year)
@@ -282,9 +307,39 @@ def make_shared(
             months_per_period=months_per_period, lead_share=lead_share,
             lead_tenure=lead_tenure, deputy_tenure=deputy_tenure, p_rotate=p_rotate,
             p_vacancy=p_vacancy, sd_cadre=sd_cadre, sd_unit=sd_unit, sd_period=sd_period,
-            sd_noise=sd_noise, seed=seed,
+            sd_noise=sd_noise, seed=seed, strong_share=strong_share, strong_sd=strong_sd,
+            strong=list(cadre_ids[strong]),
         ),
     )
+
+
+# The demo county's per-record noise is twice the cadre spread: pipelines/demo.py states
+# sd_eps = 2 x sd_theta for every indicator (e.g. gdp_growth 0.8 vs 0.4, tax_per_mu 2.5 vs 1.25,
+# the level series 0.03 vs 0.015 x m; rd_intensity 0.15 vs 0.08).
+DEMO_NOISE_RATIO = 2.0
+
+# The rotation world tests and bench/ use (see make_realistic).
+REALISTIC = dict(
+    n_units=60, n_periods=32, months_per_period=3, lead_share=0.6,
+    lead_tenure=(36, 60), deputy_tenure=(36, 60), p_rotate=0.7, p_vacancy=0.2, pool_months=6,
+    sd_cadre=0.5, sd_unit=1.0, sd_period=0.3, sd_noise=DEMO_NOISE_RATIO * 0.5,
+    strong_share=0.08, strong_sd=(3.0, 4.0),
+)
+
+
+def make_realistic(seed: int = 0, **overrides) -> SynthData:
+    """The realistic rotation world: :func:`make_shared` with the :data:`REALISTIC` preset.
+
+    60 units, 8 years of quarterly unit records; each unit has a lead (share 0.6) and one or two
+    deputies sharing the rest of the same record (分管 shares of one outcome); every tenure
+    lasts 3-5 years (36-60 months, the first holders' left-censored), free posts are filled by
+    rotation with probability 0.7. True effects: theta ~ N(0, 0.5^2) for 92 % of the cadres and
+    theta = +-U(3, 4) x 0.5 for 8 % (the clearly strong and weak, ids in ``params["strong"]``);
+    record noise sd 1.0, i.e. :data:`DEMO_NOISE_RATIO` x the bulk's spread, as in the demo
+    county; psi ~ N(0, 1), tau ~ N(0, 0.3^2). ``overrides`` change any make_shared argument
+    (e.g. ``sd_noise=0.5`` for noise equal to the spread).
+    """
+    return make_shared(**{**REALISTIC, "seed": seed, **overrides})
 
 
 def make_county(
