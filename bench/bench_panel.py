@@ -322,7 +322,7 @@ def child(world: str, seed: int) -> dict:
 
 
 def _run_child(world: str, seed: int) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", world, str(seed)],
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", world, str(seed)],
                           capture_output=True, text=True, cwd=ROOT, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
