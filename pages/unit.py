@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import charts
 from ui import format as fmt
+from ui import groups as grp
 from ui import profile_queries as pq
 from ui.picker import sync_to_url, url_choice
 from ui.session import audit_view, current_scope
@@ -135,6 +136,9 @@ with tabs[2]:
 moved_out = int((~cadres["in_full"].astype(bool)).sum()) if len(cadres) else 0
 cadres = cadres[cadres["in_full"].astype(bool)] if len(cadres) else cadres
 
+# Comparison groups named by their units (ui.groups), never by their number.
+groups = grp.composite_groups(cadres, pq.unit_cadre_groups(scope, unit), pq.comparison_groups(scope), ind_names)
+
 # --- 平台效应与干部贡献 ------------------------------------------------------------------------------------------
 with tabs[3]:
     st.caption("平台效应:一位“平均干部”在本单位能取得的水平(单位禀赋、园区、既有项目);只有有人交流进出时才能与个人贡献分开。"
@@ -165,9 +169,27 @@ with tabs[3]:
                             for e, lo, hi in zip(rows["effect"], rows["ci_low"], rows["ci_high"])]
             rows["band"] = rows["band"].fillna("不可判定")
             rows["identified"] = rows["identified"].fillna(False)
-            st.plotly_chart(charts.interval_chart(rows, height_per_row=28, common_scale="综合,标准差"), key="unit_intervals",
-                            config={"displayModeBar": False})
-            st.caption("各行同一刻度(综合贡献,标准差单位);不同比较组的干部之间不比较高低。")
+            rows = rows.merge(groups, on="cadre_id", how="left")
+            # Effects are centred within their group: one axis per group, never one across groups.
+            together = rows[rows["comparable"].fillna(False).astype(bool)]
+            order = together.groupby("group", sort=False).size().sort_values(ascending=False, kind="stable")
+            order = sorted(order.index, key=lambda g: not g.startswith("主比较组"))
+            for i, label in enumerate(order):
+                part = together[together["group"] == label]
+                st.markdown(f"**{fmt.md(label)}**", help=fmt.md(part["help"].iloc[0]))
+                st.plotly_chart(charts.interval_chart(part, height_per_row=28, common_scale="综合,标准差"),
+                                key=f"unit_intervals_{i}", config={"displayModeBar": False})
+            mixed = rows[rows["group"] == grp.MIXED]
+            if len(mixed):
+                st.markdown(f"**{grp.MIXED}**", help=grp.MIXED_HELP)
+                st.plotly_chart(charts.interval_chart(mixed, height_per_row=28), key="unit_intervals_mixed",
+                                config={"displayModeBar": False})
+                st.caption("以上各行各按自己的刻度画出,行与行之间不比较长短。")
+            alone = rows[rows["group"] == grp.NO_GROUP]
+            if len(alone):
+                st.caption(f"不可判定、无比较组:{fmt.md('、'.join(alone['label']))}。{grp.NO_GROUP_HELP}")
+            if len(order):
+                st.caption("每个比较组单独一图,组内同一刻度(综合贡献,标准差单位);不同比较组的干部之间不比较高低。")
         if moved_out:
             st.caption(f"另有 {moved_out} 名曾在本单位任职、现任职不在您查看范围内的干部,只在“干部任职”中列出。")
     if len(cadres):
@@ -178,14 +200,15 @@ with tabs[3]:
                               for e, i in zip(cadres["effect"], cadres["identified"].fillna(False))],
             "95% 区间": [fmt.interval(lo, hi, None, 2) for lo, hi in zip(cadres["ci_low"], cadres["ci_high"])],
             "判定": [fmt.BAND_LABELS.get(v, v) if not fmt.is_missing(v) else fmt.DASH for v in cadres["band"]],
-            "比较组": [fmt.DASH if fmt.is_missing(c) or not bool(i) else ("多组合成" if int(c) < 0 else f"第 {int(c)} 组")
-                       for c, i in zip(cadres["component_id"], cadres["identified"].fillna(False))],
+            "比较组": cadres["cadre_id"].map(dict(zip(groups["cadre_id"], groups["group"]))).fillna(grp.NO_GROUP),
             "最新象限": cadres["quadrant"].fillna(fmt.DASH),
             "最新等级": [fmt.grade_with_quota(r) for _, r in cadres.iterrows()],
             "提示": [fmt.flags_text(f) for f in cadres["flags"]],
             "画像": [f"./cadre?cadre={c}" for c in cadres["cadre_id"]],
         })), hide_index=True, width="stretch",
-            column_config={"画像": st.column_config.LinkColumn("画像", display_text="打开画像")})
+            column_config={"画像": st.column_config.LinkColumn("画像", display_text="打开画像"),
+                           "比较组": st.column_config.TextColumn(
+                               "比较组", help="按所连单位命名;个人贡献只在同一比较组内比较。" + grp.MIXED + ":" + grp.MIXED_HELP)})
 
 # --- 需核查 ---------------------------------------------------------------------------------------------------
 with tabs[4]:

@@ -269,6 +269,54 @@ def test_unknown_unit_warns(open_page):
     assert any("找不到单位编号" in w.value for w in at.warning)
 
 
+def test_unit_page_draws_each_comparison_group_apart_named_by_units(open_page, version):
+    import json
+
+    from ui import groups as grp
+
+    unit = sql(version, """
+        SELECT a.unit_id FROM marts.contributions AS k JOIN staging.assignments AS a USING (cadre_id)
+        WHERE k.indicator = '*' AND k.identified AND k.component_id >= 0
+        GROUP BY a.unit_id HAVING count(DISTINCT k.component_id) >= 2 ORDER BY a.unit_id LIMIT 1""")
+    assert len(unit), "the demo has a unit whose cadres sit in different comparison groups"
+    at = open_page("unit", unit=unit["unit_id"].iloc[0])
+    table = next(f.value for f in at.dataframe if "比较组" in f.value)
+    labels = dict(zip(table["干部"].str.extract(r"\((C\w+)\)$")[0], table["比较组"]))
+    assert not any(re.search(r"第\s*-?\d+\s*组|多组合成|^-?\d+$", s) for s in labels.values()), labels
+    compared = {s for s in labels.values() if s not in (grp.MIXED, grp.NO_GROUP)}
+    assert len(compared) >= 2, labels
+    charts = [c for c in at.get("plotly_chart") if "-unit_intervals_" in c.proto.id and "mixed" not in c.proto.id]
+    assert len(charts) == len(compared)
+    drawn = []
+    for chart in charts:
+        names = {y for t in json.loads(chart.proto.spec)["data"] for y in t.get("y") or []}
+        ids = {re.search(r"\((C\w+)\)", y).group(1) for y in names}
+        assert len({labels[c] for c in ids}) == 1, (ids, labels)  # one group per axis
+        drawn.append(labels[next(iter(ids))])
+    assert sorted(drawn) == sorted(compared)
+    headings = [m.value.replace("\\", "") for m in at.markdown]
+    assert all(f"**{g}**" in headings for g in compared), headings
+
+
+def test_comparison_groups_count_whole_groups_for_a_scoped_reader(demo_world, monkeypatch, version):
+    from ui import profile_queries as pq
+    from ui.queries import Scope
+
+    _, home, _ = demo_world
+    monkeypatch.setenv("SHIJI_HOME", str(home))
+    everyone = pq.comparison_groups(Scope())
+    sizes = sql(version, """SELECT indicator, component_id, count(*) AS n FROM marts.platform_effects
+                            WHERE component_id >= 0 GROUP BY ALL""")
+    plat = everyone[everyone["platform"]].drop_duplicates(["indicator", "component_id"])
+    merged = plat.merge(sizes, on=["indicator", "component_id"])
+    assert len(merged) == len(sizes) and (merged["group_units"] == merged["n"]).all()
+    inspector = pq.comparison_groups(Scope(role="inspector", units=frozenset({"T01"}), identity="test-inspector"))
+    assert len(inspector) and set(inspector["unit_id"]) == {"T01"}
+    whole = inspector.merge(everyone, on=["indicator", "component_id", "unit_id"], suffixes=("", "_all"))
+    assert len(whole) == len(inspector) and (whole["group_units"] == whole["group_units_all"]).all()
+    assert (whole["group_units"] > 1).any()  # the scoped label still says how large the group is
+
+
 # --- 方法说明 -----------------------------------------------------------------------------------------
 
 def test_methods_page_renders_the_yaml_in_use(open_page, version):

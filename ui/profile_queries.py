@@ -501,3 +501,56 @@ def excellent_line(scope: Scope) -> pd.DataFrame:
         WHERE s.total IS NOT NULL AND s.year = (SELECT max(year) FROM marts.cadre_scores WHERE total IS NOT NULL)
         ORDER BY s."group", s.excellent_rank NULLS LAST, s.cadre_id
     """, unit_column=None, person_column="cadre_id")
+
+
+# --- comparison groups (named by ui.groups) -----------------------------------------------------
+
+_COMPARISON_GROUPS = """
+WITH plat AS (
+    SELECT indicator, component_id, unit_id FROM marts.platform_effects WHERE component_id >= 0
+),
+members AS (
+    SELECT indicator, component_id, count(*) AS group_cadres
+    FROM marts.contributions WHERE indicator <> '*' AND identified GROUP BY ALL
+),
+posted AS (
+    SELECT DISTINCT k.indicator, k.component_id, a.unit_id
+    FROM marts.contributions AS k JOIN staging.assignments AS a USING (cadre_id)
+    WHERE k.indicator <> '*' AND k.identified AND k.component_id >= 0
+      AND NOT EXISTS (SELECT 1 FROM plat AS p WHERE p.indicator = k.indicator AND p.component_id = k.component_id)
+),
+g AS (
+    SELECT indicator, component_id, unit_id, true AS platform FROM plat
+    UNION ALL
+    SELECT indicator, component_id, unit_id, false AS platform FROM posted
+)
+SELECT g.indicator, g.component_id, g.unit_id, u.name AS unit_name, g.platform,
+       count(*) OVER (PARTITION BY g.indicator, g.component_id) AS group_units,
+       coalesce(m.group_cadres, 0) AS group_cadres,
+       count(*) FILTER (WHERE g.platform) OVER (PARTITION BY g.indicator) AS indicator_units
+FROM g
+LEFT JOIN staging.units AS u USING (unit_id)
+LEFT JOIN members AS m USING (indicator, component_id)
+ORDER BY g.indicator, g.component_id, g.unit_id
+"""
+
+
+def comparison_groups(scope: Scope) -> pd.DataFrame:
+    """The units of every comparison group (indicator, component_id), for :mod:`ui.groups`: the
+    units whose platform effect belongs to the group (``platform``), or, for a group without
+    any, the units where its identified cadres held posts. ``group_units``, ``group_cadres`` and
+    ``indicator_units`` count the whole version (computed before the scope keeps its units'
+    rows), so a label says how large the group is even where the reader sees few of its names."""
+    return run(scope, _COMPARISON_GROUPS)
+
+
+def unit_cadre_groups(scope: Scope, unit_id: str) -> pd.DataFrame:
+    """Per-indicator comparison group (component_id, identified) of the cadres who held a post in
+    the unit and whom the scope sees in full (the composite '*' row excluded)."""
+    return run(scope, """
+        SELECT k.cadre_id, k.indicator, k.component_id, k.identified
+        FROM marts.contributions AS k
+        WHERE k.indicator <> '*'
+          AND k.cadre_id IN (SELECT cadre_id FROM staging.assignments WHERE unit_id = $unit)
+        ORDER BY k.cadre_id, k.indicator
+    """, {"unit": unit_id}, unit_column=None, person_column="cadre_id")
