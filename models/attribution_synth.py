@@ -28,7 +28,7 @@ import pandas as pd
 
 __all__ = [
     "SynthData", "make_panel", "make_shared", "make_realistic", "make_county", "ROLE_TYPES",
-    "REALISTIC", "DEMO_NOISE_RATIO",
+    "REALISTIC", "DEMO_NOISE_RATIO", "composite_truth",
 ]
 
 ROLE_TYPES = ("招商", "工业", "综合")
@@ -435,3 +435,41 @@ def make_county(
         roles=roles,
         weights=weights,
     )
+
+
+def composite_truth(contributions: pd.DataFrame, truth: pd.DataFrame, roles: pd.DataFrame,
+                    weights: dict | None) -> pd.Series:
+    """The composite '*' that a fit targets, built from known per-indicator truths.
+
+    ``contributions``: the fitted per-indicator rows (cadre_id, indicator, identified,
+    component_id; the '*' rows are ignored). ``truth``: cadre_id, indicator, theta, exposure
+    (e.g. the demo's ``_truth/cadre_effects.csv`` plus its task effects as indicator "task").
+    ``roles``: cadre_id, role_type. ``weights``: role_type -> {indicator: weight} as in
+    ``composite_weights`` (``'*'`` for other roles; None: equal weights).
+
+    Mirrors :func:`models.attribution.composite_contributions` on the truth: per indicator the
+    cadre was identified in and weighs > 0, theta centred within the indicator's comparison
+    group (component_id) and divided by the SD of the true effects over the cadres exposed to
+    that indicator, then the weighted mean. Indexed by cadre_id; cadres with no such indicator
+    are absent.
+    """
+    true = truth[["cadre_id", "indicator", "theta", "exposure"]]
+    sd = true[true["exposure"] > 0].groupby("indicator")["theta"].std()
+    rows = contributions[(contributions["indicator"] != "*") & contributions["identified"].astype(bool)]
+    rows = rows.merge(true[["cadre_id", "indicator", "theta"]], on=["cadre_id", "indicator"], how="left")
+    rows = rows[rows["theta"].notna()].copy()
+    rows["theta"] -= rows.groupby(["indicator", "component_id"])["theta"].transform("mean")
+    role = rows["cadre_id"].map(roles.set_index("cadre_id")["role_type"])
+
+    def weight(r, indicator) -> float:
+        if weights is None:
+            return 1.0
+        table = weights.get(r) if isinstance(r, str) else None
+        table = table if table is not None else weights.get("*")
+        return 1.0 if table is None else float(table.get(indicator, 0.0))
+
+    rows["w"] = [weight(r, ind) for r, ind in zip(role, rows["indicator"])]
+    rows = rows[rows["w"] > 0]
+    rows["part"] = rows["w"] * rows["theta"] / rows["indicator"].map(sd)
+    agg = rows.groupby("cadre_id")[["part", "w"]].sum()
+    return (agg["part"] / agg["w"]).rename("truth")

@@ -98,6 +98,35 @@ def test_shared_responsibility_recovers_truth():
 # --------------------------------------------------------------------------- identification
 
 
+def test_realistic_world_has_long_tenures_shared_records_and_strong_cadres():
+    """make_realistic, the world the placement tests and bench/bench_placement.py use: record
+    noise at the demo county's ratio (pipelines/demo.py: sd_eps = 2 x sd_theta per indicator),
+    every record shared by a lead and deputies, completed tenures of 3-5 years (12-21 quarters
+    touched), and 8 % of the cadres at +-3-4 sd of the bulk's spread."""
+    from models.attribution_synth import DEMO_NOISE_RATIO, make_realistic
+    from pipelines.demo import MODEL
+
+    for code, spec in MODEL.items():
+        assert spec.sd_eps / spec.sd_theta == pytest.approx(DEMO_NOISE_RATIO, rel=0.07), code
+    data = make_realistic(3)
+    sd = data.params["sd_cadre"]
+    assert data.params["sd_noise"] == DEMO_NOISE_RATIO * sd
+    strong = data.params["strong"]
+    assert len(strong) == round(0.08 * len(data.cadre_truth))
+    assert (data.cadre_truth[strong].abs() / sd).between(3, 4).all()
+    assert data.cadre_truth.drop(strong).std() == pytest.approx(sd, rel=0.2)
+    assert (data.cadre_truth[strong] > 0).mean() == pytest.approx(0.5, abs=0.3)
+    assert (data.shares.groupby("record_id").size() >= 2).all()
+    spells = data.shares.merge(data.records[["record_id", "unit_id", "period"]], on="record_id")
+    t = spells["period"].map({p: i for i, p in enumerate(sorted(data.records["period"].unique()))})
+    span = t.groupby([spells["cadre_id"], spells["unit_id"]]).agg(["min", "max"])
+    inside = span[(span["min"] > 0) & (span["max"] < data.params["n_periods"] - 1)]
+    assert len(inside) >= 50
+    assert (inside["max"] - inside["min"] + 1).between(12, 21).all()
+    # the default world is unchanged: no strong cadres unless asked for
+    assert make_shared(seed=3).params["strong"] == []
+
+
 def test_stayers_in_units_without_movers_are_not_identified():
     data = make_panel(n_cadres=300, n_units=40, n_periods=6, n_frozen_units=4, seed=7)
     model = ContributionAttribution().fit(data.records, data.shares)
