@@ -110,46 +110,61 @@ def test_unidentified_and_export_columns():
 
 
 def _synthetic_placement(seed: int, sd_noise: float):
-    """One rotation world with 3-5-year tenures (make_shared, quarterly records, 8 years, true
-    cadre spread 0.5) fitted and placed; truth centred within each comparison group like x."""
+    """One realistic rotation world (models.attribution_synth.make_realistic: 60 units, 8 years
+    of quarterly records shared by a lead and one or two deputies, 3-5-year tenures, true cadre
+    effects N(0, 0.5^2) with 8 % of the cadres at +-3-4 sd) fitted and placed; the truth centred
+    within each comparison group like x. ``strong``: |true effect| >= 3 sd of the bulk (0.5)."""
     import warnings
 
     from models.attribution import fit_contributions
-    from models.attribution_synth import make_shared
+    from models.attribution_synth import make_realistic
 
-    data = make_shared(n_units=60, n_periods=32, lead_tenure=(36, 60), deputy_tenure=(36, 60),
-                       sd_cadre=0.5, sd_noise=sd_noise, seed=seed)
+    data = make_realistic(seed, sd_noise=sd_noise)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = fit_contributions(data.records.assign(indicator="k"), data.shares)
     c = fit.contributions[fit.contributions["indicator"] == "*"].copy()
     ident = c["identified"].astype(bool)
-    c["truth"] = c["cadre_id"].map(data.cadre_truth)
+    c["raw"] = c["cadre_id"].map(data.cadre_truth)
+    c["truth"] = c["raw"]
     c.loc[ident, "truth"] -= c[ident].groupby("component_id")["truth"].transform("mean")
-    points = c[["cadre_id", "effect", "se", "identified"]].rename(columns={"effect": "x"}).assign(period="p", y=0.7)
-    out = assign_quadrants(points, CONFIG).merge(c[["cadre_id", "truth"]], on="cadre_id")
+    c["strong"] = c["raw"].abs() >= 3 * data.params["sd_cadre"]
+    c["lead"] = c["cadre_id"].map(data.shares.groupby("cadre_id")["share"].max()) > 0.5
+    points = c[["cadre_id", "effect", "se", "df_resid", "identified"]].rename(
+        columns={"effect": "x", "df_resid": "df"}).assign(period="p", y=0.7)
+    out = assign_quadrants(points, CONFIG).merge(c[["cadre_id", "truth", "strong", "lead"]], on="cadre_id")
     out = out[out["x_status"] != "unidentified"].assign(seed=seed)
     out["true_side"] = (out["x"] > 0) == (out["truth"] > 0)
+    out["placed_right"] = (out["x_status"] == "determined") & out["true_side"]
     return out
 
 
 def test_placed_sides_agree_with_the_truth_on_rotation_worlds():
-    """Known truth, 5 seeds. Measured (noise 2x the cadre spread, the demo's ratio): evidence
-    placement puts 12-17 of ~220 identified cadres on a side, 88-100 % of them on their true side
-    (pooled 94 %), while plain point-estimate placement is right for 61-67 %. With noise equal to
-    the spread, 32-45 are placed (88-95 %, point estimate 68-75 %) and 49 % of the cadres with
-    |true effect| >= 2 sd are placed on their true side (18-21 % at the demo's ratio; only 6
-    cadres over 5 seeds reach 3 sd, 3 of them placed)."""
-    for sd_noise, min_pooled in ((1.0, 0.9), (0.5, 0.9)):
-        q = pd.concat([_synthetic_placement(seed, sd_noise) for seed in range(5)])
+    """Known truth, 5 seeds of make_realistic (bench/bench_placement.py writes the full table to
+    bench/results/placement.md). Measured at the demo's noise ratio (record noise 2x the cadre
+    spread): evidence placement puts 17-33 of ~225 identified cadres on a side, 88-97 % of them
+    on their true side (pooled 92 %), while plain point-estimate placement is right for 67 %;
+    41 % of the 95 clearly strong or weak cadres (|effect| >= 3 sd) are placed on their true
+    side (25-68 % per seed): the issue's 40 % holds pooled, narrowly. The ones left out are the
+    deputies (7 % placed right against 69 % of the leads): a deputy's 0.2-0.4 share of a record
+    whose noise is twice the spread carries too little of its effect (reliability 0.19, its
+    unshrunk estimate only 0.76 SE from zero), so no prior can honestly place it. With noise
+    equal to the spread: 46-57 placed, pooled 94 % (point estimate 72 %), 69 % of the strong."""
+    worlds = {sd_noise: pd.concat([_synthetic_placement(seed, sd_noise) for seed in range(5)])
+              for sd_noise in (1.0, 0.5)}
+    for sd_noise, min_strong in ((1.0, 0.4), (0.5, 0.6)):
+        q = worlds[sd_noise]
         placed = q[q["x_status"] == "determined"]
-        assert placed["true_side"].mean() >= min_pooled
+        assert placed["true_side"].mean() >= 0.9
+        assert placed["true_side"].mean() > q["true_side"].mean() + 0.15  # beside point-estimate placement
         for _, g in q.groupby("seed"):
             sure = g[g["x_status"] == "determined"]
-            assert len(sure) >= 10 and sure["true_side"].mean() > g["true_side"].mean() + 0.1
-            assert sure["true_side"].mean() >= 0.85
-    strong = q[q["truth"].abs() >= 2 * 0.5]  # noise = spread
-    assert ((strong["x_status"] == "determined") & strong["true_side"]).mean() >= 0.4
+            assert len(sure) >= 15 and sure["true_side"].mean() >= 0.85
+        strong = q[q["strong"]]
+        assert len(strong) >= 90
+        assert strong["placed_right"].mean() >= min_strong
+    strong = worlds[1.0][worlds[1.0]["strong"]]
+    assert strong[strong["lead"]]["placed_right"].mean() >= 0.6 > 0.2 >= strong[~strong["lead"]]["placed_right"].mean()
 
 
 def test_an_uncertain_quarter_breaks_long_stays_and_the_low_zone_streak():
