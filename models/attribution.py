@@ -123,13 +123,23 @@ CONTRIBUTION_COLUMNS = (
     "cadre_id", "indicator", "effect", "effect_fe", "se", "ci_low", "ci_high", "n_obs",
     "n_units", "component_id", "identified", "band", "flags",
 )
-CONTRIBUTION_EXTRA = ("se_fe", "reliability", "df_resid")
+CONTRIBUTION_EXTRA = ("se_fe", "reliability", "df_resid", "weight_identified", "cause", "cause_indicator")
+# Why a cadre has no estimate, most basic first: the first of these flags a row carries. An
+# unidentified cadre with fewer than min_obs records of its own is told that first: its few
+# records cannot show a move even where the unit saw some (a stayer with many records is told
+# nobody moved).
+CAUSES = ("too_few_records", "few_obs", "no_mobility", "not_separable", "no_peers")
+# The composite's cause when none of the cadre's weighted indicators has a record of the cadre.
+NO_RECORDS = "no_records"
+INDICATOR_SUMMARY_COLUMNS = ("indicator", "n_records", "n_needed", "n_cadres", "n_units", "n_identified",
+                             "sd_cadre", "df_resid")
 PLATFORM_COLUMNS = ("unit_id", "indicator", "effect", "se", "n_movers")
 PLATFORM_EXTRA = ("component_id", "identified")
 _COLUMN_DTYPES = {
     "effect": "float64", "effect_fe": "float64", "se": "float64", "ci_low": "float64", "ci_high": "float64",
-    "se_fe": "float64", "reliability": "float64", "df_resid": "float64", "n_obs": "int64", "n_units": "int64", "n_movers": "int64",
-    "component_id": "int64", "identified": "bool",
+    "se_fe": "float64", "reliability": "float64", "df_resid": "float64", "weight_identified": "float64", "n_obs": "int64", "n_units": "int64", "n_movers": "int64",
+    "component_id": "int64", "identified": "bool", "n_records": "int64", "n_needed": "int64", "n_cadres": "int64",
+    "n_identified": "int64", "sd_cadre": "float64",
 }
 FLAGS = (
     "not_in_main_component", "no_mobility", "not_separable", "no_peers", "few_obs",
@@ -147,7 +157,8 @@ def empty_results() -> dict[str, pd.DataFrame]:
 
     return {"contributions": frame(CONTRIBUTION_COLUMNS + CONTRIBUTION_EXTRA),
             "platform_effects": frame(PLATFORM_COLUMNS + PLATFORM_EXTRA),
-            "period_effects": frame(("period", "indicator", "effect"))}
+            "period_effects": frame(("period", "indicator", "effect")),
+            "attribution_indicators": frame(INDICATOR_SUMMARY_COLUMNS)}
 
 
 # --------------------------------------------------------------------------- input
@@ -1237,6 +1248,9 @@ class ContributionAttribution:
             "se_fe": nan_if(se_fe),
             "reliability": nan_if(reliability),
             "df_resid": np.full(C, float(self.df_resid_)),
+            "weight_identified": np.nan,
+            "cause": _cause(flags, identified),
+            "cause_indicator": np.where(identified, "", self.indicator_),
         })
         self.cadre_effects_ = pd.concat([frame, self._idle_rows(d)], ignore_index=True)
 
@@ -1257,6 +1271,7 @@ class ContributionAttribution:
         )
         self.components_ = ident.table
         self.n_records_ = d.n
+        self.n_cadres_, self.n_units_ = C, J
         self.leverage_ = leverage
 
     def _idle_rows(self, d: _Data) -> pd.DataFrame:
@@ -1271,6 +1286,7 @@ class ContributionAttribution:
             "component_id": np.full(k, -1, np.int64), "identified": np.zeros(k, bool),
             "band": BAND_NONE, "flags": _join_flags(flags, k),
             "se_fe": np.full(k, np.nan), "reliability": np.full(k, np.nan), "df_resid": np.full(k, np.nan),
+            "weight_identified": np.full(k, np.nan), "cause": NO_RECORDS, "cause_indicator": self.indicator_,
         })
 
 
@@ -1305,6 +1321,15 @@ def _max_per_cadre(S: sparse.csr_matrix, per_record: np.ndarray) -> np.ndarray:
     return out
 
 
+def _cause(flags: Mapping[str, np.ndarray], identified: np.ndarray) -> np.ndarray:
+    """The first of :data:`CAUSES` each unidentified cadre carries ("" when identified)."""
+    out = np.full(identified.shape, "", dtype=object)
+    for name in reversed(CAUSES):
+        out[np.asarray(flags[name], bool)] = name
+    out[identified] = ""
+    return out
+
+
 def _join_flags(flags: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     out = np.full(n, "", dtype=object)
     for name in FLAGS:
@@ -1324,6 +1349,17 @@ class AttributionResult:
     period_effects: pd.DataFrame
     models: dict = field(default_factory=dict)  # indicator -> fitted ContributionAttribution
     sd_cadre: dict = field(default_factory=dict)  # indicator -> sqrt(sigma2_cadre_)
+
+    def indicator_summary(self) -> pd.DataFrame:
+        """One row per fitted indicator: records, what identification needs (cadres + units),
+        cadres identified, the estimated cadre spread and the residual degrees of freedom."""
+        rows = [{
+            "indicator": ind, "n_records": int(m.n_records_), "n_needed": int(m.n_cadres_ + m.n_units_),
+            "n_cadres": int(m.n_cadres_), "n_units": int(m.n_units_),
+            "n_identified": int(m.cadre_effects_["identified"].sum()),
+            "sd_cadre": self.sd_cadre[ind], "df_resid": float(m.df_resid_),
+        } for ind, m in self.models.items()]
+        return pd.DataFrame(rows, columns=INDICATOR_SUMMARY_COLUMNS)
 
 
 def fit_contributions(
@@ -1386,8 +1422,17 @@ def composite_contributions(
     ``roles`` maps cadre_id -> role_type: a mapping, a Series, or the cadres table);
     a cadre whose role is unknown or missing from ``weights`` uses ``weights['*']`` if given,
     else equal weights. Only identified indicators with positive weight enter, and weights are
-    renormalised over them (flag ``partial_composite`` when some weighted indicator is missing
-    or not identified); with none, the composite is 不可判定.
+    renormalised over them; with none, the composite is 不可判定.
+
+    ``weight_identified`` is the share of the cadre's intended weight (every positive weight of
+    its role, delivered or not; without ``weights``, every indicator present) that entered:
+    a composite resting on a small share stands for little of what the role is judged on, and
+    the quadrant treats it as uncertain below a configured share. Flags are those of the
+    indicators used (of every indicator when none was). ``cause`` says why a composite is
+    不可判定: the identification flag of :data:`CAUSES` that holds the most weight among the
+    cadre's weighted indicators (``cause_indicator`` the heaviest of them); ``no_records`` when
+    no weighted indicator has a record of the cadre, ``no_spread`` when the only identified ones
+    have an estimated cadre spread of zero (no standardised effect exists).
 
     SE: sqrt(sum w_k^2 se_k^2) / sum w_k, i.e. the per-indicator errors are ASSUMED
     INDEPENDENT. They are not exactly (the same assignments drive every indicator, and outcome
@@ -1405,6 +1450,7 @@ def composite_contributions(
     role = rows["cadre_id"].map(role_of)
     rows["w"] = [_weight(weights, r, ind) for r, ind in zip(role, rows["indicator"])]
     use = rows["identified"].astype(bool) & (rows["w"] > 0) & (rows["sd"] > 0)
+    rows["use"] = use
     w = np.where(use, rows["w"], 0.0)
     sd = np.where(use, rows["sd"], 1.0)
     terms = pd.DataFrame({
@@ -1445,13 +1491,16 @@ def composite_contributions(
     expected = np.array([
         sum(_weight(weights, role_of.get(c), ind) > 0 for ind in indicators) for c in agg.index
     ])
+    intended = np.array([_intended_weight(weights, role_of.get(c), indicators) for c in agg.index])
     extra = {
         "partial_composite": agg["n_used"].to_numpy() < np.maximum(expected, 1),
         "mixed_components": ok & ~same,
     }
-    inherited = rows.groupby("cadre_id", sort=True)["flags"].agg(
+    # The flags of the indicators the composite stands on; a cadre with none shows them all.
+    shown = rows[rows["use"] | ~rows["cadre_id"].map(pd.Series(ok, index=agg.index)).astype(bool)]
+    inherited = shown.groupby("cadre_id", sort=True)["flags"].agg(
         lambda f: set(";".join(f).split(";")) - {""}
-    )
+    ).reindex(agg.index, fill_value=set())
     order = FLAGS + tuple(extra)
     flags = [
         ";".join(
@@ -1460,6 +1509,7 @@ def composite_contributions(
         )
         for i, have in enumerate(inherited)
     ]
+    cause, cause_indicator = _composite_cause(rows, agg.index, ok)
     frame = pd.DataFrame({
         "cadre_id": agg.index.to_numpy(),
         "indicator": COMPOSITE,
@@ -1478,8 +1528,48 @@ def composite_contributions(
         "se_fe": nan_if(np.sqrt(agg["var_fe"]) / wsum),
         "reliability": nan_if(agg["rel"] / wsum),
         "df_resid": df,
+        "weight_identified": np.minimum(agg["w"].to_numpy() / np.where(intended > 0, intended, np.nan), 1.0),
+        "cause": cause,
+        "cause_indicator": cause_indicator,
     })
     return frame[list(CONTRIBUTION_COLUMNS + CONTRIBUTION_EXTRA)]
+
+
+def _composite_cause(rows: pd.DataFrame, cadres: pd.Index, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cause, cause_indicator) per cadre of ``cadres``: see :func:`composite_contributions`."""
+    cause = pd.Series("", index=cadres, dtype=object)
+    where = pd.Series("", index=cadres, dtype=object)
+    weighted = rows[(rows["w"] > 0) & rows["cadre_id"].isin(cadres[~ok])]
+    cause[~ok] = NO_RECORDS
+    spread_zero = weighted[weighted["identified"].astype(bool)]
+    cause[spread_zero["cadre_id"].unique()] = "no_spread"
+    # from the flags, so that rows made elsewhere (without a cause column) explain themselves too
+    first = [next((c for c in CAUSES if c in str(f).split(";")), "") for f in weighted["flags"]]
+    known = weighted.assign(cause=first)[[bool(c) for c in first]]
+    if len(known):
+        rank = {c: i for i, c in enumerate(CAUSES)}
+        by = (known.groupby(["cadre_id", "cause"], sort=False)["w"].sum().rename("total").reset_index()
+              .assign(rank=lambda f: f["cause"].map(rank))
+              .sort_values(["cadre_id", "total", "rank"], ascending=[True, False, True])
+              .drop_duplicates("cadre_id").set_index("cadre_id")["cause"])
+        cause[by.index] = by
+        heaviest = (known.merge(by.rename("top"), left_on="cadre_id", right_index=True)
+                    .query("cause == top").sort_values(["cadre_id", "w", "indicator"], ascending=[True, False, True])
+                    .drop_duplicates("cadre_id").set_index("cadre_id")["indicator"])
+        where[heaviest.index] = heaviest
+    return cause.to_numpy(), where.to_numpy()
+
+
+def _intended_weight(weights, role, indicators: list) -> float:
+    """The total positive weight a cadre of ``role`` is meant to be judged on."""
+    table = None
+    if weights is not None:
+        table = weights.get(role) if isinstance(role, str) else None
+        if table is None:
+            table = weights.get(COMPOSITE)
+    if table is None:
+        return float(len(indicators))
+    return float(sum(v for v in table.values() if v > 0))
 
 
 def _weight(weights, role, indicator) -> float:

@@ -30,7 +30,7 @@ st.caption(
     "纵轴 y:实绩分在同季度干部中的百分位(含平台)。"
     f"分界线 x = {qcfg['x_cut']}、y = {fmt.pct(qcfg['y_cut'], 0)}(见“方法说明”)。"
     "个人贡献无法与平台分离的干部不放进象限,在右侧“不可判定”栏另列。"
-    + qv.UNCERTAIN_NOTE.format(level=fmt.pct(level, 0)))
+    + qv.UNCERTAIN_NOTE.format(level=fmt.pct(level, 0), weight=fmt.pct(qcfg.get("min_weight_identified", 0.5), 0)))
 
 points = pq.quadrant_points(scope)
 if points.empty:
@@ -43,6 +43,9 @@ ref_year = int(as_of[:4]) if as_of[:4].isdigit() else int(points["period"].max()
 points["age_band"] = [fmt.age_band(b, ref_year) for b in points["birth_year"]]
 periods = sorted(points["period"].unique())
 directory = pq.cadre_directory(scope)
+dictionary = pq.indicator_dictionary(scope)
+ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))
+ind_units = dict(zip(dictionary["indicator"], dictionary["unit"]))
 labels = {r.cadre_id: f"{r.name}({r.cadre_id})· {r.unit_name or fmt.DASH}" for r in directory.itertuples()}
 
 # A click on the chart selects that cadre (handled before the cadre picker is drawn).
@@ -166,7 +169,7 @@ with right:
             c1, c2 = st.columns(2)
             c1.metric("实绩分百分位 y", fmt.pct(r["y"], 0))
             c2.metric("个人贡献 x", fmt.number(r["x"], 2, signed=True) if not fmt.is_missing(r["x"]) else "不可判定",
-                      help=qv.apart_reason(r, level, float(qcfg["x_cut"])) if r.get("x_status") == "uncertain" else None)
+                      help=qv.apart_reason(r, level, float(qcfg["x_cut"]), ind_names) if r.get("x_status") != "determined" else None)
         else:
             st.badge(f"{fmt.period_label(period)}:无象限记录", color="gray")
         if len(composite):
@@ -199,9 +202,6 @@ with right:
 
 if selected is not None:
     contrib = pq.cadre_contributions(scope, selected, shares["lead"], shares["co"])
-    dictionary = pq.indicator_dictionary(scope)
-    ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))
-    ind_units = dict(zip(dictionary["indicator"], dictionary["unit"]))
     st.markdown(f"**{fmt.md(labels[selected].split('·')[0])} 的分解:平台效应 · 周期效应 · 个人贡献(当前估计,95% 区间)**")
     if contrib.empty:
         st.caption("无可用的考核记录。")
@@ -267,7 +267,7 @@ with tab_apart:
     if apart.empty:
         st.caption("无")
     else:
-        reasons = [qv.apart_reason(r, level, float(qcfg["x_cut"])) for r in apart.itertuples()]
+        reasons = [qv.apart_reason(r, level, float(qcfg["x_cut"]), ind_names) for r in apart.itertuples()]
         table = pd.DataFrame({
             "干部": [f"{n}({c})" for n, c in zip(apart["name"], apart["cadre_id"])],
             "单位": apart["unit_name"].tolist(), "职务": apart["post"].tolist(),

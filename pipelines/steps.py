@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from pipelines.contract import TABLES
@@ -91,7 +92,8 @@ def attribution_step(con) -> None:
         result_frames = empty_results()
     else:
         result_frames = {"contributions": result.contributions, "platform_effects": result.platform_effects,
-                         "period_effects": result.period_effects}
+                         "period_effects": result.period_effects,
+                         "attribution_indicators": result.indicator_summary()}
     for name, frame in result_frames.items():
         write_mart(con, name, frame)
 
@@ -220,10 +222,24 @@ def quadrant_step(con) -> None:
 def quadrant_x(fit) -> pd.DataFrame:
     """x of the quadrants: the composite row of each cadre (effect, its posterior SD) and df,
     the fewest residual degrees of freedom among the indicators the composite used (the
-    cautious choice for its t)."""
+    cautious choice for its t); the share of the intended weight it stands on, and for a
+    cadre without x the cause, with the cause indicator's records and what it needed."""
     rows = fit.contributions
-    x = rows[rows["indicator"] == "*"][["cadre_id", "effect", "se", "identified", "df_resid"]]
-    return x.rename(columns={"df_resid": "df"})
+    x = rows[rows["indicator"] == "*"][["cadre_id", "effect", "se", "identified", "df_resid", "weight_identified",
+                                        "cause", "cause_indicator", "n_obs"]]
+    summary = fit.indicator_summary()
+    need = dict(zip(summary["indicator"], summary["n_needed"]))
+    mine = rows.loc[rows["indicator"] != "*", ["cadre_id", "indicator", "n_obs"]].rename(
+        columns={"indicator": "cause_indicator", "n_obs": "cause_n_obs"})
+    x = x.merge(mine, on=["cadre_id", "cause_indicator"], how="left")
+    # the numbers the reason is told with: the cause indicator's records (and what it needed),
+    # or the cadre's own records on it (and the minimum)
+    x["n_obs"] = x["cause_n_obs"].fillna(x["n_obs"])
+    x["cause_records"] = x["cause_indicator"].map(dict(zip(summary["indicator"], summary["n_records"])))
+    x["cause_needed"] = np.where(x["cause"] == "few_obs",
+                                 x["cause_indicator"].map({k: m.min_obs for k, m in fit.models.items()}),
+                                 x["cause_indicator"].map(need))
+    return x.drop(columns="cause_n_obs").rename(columns={"df_resid": "df"})
 
 
 def quarter_ends(as_of: str, n: int) -> list[tuple[str, str]]:

@@ -514,6 +514,32 @@ def test_composite_drops_unidentified_indicators_and_says_so():
     assert out.loc["b", "flags"] == ""
 
 
+def test_composite_weight_share_flags_of_used_indicators_and_the_cause():
+    """Intended weight 1.0 (k4 is never delivered, k3 weighs 0). a: only k1 (0.2) identified,
+    so 20 % of its weight, and k2's no_mobility is not its flag; c: nothing identified, the
+    cause is the flag holding the most weight (no_mobility on k2, 0.6, over too_few_records on
+    k1, 0.2); d: no weighted indicator has a record of it."""
+    def row(cadre, ind, ok, flags=""):
+        return {"cadre_id": cadre, "indicator": ind, "effect": 0.4 if ok else np.nan, "effect_fe": 0.5 if ok else np.nan,
+                "se": 0.2 if ok else np.nan, "ci_low": 0.0, "ci_high": 0.0, "n_obs": 6, "n_units": 1,
+                "component_id": 0, "identified": ok, "band": "中", "flags": flags,
+                "se_fe": 0.3 if ok else np.nan, "reliability": 0.5 if ok else np.nan}
+    rows = pd.DataFrame([
+        row("a", "k1", True), row("a", "k2", False, "no_mobility;not_in_main_component"),
+        row("c", "k1", False, "too_few_records"), row("c", "k2", False, "no_mobility"),
+        row("d", "k3", True),
+    ])
+    weights = {"*": {"k1": 0.2, "k2": 0.6, "k3": 0.0, "k4": 0.2}}
+    out = composite_contributions(rows, {"k1": 1.0, "k2": 1.0, "k3": 1.0}, weights).set_index("cadre_id")
+    assert np.isclose(out.loc["a", "weight_identified"], 0.2)
+    assert out.loc["a", "flags"] == "partial_composite"
+    assert (out.loc["a", "cause"], out.loc["a", "cause_indicator"]) == ("", "")
+    assert not out.loc["c", "identified"] and out.loc["c", "weight_identified"] == 0.0
+    assert (out.loc["c", "cause"], out.loc["c", "cause_indicator"]) == ("no_mobility", "k2")
+    assert {"no_mobility", "too_few_records"} <= set(out.loc["c", "flags"].split(";"))
+    assert out.loc["d", "cause"] == "no_records"
+
+
 # --------------------------------------------------------------------------- edge cases
 
 

@@ -106,7 +106,39 @@ def test_unidentified_and_export_columns():
     assert out["x_status"].tolist() == ["unidentified", "determined"]
     assert out[["x", "x_low", "x_high", "p_side"]].iloc[0].isna().all()
     assert list(out.columns) == ["cadre_id", "period", "x", "y", "quadrant", "identified",
-                                 "x_low", "x_high", "p_side", "x_status"]
+                                 "x_low", "x_high", "p_side", "x_status", "weight_identified", "x_reason",
+                                 "reason_indicator", "reason_value", "reason_threshold"]
+
+
+def test_each_cadre_apart_says_why_with_its_numbers():
+    """sure: determined. wide: P(side) = .69 < .9. light: sure of its side but stands on 30 %
+    of its role's weight (< 50 %). few: its heaviest indicator had 36 records for 45 cadres +
+    units. thin: 2 records of its own (3 needed). stayer: no mover through its unit, 12 records of
+    its own. ghost: no composite row."""
+    points = pd.DataFrame({
+        "cadre_id": ["sure", "wide", "light", "few", "thin", "stayer", "ghost"], "period": "2025-Q4",
+        "x": [1.0, 0.5, 1.0, None, None, None, None], "se": [0.2, 1.0, 0.2, None, None, None, None], "y": 0.6,
+        "identified": [True, True, True, False, False, False, None],
+        "weight_identified": [0.8, 0.8, 0.3, 0.0, 0.0, 0.0, None],
+        "cause": ["", "", "", "too_few_records", "few_obs", "no_mobility", None],
+        "cause_indicator": ["", "", "", "task", "task", "gdp_growth", None],
+        "n_obs": [20, 20, 20, 3, 2, 12, None], "cause_records": [None, None, None, 36, 600, 400, None],
+        "cause_needed": [None, None, None, 45, 3, 120, None],
+    })
+    out = assign_quadrants(points, {**CONFIG, "min_weight_identified": 0.5}).set_index("cadre_id")
+    assert out["x_status"].to_dict() == {"few": "unidentified", "ghost": "unidentified", "light": "uncertain",
+                                         "stayer": "unidentified", "sure": "determined", "thin": "unidentified",
+                                         "wide": "uncertain"}
+    assert out["x_reason"].to_dict() == {"few": "too_few_records", "ghost": "no_estimate", "light": "low_weight",
+                                         "stayer": "no_mobility", "sure": "", "thin": "few_obs",
+                                         "wide": "interval"}
+    assert out.loc["few", ["reason_value", "reason_threshold"]].tolist() == [36, 45]
+    assert out.loc["few", "reason_indicator"] == "task"
+    assert out.loc["thin", ["reason_value", "reason_threshold"]].tolist() == [2, 3]
+    assert out.loc["stayer", "reason_value"] == 12 and pd.isna(out.loc["stayer", "reason_threshold"])
+    assert out.loc["light", ["reason_value", "reason_threshold"]].tolist() == [0.3, 0.5]
+    assert abs(out.loc["wide", "reason_value"] - 0.6915) < 1e-4 and out.loc["wide", "reason_threshold"] == 0.9
+    assert out.loc["light", "quadrant"] == "不可判定"
 
 
 def _synthetic_placement(seed: int, sd_noise: float):
