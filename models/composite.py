@@ -55,8 +55,11 @@ def task_scores(task_status: pd.DataFrame, tasks: pd.DataFrame, as_of: str | Non
     """Score of every task at ``as_of`` (its latest report up to then; default the latest).
 
     score_task = 100 · min(actual_pct / planned_pct, task_score_cap); a zero milestone scores
-    100; a task without any report scores 0. Columns: task_id, year, category, difficulty,
-    period, planned_pct, actual_pct, task_score, note.
+    100; a task without any report scores 0. lead_pp is the mean of actual − planned (percentage
+    points) over the task's reports up to ``as_of`` (0 without any): how far ahead of plan the
+    task ran on average, so a task finished early scores above one finished on the due date and
+    a late one below, where task_score is capped for all three. Columns: task_id, year, category,
+    difficulty, period, planned_pct, actual_pct, task_score, note, lead_pp.
     """
     perf = resolve(config, "weights")["performance"]
     cap = float(perf["task_score_cap"])
@@ -83,18 +86,26 @@ def task_scores(task_status: pd.DataFrame, tasks: pd.DataFrame, as_of: str | Non
     out["task_score"] = np.where(~reported, 0.0, np.where(out["planned_pct"] > 0, 100.0 * ratio, 100.0))
     out["note"] = np.where(~reported, "无进度填报,按0分计",
                            np.where(out["planned_pct"] > 0, "", "计划进度为0,按满分计"))
+    if len(st):
+        gap = pd.to_numeric(st["actual_pct"], errors="coerce") - pd.to_numeric(st["planned_pct"], errors="coerce")
+        lead = gap.groupby(st["task_id"]).mean()
+    else:
+        lead = pd.Series(dtype=float)
+    out["lead_pp"] = out["task_id"].map(lead).astype(float).fillna(0.0)
     return out.reset_index(drop=True)
 
 
-def score_role_measure(value: float, spec: dict, benchmark: float = np.nan) -> float:
+def score_role_measure(value: float, spec: dict, benchmark: float = np.nan, capped: bool = True) -> float:
     """A role measure on 0–100: completion ``100·clip(v/target, 0, cap)`` or growth gap
-    ``100·clip(0.5 + (v − benchmark)/width, 0, 1)`` (benchmark 0 when missing)."""
+    ``100·clip(0.5 + (v − benchmark)/width, 0, 1)`` (benchmark 0 when missing). ``capped=False``
+    drops the ceiling (not the floor 0), for the continuous score that orders ties."""
     if value is None or pd.isna(value):
         return np.nan
     if spec["method"] == "completion":
-        return 100.0 * min(max(float(value) / float(spec["target"]), 0.0), float(spec.get("cap", 1.0)))
+        top = float(spec.get("cap", 1.0)) if capped else np.inf
+        return 100.0 * min(max(float(value) / float(spec["target"]), 0.0), top)
     b = 0.0 if benchmark is None or pd.isna(benchmark) else float(benchmark)
-    return 100.0 * min(max(0.5 + (float(value) - b) / float(spec["width"]), 0.0), 1.0)
+    return 100.0 * min(max(0.5 + (float(value) - b) / float(spec["width"]), 0.0), 1.0 if capped else np.inf)
 
 
 def role_measures(
@@ -144,6 +155,9 @@ def role_measures(
     return out
 
 
+NO_TASKS = {"task_part": np.nan, "task_continuous": np.nan, "task_lead": np.nan, "n_tasks": 0, "category_detail": ""}
+
+
 def performance_scores(
     task_scores_df: pd.DataFrame,
     tasks: pd.DataFrame,
@@ -158,8 +172,16 @@ def performance_scores(
     nor role data on the indicator scores of the units the cadre held, so a county that delivers
     no task table still gets scores; ``basis`` says which parts a score is made of.
 
+    performance_continuous orders cadres whose 实绩分 is the same (above all the many at the
+    cap) without changing 实绩分 itself: the same sum with no ceiling anywhere (neither the
+    performance_cap nor the role measures' caps) and each task worth difficulty · (task_score +
+    ``continuous_lead_weight`` · lead_pp), so finishing early, running ahead of plan and harder
+    tasks still count once the task score is full. task_lead is the lead_pp averaged like the
+    task part (percentage points ahead of plan), for display.
+
     Columns: cadre_id, year, performance_score, task_part, role_part, unit_part, role_share_used,
-    n_tasks, category_detail, role_detail, unit_detail, basis, performance_raw.
+    n_tasks, category_detail, role_detail, unit_detail, basis, performance_raw,
+    performance_continuous, task_lead.
     """
     cfg = resolve(config, "weights")
     perf = cfg["performance"]
@@ -167,29 +189,43 @@ def performance_scores(
     unknown_w = float(perf["unknown_category_weight"])
     ri = perf["role_indicators"]
     roles = task_roles(tasks, cfg)
-    m = roles.merge(task_scores_df[["task_id", "category", "difficulty", "task_score"]], on="task_id")
+    m = roles.merge(task_scores_df[["task_id", "category", "difficulty", "task_score"]
+                                   + (["lead_pp"] if "lead_pp" in task_scores_df.columns else [])], on="task_id")
     m["category"] = m["category"].map(lambda c: "未分类" if is_missing(c) else str(c))
     m["value"] = m["task_score"] * m["difficulty"]
+    lead = m["lead_pp"] if "lead_pp" in m.columns else pd.Series(0.0, index=m.index)
+    m["value_c"] = (m["task_score"] + float(perf.get("continuous_lead_weight", 1.0)) * lead) * m["difficulty"]
+    m["lead"] = lead
     m["cat_w"] = m["category"].map(lambda c: cw.get(c, unknown_w))
 
     # Share-weighted mean per cadre × year × category, then the category-weighted mean.
     m["_sv"] = m["share"] * m["value"]
+    m["_svc"] = m["share"] * m["value_c"]
+    m["_sl"] = m["share"] * m["lead"]
     cat = m.groupby(["cadre_id", "year", "category"], sort=False).agg(
-        sv=("_sv", "sum"), s=("share", "sum"), w=("cat_w", "first")).reset_index()
+        sv=("_sv", "sum"), svc=("_svc", "sum"), sl=("_sl", "sum"), s=("share", "sum"),
+        w=("cat_w", "first")).reset_index()
     cat["mean"] = cat["sv"] / cat["s"]
     cat["wm"] = cat["w"] * cat["mean"]
+    cat["mean_c"] = cat["svc"] / cat["s"]
+    cat["wmc"] = cat["w"] * cat["mean_c"]
+    cat["mean_l"] = cat["sl"] / cat["s"]
+    cat["wml"] = cat["w"] * cat["mean_l"]
     per = cat.groupby(["cadre_id", "year"], sort=True).agg(
-        wm=("wm", "sum"), w=("w", "sum"), mean=("mean", "mean")).reset_index()
+        wm=("wm", "sum"), w=("w", "sum"), mean=("mean", "mean"), wmc=("wmc", "sum"), mean_c=("mean_c", "mean"),
+        wml=("wml", "sum"), mean_l=("mean_l", "mean")).reset_index()
     cat = cat.merge(per[["cadre_id", "year", "w"]].rename(columns={"w": "wsum"}), on=["cadre_id", "year"])
     cat["_txt"] = [f"{c}:{(w / ws if ws > 0 else 0):.3f}×{mn:.2f}"
                    for c, w, ws, mn in zip(cat["category"], cat["w"], cat["wsum"], cat["mean"])]
     details = cat.groupby(["cadre_id", "year"])["_txt"].agg(";".join)
     n_tasks = m.groupby(["cadre_id", "year"])["task_id"].nunique()
     results: dict[tuple[str, int], dict] = {}
-    for cadre, year, wm, w, mean in zip(per["cadre_id"], per["year"], per["wm"], per["w"], per["mean"]):
-        key = (cadre, year)
-        results[(str(cadre), int(year))] = {
-            "task_part": float(wm / w) if w > 0 else float(mean),
+    for row in per.itertuples(index=False):
+        key = (row.cadre_id, row.year)
+        results[(str(row.cadre_id), int(row.year))] = {
+            "task_part": float(row.wm / row.w) if row.w > 0 else float(row.mean),
+            "task_continuous": float(row.wmc / row.w) if row.w > 0 else float(row.mean_c),
+            "task_lead": float(row.wml / row.w) if row.w > 0 else float(row.mean_l),
             "n_tasks": int(n_tasks[key]), "category_detail": details[key]}
 
     role_type = {}
@@ -203,51 +239,59 @@ def performance_scores(
     role_keys = {(str(c), int(y)) for c, y, v in zip(rm["cadre_id"], rm["year"], rm["value"])
                  if role_type.get(str(c)) in (ri["roles"] or {}) and not is_missing(v)}
     for key in role_keys:
-        results.setdefault(key, {"task_part": np.nan, "n_tasks": 0, "category_detail": ""})
+        results.setdefault(key, dict(NO_TASKS))
     units = {}
     if unit_part is not None and len(unit_part):
         units = {(str(c), int(y)): (float(v), d) for c, y, v, d in
                  zip(unit_part["cadre_id"], unit_part["year"], unit_part["unit_part"], unit_part["unit_detail"])}
     for key in units:
-        results.setdefault(key, {"task_part": np.nan, "n_tasks": 0, "category_detail": ""})
+        results.setdefault(key, dict(NO_TASKS))
 
     rows = []
     share = float(ri["share"])
     for (cadre, year), r in sorted(results.items()):
-        role_part, detail = np.nan, ""
+        role_part, role_c, detail = np.nan, np.nan, ""
         spec = (ri["roles"] or {}).get(role_type.get(cadre))
         if spec:
-            num = den = 0.0
+            num = num_c = den = 0.0
             bits = []
             for ms, mspec in spec["measures"].items():
                 v, b = rm_lookup.get((cadre, year, ms), (np.nan, np.nan))
                 s = score_role_measure(v, mspec, b)
                 if not pd.isna(s):
                     num += float(mspec["weight"]) * s
+                    num_c += float(mspec["weight"]) * score_role_measure(v, mspec, b, capped=False)
                     den += float(mspec["weight"])
                     bits.append(f"{mspec.get('name', ms)}={v:.4g}→{s:.1f}")
                 else:
                     bits.append(f"{mspec.get('name', ms)}无数据")
             role_part = num / den if den > 0 else np.nan
+            role_c = num_c / den if den > 0 else np.nan
             detail = ";".join(bits)
-        tp = r["task_part"]
+        tp, tc = r["task_part"], r["task_continuous"]
         up, unit_detail = units.get((cadre, year), (np.nan, ""))
         if not pd.isna(role_part) and not pd.isna(tp):
             raw, used, basis = (1 - share) * tp + share * role_part, share, "任务+条线指标"
+            cont = (1 - share) * tc + share * role_c
         elif not pd.isna(role_part):
-            raw, used, basis = role_part, 1.0, "条线指标"
+            raw, used, basis, cont = role_part, 1.0, "条线指标", role_c
         elif not pd.isna(tp):
-            raw, used, basis = tp, 0.0, "任务"
+            raw, used, basis, cont = tp, 0.0, "任务", tc
         else:
             raw, used, basis = up, 0.0, "所任单位指标" if not pd.isna(up) else ""
+            cont = up
         rows.append({"cadre_id": cadre, "year": year,
                      "performance_score": min(raw, float(perf["performance_cap"])) if not pd.isna(raw) else np.nan,
                      "task_part": tp, "role_part": role_part, "unit_part": up, "role_share_used": used,
                      "n_tasks": r["n_tasks"], "category_detail": r["category_detail"],
-                     "role_detail": detail, "unit_detail": unit_detail, "basis": basis, "performance_raw": raw})
+                     "role_detail": detail, "unit_detail": unit_detail, "basis": basis, "performance_raw": raw,
+                     # Rounded so that identical data stays an exact tie whatever the summation order.
+                     "performance_continuous": round(float(cont), 6) if not pd.isna(cont) else np.nan,
+                     "task_lead": r["task_lead"]})
     return pd.DataFrame(rows, columns=["cadre_id", "year", "performance_score", "task_part", "role_part",
                                        "unit_part", "role_share_used", "n_tasks", "category_detail", "role_detail",
-                                       "unit_detail", "basis", "performance_raw"])
+                                       "unit_detail", "basis", "performance_raw", "performance_continuous",
+                                       "task_lead"])
 
 
 def unit_indicator_part(unit_scores: pd.DataFrame, assignments: pd.DataFrame, as_of: str | None = None) -> pd.DataFrame:
@@ -526,8 +570,10 @@ def cadre_scores(
 
     Returns the contract columns plus task_part, role_part, unit_part, basis, role_share_used, n_tasks,
     card_deduction, negative_deduction, n_landmarks, n_negative_cases, red_card,
-    excellent_blocked, performance_weight_used, rating_weight_used, rule, and the quota columns
-    grade_by_score, group, group_n, excellent_quota_n, excellent_rank (``apply_excellent_quota``).
+    excellent_blocked, performance_weight_used, rating_weight_used, rule, performance_continuous
+    and task_lead (see ``performance_scores``: they order ties in the 实绩象限's y, never a grade),
+    and the quota columns grade_by_score, group, group_n, excellent_quota_n, excellent_rank
+    (``apply_excellent_quota``).
     """
     cfg = resolve(config, "weights")
     comp = cfg["composite"]
@@ -621,13 +667,15 @@ def cadre_scores(
             "card_deduction": cd, "negative_deduction": nd, "n_landmarks": nl,
             "n_negative_cases": nn, "red_card": red, "excellent_blocked": blocked,
             "performance_weight_used": pwu, "rating_weight_used": rwu, "rule": ";".join(rules),
+            "performance_continuous": float(p["performance_continuous"]) if p is not None else np.nan,
+            "task_lead": float(p["task_lead"]) if p is not None else np.nan,
         })
     return apply_excellent_quota(pd.DataFrame(rows, columns=RESULT_COLUMNS + SCORE_EXTRA), groups, cfg)
 
 
 SCORE_EXTRA = ["task_part", "role_part", "unit_part", "basis", "role_share_used", "n_tasks", "card_deduction",
                "negative_deduction", "n_landmarks", "n_negative_cases", "red_card", "excellent_blocked",
-               "performance_weight_used", "rating_weight_used", "rule"]
+               "performance_weight_used", "rating_weight_used", "rule", "performance_continuous", "task_lead"]
 
 
 def empty_scores(config: dict | None = None) -> pd.DataFrame:

@@ -501,3 +501,104 @@ def test_demo_excellent_share_within_the_quota_per_year_and_group(demo_world):
     before = s.groupby("year").apply(lambda g: (g["grade_by_score"] == "优秀").mean(), include_groups=False)
     assert (share <= quota + 1e-9).all() and (before > 0.4).all(), (before, share)
     assert set(s["group"]) == {"乡镇街道·平台", "部门"}  # the default groups: unit level
+
+
+# --- y of the 实绩象限: ties at the cap broken by a continuous score --------------------------------
+# Six cadres, one 项目攻坚 task each (no co-cadre), every task complete by its last report, so every
+# 实绩分 is 100 (G's is 99). performance_continuous = difficulty · (task score + mean lead over plan):
+#   A 06: 70 of 50 (+20), 12: 100 of 100 (0)            → lead 10      → 1.0·(100 + 10)  = 110
+#   B 06: 50 of 50, 12: 100 of 100                       → lead 0       → 100
+#   C the same reports as B (a true tie)                 → 100
+#   D 06: 60 of 50 (+10), 09: 100 of 75 (+25), 12: 0     → lead 35/3    → 111.667 (finished early)
+#   E due 06: 80 of 100 (−20), 07: 100 of 100 (0)        → lead −10     → 90 (finished late)
+#   F difficulty 1.2, 12: 100 of 100                     → 1.2·100      = 120 (capped 120 → 100)
+#   G 06: 90 of 50 (+40), 12: 99 of 100 (−1) → score 99, lead 19.5      → 118.5, but 实绩分 99
+CAP_TASKS = _tasks([
+    ("A", 2024, "", "项目攻坚", "U1", "CA", "", "2024-12-31", 1.0),
+    ("B", 2024, "", "项目攻坚", "U1", "CB", "", "2024-12-31", 1.0),
+    ("C", 2024, "", "项目攻坚", "U1", "CC", "", "2024-12-31", 1.0),
+    ("D", 2024, "", "项目攻坚", "U1", "CD", "", "2024-12-31", 1.0),
+    ("E", 2024, "", "项目攻坚", "U1", "CE", "", "2024-06-30", 1.0),
+    ("F", 2024, "", "项目攻坚", "U1", "CF", "", "2024-12-31", 1.2),
+    ("G", 2024, "", "项目攻坚", "U1", "CG", "", "2024-12-31", 1.0),
+])
+CAP_PROG = _prog([
+    ("A", "2024-06", 50, 70), ("A", "2024-12", 100, 100),
+    ("B", "2024-06", 50, 50), ("B", "2024-12", 100, 100),
+    ("C", "2024-06", 50, 50), ("C", "2024-12", 100, 100),
+    ("D", "2024-06", 50, 60), ("D", "2024-09", 75, 100), ("D", "2024-12", 100, 100),
+    ("E", "2024-06", 100, 80), ("E", "2024-07", 100, 100),
+    ("F", "2024-12", 100, 100),
+    ("G", "2024-06", 50, 90), ("G", "2024-12", 100, 99),
+])
+
+
+def test_continuous_performance_scores_lead_over_plan_and_difficulty_without_a_cap():
+    ts = task_scores(task_status(CAP_TASKS, CAP_PROG), CAP_TASKS).set_index("task_id")
+    assert ts["lead_pp"].to_dict() == pytest.approx(
+        {"A": 10.0, "B": 0.0, "C": 0.0, "D": 35 / 3, "E": -10.0, "F": 0.0, "G": 19.5})
+    out = cadre_scores(CAP_TASKS, task_status(CAP_TASKS, CAP_PROG)).set_index("cadre_id")
+    assert (out.drop(index="CG")["performance_score"] == 100.0).all() and out.loc["CG", "performance_score"] == 99.0
+    assert out["performance_continuous"].to_dict() == pytest.approx(
+        {"CA": 110.0, "CB": 100.0, "CC": 100.0, "CD": 100 + 35 / 3, "CE": 90.0, "CF": 120.0, "CG": 118.5})
+    assert out.loc["CD", "task_lead"] == pytest.approx(35 / 3)
+    # The published 实绩分 and total do not move (no rating: total = 实绩分 − card deduction; E
+    # is late and carries a card).
+    assert (out["total"] == out["performance_score"] - out["deduction"]).all() and out.loc["CE", "deduction"] > 0
+
+
+def test_quadrant_y_orders_ties_at_the_cap_and_keeps_true_ties():
+    from models.quadrant import performance_percentile
+
+    out = cadre_scores(CAP_TASKS, task_status(CAP_TASKS, CAP_PROG))
+    scores = pd.DataFrame({"cadre_id": out["cadre_id"], "period": "2024-Q4", "score": out["performance_score"],
+                           "tiebreak": out["performance_continuous"]})
+    y = dict(zip(scores["cadre_id"], performance_percentile(scores)))
+    # Order: G (99) lowest although its continuous score is high; then among the 100s
+    # E 90 < B = C 100 < A 110 < D 111.7 < F 120. B and C share ranks 3 and 4 → 3.5.
+    assert y == pytest.approx({"CG": 1 / 7, "CE": 2 / 7, "CB": 3.5 / 7, "CC": 3.5 / 7, "CA": 5 / 7,
+                               "CD": 6 / 7, "CF": 1.0})
+    # Without the tie-breaker the six at the cap share one y (the old pile-up).
+    old = performance_percentile(scores.drop(columns="tiebreak"))
+    assert old[scores["cadre_id"] != "CG"].nunique() == 1
+
+
+def test_continuous_score_quarterly_reports_and_one_cadre():
+    # Quarterly reports: Q2 60 of 50 (+10), Q4 100 of 100 → lead 5 → 105.
+    tasks = _tasks([("A", 2024, "", "项目攻坚", "U1", "CA", "", "2024-12-31", 1.0)])
+    prog = _prog([("A", "2024-Q2", 50, 60), ("A", "2024-Q4", 100, 100)])
+    out = cadre_scores(tasks, task_status(tasks, prog)).set_index("cadre_id")
+    assert out.loc["CA", "performance_continuous"] == pytest.approx(105.0)
+    # As of Q2 only the Q2 report counts: score 100·min(60/50, 1) = 100, lead 10 → 110.
+    mid = cadre_scores(tasks, task_status(tasks, prog), as_of="2024-06").set_index("cadre_id")
+    assert mid.loc["CA", "performance_continuous"] == pytest.approx(110.0)
+    from models.quadrant import performance_percentile
+    one = pd.DataFrame({"cadre_id": ["CA"], "period": "2024-Q4", "score": [100.0], "tiebreak": [105.0]})
+    assert performance_percentile(one).tolist() == [1.0]
+
+
+def test_demo_y_has_no_pile_up_at_the_cap(demo_world):
+    """On the county demo many cadres reach the 实绩分 cap of 100 (seed 3: 85 of 239 at 2025's
+    end, one y for all); ordered by performance_continuous the largest tie left is a handful of
+    cadres with the very same tasks, and y barely moves otherwise."""
+    from scipy import stats
+
+    from models.quadrant import performance_percentile
+    from pipelines import db
+    from pipelines.home import Home
+
+    s = db.query(Home(demo_world[1]).current_path(),
+                 "SELECT * FROM marts.cadre_scores WHERE performance_score IS NOT NULL")
+    assert s["performance_continuous"].notna().all()
+    scores = pd.DataFrame({"cadre_id": s["cadre_id"], "period": s["year"], "score": s["performance_score"],
+                           "tiebreak": s["performance_continuous"]})
+    before = performance_percentile(scores.drop(columns="tiebreak"))
+    after = performance_percentile(scores)
+    for year in sorted(set(s["year"])):
+        b, a = before[s["year"] == year], after[s["year"] == year]
+        assert b.value_counts().iloc[0] >= 0.2 * len(b), year  # the pile-up this fixes
+        assert a.value_counts().iloc[0] <= 5, year
+        assert stats.spearmanr(b, a)[0] > 0.9, year  # 0.95-0.98 on seeds 3 and 7
+        # Ties broken, nothing reordered: a higher 实绩分 always has the higher y.
+        by_score = a.groupby(s.loc[a.index, "performance_score"].round(9)).agg(["min", "max"]).sort_index()
+        assert (by_score["min"].iloc[1:].to_numpy() > by_score["max"].iloc[:-1].to_numpy()).all(), year
