@@ -25,7 +25,8 @@ def test_main_group_says_how_many_units_and_whether_it_is_all_of_them():
 def test_small_group_is_named_by_its_units():
     assert grp.name_group(3, ["城关镇", "新城街道"], 2, 4, False).label == "比较组:城关镇、新城街道(2 个单位)"
     five = grp.name_group(2, ["甲镇", "乙镇", "丙镇", "丁镇", "戊镇"], 5, 6, False)
-    assert five.label == "比较组:甲镇、乙镇、丙镇等 5 个单位"
+    assert five.label == "比较组:甲镇、乙镇等 5 个单位"
+    assert "甲镇、乙镇、丙镇、丁镇、戊镇(共 5 个)" in five.help
     # a scoped reader sees one of three names: the count still covers the whole group
     assert grp.name_group(2, ["甲镇"], 3, 6, False).label == "比较组:甲镇等 3 个单位"
 

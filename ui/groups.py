@@ -35,8 +35,9 @@ MIXED_HELP = ("综合贡献用到的几个指标里,该干部所在的比较组�
               "综合值只在各指标组内有意义,不与其他干部比较高低。")
 NO_GROUP = "无比较组"
 NO_GROUP_HELP = "没有可与之比较的干部(无交流轮岗联系,或与同单位干部无法区分),个人贡献不可判定。"
-# Names shown before "等 N 个单位".
-SHOWN_NAMES = 3
+# A group of at most ALL_NAMES units is named in full, a larger one by SHOWN_NAMES names and
+# "等 N 个单位" (table cells stay short); the help text lists up to HELP_NAMES.
+ALL_NAMES, SHOWN_NAMES, HELP_NAMES = 3, 2, 12
 
 
 @dataclass(frozen=True)
@@ -58,17 +59,23 @@ def name_group(component_id: int, names: list[str], n_units: int, n_cadres: int,
     group has no platform effects of its own); ``indicator_units``: units with a platform effect
     in the indicator (the main group covering them all is "全部")."""
     of = f"按“{indicator_name}”," if indicator_name else ""
-    shown = [n for n in names if n][:SHOWN_NAMES]
+    names = [n for n in names if n]
+    shown = names[:ALL_NAMES] if n_units <= ALL_NAMES else names[:SHOWN_NAMES]
+    listed = ""
+    if names:
+        etc = "等" if n_units > min(len(names), HELP_NAMES) else ""
+        listed = f"所含单位:{'、'.join(names[:HELP_NAMES])}{etc}(共 {n_units} 个)。"
     if from_posts:
         where = "、".join(shown) if shown else f"{n_units} 个单位"
         more = f"等 {n_units} 个单位" if shown and n_units > len(shown) else ""
         return Group(f"比较组:{where}{more}的部分干部({n_cadres} 人)",
                      f"{of}这 {n_cadres} 名干部之间可以比较;他们与所在单位其他干部的高低无法从数据中分开"
-                     "(如正副职从未互换),所以单列一组。", n_units, n_cadres)
+                     "(如正副职从未互换),所以单列一组。" + listed.replace("所含单位", "他们任职的单位"),
+                     n_units, n_cadres)
     if component_id == 0:
         whole = "全部 " if 1 < indicator_units <= n_units else ""
         return Group(f"主比较组({whole}{n_units} 个单位)",
-                     f"{of}由干部交流轮岗连在一起的最大一组单位和干部;组内干部的个人贡献可以相互比较。",
+                     f"{of}由干部交流轮岗连在一起的最大一组单位和干部;组内干部的个人贡献可以相互比较。{listed}",
                      n_units, n_cadres)
     if shown and n_units > len(shown):
         where = f"{'、'.join(shown)}等 {n_units} 个单位"
@@ -77,7 +84,8 @@ def name_group(component_id: int, names: list[str], n_units: int, n_cadres: int,
     else:
         where = f"{n_units} 个单位"
     return Group(f"比较组:{where}",
-                 f"{of}组内干部只在组内比较,不与其他比较组的干部比较高低(各组之间没有干部交流,水平无法对齐)。",
+                 f"{of}组内干部只在组内比较,不与其他比较组的干部比较高低(各组之间没有干部交流,水平无法对齐)。"
+                 + listed,
                  n_units, n_cadres)
 
 
