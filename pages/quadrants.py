@@ -27,7 +27,8 @@ shares = load_reference("weights")["performance"]["role_shares"]
 st.title("实绩象限")
 st.caption(
     "横轴 x:个人贡献(剔除平台效应与全县周期后的综合估计,已收缩;0 = 可比干部的平均);"
-    "纵轴 y:实绩分在同季度干部中的百分位(含平台)。"
+    "纵轴 y:实绩分在同季度干部中的百分位(含平台);实绩分相同(多为封顶满分)的,再按不封顶的实绩排序分"
+    "(计入难度系数和平均领先计划进度)分先后,数据完全相同的仍并列。"
     f"分界线 x = {qcfg['x_cut']}、y = {fmt.pct(qcfg['y_cut'], 0)}(见“方法说明”)。"
     "个人贡献无法与平台分离的干部不放进象限,在右侧“不可判定”栏另列。"
     + qv.UNCERTAIN_NOTE.format(level=fmt.pct(level, 0), weight=fmt.pct(qcfg.get("min_weight_identified", 0.5), 0)))

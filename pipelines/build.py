@@ -29,7 +29,8 @@ DUCK_TYPES = {
 PROVENANCE = ("_source", "_row", "_batch")
 # 3: staging.units.level, anomalies.rank_score/age_months, cadre_scores.basis; 4: cadre_scores 优秀名额 columns;
 # 5: contributions.df_resid, one pooled "task" model (was one per "task:<类别>"), task_status.title;
-# 6: contributions.weight_identified/cause/cause_indicator, quadrants' reasons, marts.attribution_indicators
+# 6: contributions.weight_identified/cause/cause_indicator, quadrants' reasons, marts.attribution_indicators,
+# cadre_scores.performance_continuous/task_lead (y's tie-break)
 SCHEMA_VERSION = 6
 
 

@@ -210,8 +210,9 @@ def quadrant_step(con) -> None:
         unit_part = composite.unit_indicator_part(unit_scores, assignments, month_end)
         scores = composite.cadre_scores(tasks, status, ratings, cadres, measures, as_of=month_end,
                                         year=int(month_end[:4]), unit_part=unit_part)
-        scores = scores[scores["performance_score"].notna()][["cadre_id", "performance_score"]]
-        scores = scores.assign(period=period, score=scores["performance_score"])
+        scores = scores[scores["performance_score"].notna()][["cadre_id", "performance_score", "performance_continuous"]]
+        scores = scores.assign(period=period, score=scores["performance_score"],
+                               tiebreak=scores["performance_continuous"])
         scores["y"] = quadrant.performance_percentile(scores)
         points = scores[["cadre_id", "period", "y"]].merge(x.rename(columns={"effect": "x"}), on="cadre_id", how="left")
         frames.append(quadrant.assign_quadrants(points, qcfg))

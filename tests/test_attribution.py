@@ -540,6 +540,45 @@ def test_composite_weight_share_flags_of_used_indicators_and_the_cause():
     assert out.loc["d", "cause"] == "no_records"
 
 
+def _lasting_noise_world(seed: int, rho: float):
+    """make_shared's rotation world (lead + deputies share one record per unit and quarter,
+    3-5-year tenures, cadre effects N(0, 0.5^2)) whose record noise, sd 1, is AR(1) with
+    coefficient ``rho`` within each unit."""
+    data = make_shared(n_units=60, n_periods=32, lead_tenure=(36, 60), deputy_tenure=(36, 60),
+                       sd_cadre=0.5, sd_noise=1e-9, seed=seed)
+    rec = data.records.sort_values(["unit_id", "period"]).reset_index(drop=True)
+    shocks = np.random.default_rng(seed + 100).normal(size=len(rec))
+    first = rec["unit_id"].ne(rec["unit_id"].shift()).to_numpy()
+    noise = np.empty(len(rec))
+    for i in range(len(rec)):
+        noise[i] = shocks[i] if first[i] else rho * noise[i - 1] + np.sqrt(1 - rho**2) * shocks[i]
+    return rec.assign(y=rec["y"] + noise), data.shares
+
+
+def test_noise_that_lasts_is_measured_and_weakens_the_evidence():
+    """A shock that lasts several quarters would otherwise be credited to whoever held the post.
+    Known truth: rho 0.5 vs independent noise, three seeds each."""
+    found = {}
+    for rho in (0.0, 0.5):
+        for seed in range(3):
+            records, shares = _lasting_noise_world(seed, rho)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                on = ContributionAttribution().fit(records, shares)
+                off = ContributionAttribution(serial_correction=False).fit(records, shares)
+            # the evidence of a side, |effect| / se, is what placement reads
+            z = [(m.cadre_effects_["effect"].abs() / m.cadre_effects_["se"]).mean() for m in (on, off)]
+            ratio = z[0] / z[1]
+            found.setdefault(rho, []).append((on.serial_rho_, on.noise_inflation_, ratio))
+    independent, lasting = np.array(found[0.0]), np.array(found[0.5])
+    assert independent[:, 0].mean() < 0.15 and lasting[:, 0].mean() > 0.25  # rho is seen
+    assert (lasting[:, 1] > 1.5).all() and (lasting[:, 2] < 0.9).all()  # less evidence of a side
+    assert np.abs(independent[:, 2] - 1).mean() < 0.1  # and barely less when noise is independent
+    # not a time series (several records of a unit in one period): no correction
+    data = make_panel(n_cadres=120, n_units=15, n_periods=6, seed=1)
+    assert ContributionAttribution().fit(data.records, data.shares).serial_rho_ == 0.0
+
+
 # --------------------------------------------------------------------------- edge cases
 
 
