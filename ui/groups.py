@@ -4,7 +4,8 @@ The contribution model fits each indicator apart; a comparison group of an indic
 cadres whose effects can be compared because job rotation links them (``component_id`` per
 indicator, 0 = the group with most identified cadres). The number means nothing to a reader and
 the same number names unrelated groups in different indicators, so no page shows it: a group is
-named by the units it links.
+named by the units it links. "主比较组" is said only of a group with more identified cadres than
+any other of its indicator (group 0 may be first only by the numbering's tie-break).
 
 Which units name a group of an indicator: the units whose platform effect belongs to it
 (``marts.platform_effects``). A group can have none: where leads and deputies never swap roles the
@@ -21,6 +22,9 @@ same in every indicator used, else -1. The rule here, which is the simplest hone
   group is c, the one whose group links most units (then most cadres, then the indicator code).
   It is the widest comparison the composite stands on. The number alone cannot say more: two
   cadres with composite group 2 may sit in group 2 of different indicators, which are unrelated.
+  (Which indicators entered the composite is not stored; the identified indicators in group c
+  stand for them. An identified indicator of weight 0 can only widen the choice to a group the
+  cadre really belongs to.)
 
 Cadres whose labels are equal are drawn on one axis; different labels, apart.
 """
@@ -50,11 +54,12 @@ class Group:
     n_cadres: int
 
 
-def name_group(component_id: int, names: list[str], n_units: int, n_cadres: int, from_posts: bool,
+def name_group(main: bool, names: list[str], n_units: int, n_cadres: int, from_posts: bool,
                indicator_units: int = 0, indicator_name: str = "") -> Group:
-    """The label of group ``component_id`` of one indicator.
+    """The label of one comparison group of one indicator.
 
-    ``names``: the names of its units the reader may see (at most all ``n_units``); ``n_units``:
+    ``main``: the group has more identified cadres than any other of the indicator (the model's
+    group 0 when it is not tied: a tie would make "主" an accident of the numbering); ``names``: the names of its units the reader may see (at most all ``n_units``); ``n_units``:
     how many units it links in all; ``from_posts``: the units are where its cadres held posts (the
     group has no platform effects of its own); ``indicator_units``: units with a platform effect
     in the indicator (the main group covering them all is "全部")."""
@@ -72,7 +77,7 @@ def name_group(component_id: int, names: list[str], n_units: int, n_cadres: int,
                      f"{of}这 {n_cadres} 名干部之间可以比较;他们与所在单位其他干部的高低无法从数据中分开"
                      "(如正副职从未互换),所以单列一组。" + listed.replace("所含单位", "他们任职的单位"),
                      n_units, n_cadres)
-    if component_id == 0:
+    if main:
         whole = "全部 " if 1 < indicator_units <= n_units else ""
         return Group(f"主比较组({whole}{n_units} 个单位)",
                      f"{of}由干部交流轮岗连在一起的最大一组单位和干部;组内干部的个人贡献可以相互比较。{listed}",
@@ -97,10 +102,13 @@ def indicator_groups(groups: pd.DataFrame, indicator_names: dict[str, str] | Non
     out: dict[tuple[str, int], Group] = {}
     if groups is None or groups.empty:
         return out
+    sizes = groups.drop_duplicates(["indicator", "component_id"]).set_index(["indicator", "component_id"])
     for (ind, comp), rows in groups.groupby(["indicator", "component_id"], sort=True):
         rows = rows.sort_values("unit_id")
+        others = sizes.loc[ind]["group_cadres"].drop(comp, errors="ignore")
+        main = comp == 0 and (others.empty or int(rows["group_cadres"].iloc[0]) > int(others.max()))
         out[(str(ind), int(comp))] = name_group(
-            int(comp), [str(n) for n in rows["unit_name"].dropna()], int(rows["group_units"].iloc[0]),
+            bool(main), [str(n) for n in rows["unit_name"].dropna()], int(rows["group_units"].iloc[0]),
             int(rows["group_cadres"].iloc[0]), not bool(rows["platform"].iloc[0]),
             int(rows["indicator_units"].iloc[0]), names.get(str(ind), "" if ind != "task" else "任务"))
     return out
@@ -130,7 +138,7 @@ def composite_groups(composite: pd.DataFrame, memberships: pd.DataFrame, groups:
         options = [(known[(str(i), comp)], str(i)) for i in mine["indicator"] if (str(i), comp) in known]
         if not options:
             # Scoped readers see no unit of the group (or the version lacks platform effects).
-            label = "主比较组" if comp == 0 else "比较组(所含单位不在您的查看范围内)"
+            label = "比较组(所含单位不在您的查看范围内)"
             rows.append((cadre, label, "组内干部的个人贡献可以相互比较,不与其他组比较。", "", True))
             continue
         group, anchor = min(options, key=lambda o: (-o[0].n_units, -o[0].n_cadres, o[1]))
