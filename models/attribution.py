@@ -1494,10 +1494,12 @@ def composite_contributions(
     else equal weights. Only identified indicators with positive weight enter, and weights are
     renormalised over them; with none, the composite is 不可判定.
 
-    ``weight_identified`` is the share of the cadre's intended weight (every positive weight of
-    its role, delivered or not; without ``weights``, every indicator present) that entered:
-    a composite resting on a small share stands for little of what the role is judged on, and
-    the quadrant treats it as uncertain below a configured share. Flags are those of the
+    ``weight_identified`` is the share of the cadre's intended weight that entered: the
+    positive weights of its role over the indicators delivered for its posts (it has a row),
+    identified or not. An indicator the county does not report for the cadre's units is a
+    different job, not a gap in the evidence; one reported but not separable from the
+    platform is a gap. A composite resting on a small share stands for little of what the
+    cadre is judged on, and the quadrant treats it as uncertain below a configured share. Flags are those of the
     indicators used (of every indicator when none was). ``cause`` says why a composite is
     不可判定: the identification flag of :data:`CAUSES` that holds the most weight among the
     cadre's weighted indicators (``cause_indicator`` the heaviest of them); ``no_records`` when
@@ -1561,7 +1563,7 @@ def composite_contributions(
     expected = np.array([
         sum(_weight(weights, role_of.get(c), ind) > 0 for ind in indicators) for c in agg.index
     ])
-    intended = np.array([_intended_weight(weights, role_of.get(c), indicators) for c in agg.index])
+    intended = rows.assign(w=rows["w"].clip(lower=0)).groupby("cadre_id", sort=True)["w"].sum().reindex(agg.index).to_numpy()
     extra = {
         "partial_composite": agg["n_used"].to_numpy() < np.maximum(expected, 1),
         "mixed_components": ok & ~same,
@@ -1628,18 +1630,6 @@ def _composite_cause(rows: pd.DataFrame, cadres: pd.Index, ok: np.ndarray) -> tu
                     .drop_duplicates("cadre_id").set_index("cadre_id")["indicator"])
         where[heaviest.index] = heaviest
     return cause.to_numpy(), where.to_numpy()
-
-
-def _intended_weight(weights, role, indicators: list) -> float:
-    """The total positive weight a cadre of ``role`` is meant to be judged on."""
-    table = None
-    if weights is not None:
-        table = weights.get(role) if isinstance(role, str) else None
-        if table is None:
-            table = weights.get(COMPOSITE)
-    if table is None:
-        return float(len(indicators))
-    return float(sum(v for v in table.values() if v > 0))
 
 
 def _weight(weights, role, indicator) -> float:

@@ -515,8 +515,9 @@ def test_composite_drops_unidentified_indicators_and_says_so():
 
 
 def test_composite_weight_share_flags_of_used_indicators_and_the_cause():
-    """Intended weight 1.0 (k4 is never delivered, k3 weighs 0). a: only k1 (0.2) identified,
-    so 20 % of its weight, and k2's no_mobility is not its flag; c: nothing identified, the
+    """Intended weight of a: 0.8 (k1 and k2 are delivered for its posts; k4, never delivered,
+    is another job; k3 weighs 0). a: only k1 (0.2) identified, so 25 % of its weight, and
+    k2's no_mobility is not its flag; c: nothing identified, the
     cause is the flag holding the most weight (no_mobility on k2, 0.6, over too_few_records on
     k1, 0.2); d: no weighted indicator has a record of it."""
     def row(cadre, ind, ok, flags=""):
@@ -531,7 +532,7 @@ def test_composite_weight_share_flags_of_used_indicators_and_the_cause():
     ])
     weights = {"*": {"k1": 0.2, "k2": 0.6, "k3": 0.0, "k4": 0.2}}
     out = composite_contributions(rows, {"k1": 1.0, "k2": 1.0, "k3": 1.0}, weights).set_index("cadre_id")
-    assert np.isclose(out.loc["a", "weight_identified"], 0.2)
+    assert np.isclose(out.loc["a", "weight_identified"], 0.25)
     assert out.loc["a", "flags"] == "partial_composite"
     assert (out.loc["a", "cause"], out.loc["a", "cause_indicator"]) == ("", "")
     assert not out.loc["c", "identified"] and out.loc["c", "weight_identified"] == 0.0

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ui import format as fmt
 
-UNCERTAIN_NOTE = ("个人贡献的判定区间跨过分界线(落在某一侧的概率不足 {level}),或可识别的指标不足本条线应有权重的 {weight}"
+UNCERTAIN_NOTE = ("个人贡献的判定区间跨过分界线(落在某一侧的概率不足 {level}),或可识别的指标不足其所任单位报送指标权重的 {weight}"
                   "的干部,记为“贡献不确定”,只按实绩分画在分界线上的灰色竖条里,不归入任何象限。")
 
 
@@ -52,7 +52,7 @@ def apart_reason(row, level: float, cut: float = 0.0, indicator_names: dict | No
     reason = getattr(row, "x_reason", None)
     if getattr(row, "x_status", None) == "uncertain":
         if reason == "low_weight":
-            return (f"依据不足:可识别的指标只占本条线应有权重的 {fmt.pct(row.reason_value, 0)},"
+            return (f"依据不足:可识别的指标只占其所任单位报送指标权重的 {fmt.pct(row.reason_value, 0)},"
                     f"低于 {fmt.pct(row.reason_threshold, 0)};个人贡献只反映岗位职责的一小部分")
         side = "以上" if row.x > cut else "以下"
         return (f"贡献不确定:x = {fmt.number(row.x, 2, signed=True)},判定区间 {fmt.interval(row.x_low, row.x_high, None, 2)}"
