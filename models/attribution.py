@@ -729,6 +729,7 @@ class _DenseSolver:
         res = minimize_scalar(objective, bounds=(hi - 30.0, hi), method="bounded",
                               options={"xatol": 1e-6})
         lam = float(np.exp(res.x))
+        self.deviance = float(res.fun)  # -2 restricted log-likelihood up to a constant of n, F
         return quad(lam) / df, lam
 
     def centred_var(self, g: _Groups, lam: float) -> tuple[np.ndarray, np.ndarray]:
@@ -1042,6 +1043,9 @@ class ContributionAttribution:
         noise_inflation_) and cadre-effect variance (sigma2_cadre_ after the floor;
         sigma2_cadre_raw_ before it, floor_active_ whether it bound).
     serial_rho_, noise_inflation_ : estimated lag-1 noise autocorrelation and the factor f.
+    deviance_ : -2 restricted log-likelihood at the estimate, up to a constant that depends only
+        on the records and the unit and period effects (REML only, else NaN): fits of the same
+        records with different shares compare by it.
     shrinkage_ : sigma2_ / sigma2_cadre_, the ridge of the mixed-model equations.
     solver_, variance_method_, indicator_, n_records_, df_resid_ (n - rank),
     leverage_ : per record, in the order of the records kept.
@@ -1203,6 +1207,7 @@ class ContributionAttribution:
         The floor sigma2_cadre >= var_floor * sigma2 is the cap sigma2 / sigma2_cadre <=
         1 / var_floor on the shrinkage ratio.
         """
+        self.deviance_ = np.nan
         if not identified.any():
             self.sigma2_cadre_raw_, self.floor_active_ = np.nan, False
             return sigma2_fe, np.nan
@@ -1210,6 +1215,7 @@ class ContributionAttribution:
         f = self.noise_inflation_
         if self.variance_method_ == "reml":
             sigma2, lam = solver.reml(y, lam_max, f)
+            self.deviance_ = solver.deviance
             raw = sigma2 / lam
         else:
             sigma2 = sigma2_fe

@@ -5,6 +5,8 @@ import streamlit as st
 
 from models.config import load_reference, reference_dir
 from ui import format as fmt
+from ui import method_tables as mt
+from ui import model_queries as mq
 from ui import profile_queries as pq
 from ui.session import current_scope
 
@@ -187,6 +189,8 @@ with tabs[5]:
         "- 一个指标的考核记录少于“干部数 + 单位数”时,个人与平台无法区分,该指标整体不可判定,不进入综合贡献。\n"
         "- 任务推进按一个合并模型估计,以“年度 × 任务类别”代替期间效应(分类别单独估计时记录太少)。\n"
         "- 被异常规则标出、且未标为误报或已说明的记录(规则见下表)不参与估计:造假或口径断裂的数字不是干部的贡献。\n"
+        "- 单位的冲击常延续多期(如大项目投产、一次停产)。模型从同一单位相邻期的记录估计这种延续(扣除两期共有干部的部分),"
+        "把干部任期内连续的记录折算为较少的独立证据:区间更宽,干部之间的差别不被高估。\n"
         "- 判定:区间整体在 0 以上为“高于组内平均”,整体在 0 以下为“低于组内平均”,否则“无显著差异”。"
         "只显示档次和区间,不排 1…N 名次,不同比较组之间不比较。")
     if attribution:
@@ -209,6 +213,17 @@ with tabs[5]:
         weights_by_role = weights_by_role.rename(columns={"*": "其他条线(*)"})
         st.dataframe(weights_by_role.map(lambda v: fmt.pct(v, 0) if v else ""), width="stretch",
                      height=35 * (len(weights_by_role) + 1) + 3)
+    summary = mq.attribution_indicators(scope)
+    if len(summary):
+        st.markdown("**各指标能分清多少干部**(当前数据版本)")
+        st.dataframe(mt.identification_table(summary, dict(zip(dictionary["indicator"], dictionary["name"]))),
+                     hide_index=True, width="stretch")
+    sensitivity = mq.task_share_sensitivity(scope)
+    if len(sensitivity):
+        st.markdown("**配合干部的分工比例**:任务记录按 责任人 / 配合干部 的约定比例记到各人名下。"
+                    "用同样的记录按其他比例重估,比较数据支持度,并看结论变了多少。")
+        st.dataframe(mt.share_table(sensitivity), hide_index=True, width="stretch")
+        st.caption(mt.favoured_share_text(sensitivity))
     st.markdown("**提示标记**")
     st.dataframe(pd.DataFrame({"提示": [v[0] for v in fmt.FLAG_LABELS.values()],
                                "含义": [v[1] for v in fmt.FLAG_LABELS.values()],
@@ -224,7 +239,10 @@ with tabs[6]:
                     f"**按证据归入象限**:由收缩后的个人贡献及其标准误算出贡献落在分界线该侧的概率,"
                     f"达到 {fmt.pct(level, 0)} 才归入象限(即判错一侧的可能不超过 {fmt.pct(1 - level, 0)});"
                     f"否则记为“贡献不确定”,只按实绩分另列,不进入象限、季度微调名单和定向考察的低效区计分。"
-                    f"页面上的“判定区间”是对应的 {fmt.pct(2 * level - 1, 0)} 区间:不跨分界线,才归入象限。")
+                    f"页面上的“判定区间”是对应的 {fmt.pct(2 * level - 1, 0)} 区间:不跨分界线,才归入象限。"
+                    f"x 所依据的指标权重不足其所任单位报送指标权重的 "
+                    f"{fmt.pct(quadrants.get('min_weight_identified', 0.5), 0)} 时(例如只有任务推进可识别),"
+                    "同样记为“贡献不确定”:只凭一小部分职责不下结论。每位不归入象限的干部都列出原因和相应的数字。")
         if weights:
             perf = weights["performance"]
             lead_w = fmt.config_value(perf.get("continuous_lead_weight", 1.0))

@@ -94,8 +94,23 @@ def attribution_step(con) -> None:
         result_frames = {"contributions": result.contributions, "platform_effects": result.platform_effects,
                          "period_effects": result.period_effects,
                          "attribution_indicators": result.indicator_summary()}
+    result_frames["task_share_sensitivity"] = task_share_sensitivity(con, records, cfg)
     for name, frame in result_frames.items():
         write_mart(con, name, frame)
+
+
+def task_share_sensitivity(con, records: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """The task model refitted with other 责任人 shares (models/share_sensitivity.py)."""
+    from models.config import load_reference
+    from models.share_sensitivity import COLUMNS, co_share_sensitivity
+
+    task = records[records["indicator"] == "task"]
+    if task.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS})
+    configured = load_reference("weights")["performance"]["role_shares"]
+    level = float(load_reference("quadrants").get("x_side_level", 0.9))
+    return co_share_sensitivity(task.drop(columns="indicator"), read_table(con, "raw.tasks"), configured,
+                                level=level, **cfg["estimator"])
 
 
 def fit_or_none(fit_contributions, records: pd.DataFrame, shares: pd.DataFrame, cfg: dict, cadres: pd.DataFrame):

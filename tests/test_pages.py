@@ -338,6 +338,11 @@ def test_methods_page_renders_the_yaml_in_use(open_page, version):
     assert len(below) == 2  # one per unit level: 乡镇街道·平台, 部门
     cells = " ".join(all_cells(at))
     assert all(f"{n}({c})" in cells for n, c in zip(below["name"], below["cadre_id"])), cells[:500]
+    # What each indicator could identify and the 配合干部 share tried against the records.
+    summary = sql(version, "SELECT indicator, n_records, n_identified, n_cadres FROM marts.attribution_indicators")
+    task = summary[summary["indicator"] == "task"].iloc[0]
+    assert f"{int(task['n_identified'])} / {int(task['n_cadres'])}" in cells
+    assert "60% / 40%(现行)" in cells and "任务记录最支持" in page
 
 
 def test_unit_flags_tab_lists_the_units_open_flags(open_page, version):
