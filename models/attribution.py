@@ -1363,8 +1363,13 @@ def _serial_rho(d: _Data, min_pairs: int = 20) -> float:
         covs.append(intercept(e[a] * e[b], overlap) / noise)
     if not lags:
         return 0.0
+    # Taking out each unit's mean (over its T records) lowers every autocovariance by about
+    # sigma2 (1 + rho) / ((1 - rho) T): fitted along with rho rather than ignored.
+    per_unit = 1.0 / np.mean(np.bincount(d.unit, minlength=d.J)[d.unit])
     grid = np.linspace(0.0, 0.9, 91)
-    loss = [np.sum((np.asarray(covs) - r ** np.asarray(lags)) ** 2) for r in grid]
+    # where that drop would pass a quarter of sigma2, units are too short to tell rho from it
+    grid = grid[(1 + grid) / (1 - grid) * per_unit <= 0.25]
+    loss = [np.sum((np.asarray(covs) - r ** np.asarray(lags) + (1 + r) / (1 - r) * per_unit) ** 2) for r in grid]
     return float(grid[int(np.argmin(loss))])
 
 
