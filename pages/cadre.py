@@ -83,9 +83,13 @@ if len(composite) and bool(composite.iloc[0]["identified"]):
                      f"{fmt.BAND_LABELS.get(k['band'], k['band'])}")
 else:
     m[4].metric("个人贡献(综合)", "不可判定")
-names = load_reference("quadrants")["names"]
+qcfg = load_reference("quadrants")
+names = qcfg["names"]
 m[5].metric("最新象限", charts.where_label(history, names).iloc[-1] if len(history) else fmt.DASH,
             help=qv.latest_note(history.iloc[-1]) if len(history) else None)
+if len(history) and history.iloc[-1].get("x_status", "determined") != "determined":
+    st.caption("最新一季不归入象限:" + fmt.md(qv.apart_reason(history.iloc[-1], float(qcfg.get("x_side_level", 0.9)),
+                                                           float(qcfg["x_cut"]), ind_names)))
 quota_note = fmt.excellent_quota_note(scores.iloc[-1]) if len(scores) else ""
 if quota_note:
     st.caption(quota_note)

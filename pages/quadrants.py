@@ -169,8 +169,9 @@ with right:
             st.badge(f"{fmt.period_label(period)}:{fmt.md(qv.where_text(r, names))}", color=color)
             c1, c2 = st.columns(2)
             c1.metric("实绩分百分位 y", fmt.pct(r["y"], 0))
-            c2.metric("个人贡献 x", fmt.number(r["x"], 2, signed=True) if not fmt.is_missing(r["x"]) else "不可判定",
-                      help=qv.apart_reason(r, level, float(qcfg["x_cut"]), ind_names) if r.get("x_status") != "determined" else None)
+            c2.metric("个人贡献 x", fmt.number(r["x"], 2, signed=True) if not fmt.is_missing(r["x"]) else "不可判定")
+            if r.get("x_status") != "determined":
+                st.caption("不归入象限的原因:" + fmt.md(qv.apart_reason(r, level, float(qcfg["x_cut"]), ind_names)))
         else:
             st.badge(f"{fmt.period_label(period)}:无象限记录", color="gray")
         if len(composite):
