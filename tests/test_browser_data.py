@@ -31,7 +31,7 @@ def test_uploads_are_ingested_outside_the_server(published_home, tmp_path, brows
             assert Home(published_home.root).current()["version"] == "v000001"
             # The uploader keeps the rejected units.csv: a second file of that name is refused,
             # never silently written over the first.
-            page.locator("input[type='file']").set_input_files([str(p) for p in sorted(good.iterdir())])
+            _upload(page, sorted(good.iterdir()), already=1)
             page.get_by_role("button", name="校验并导入").click()
             page.get_by_text("同名文件出现了不止一次").wait_for(timeout=60_000)
             assert Home(published_home.root).current()["version"] == "v000001"
@@ -40,7 +40,7 @@ def test_uploads_are_ingested_outside_the_server(published_home, tmp_path, brows
         page.close()
         page = _admin_page(browser, url)
         try:
-            page.locator("input[type='file']").set_input_files([str(p) for p in sorted(good.iterdir())])
+            _upload(page, sorted(good.iterdir()))
             page.get_by_role("button", name="校验并导入").click()
             page.get_by_text("已发布版本 v000002").wait_for(timeout=180_000)
             wait_for_app(page)
@@ -49,6 +49,15 @@ def test_uploads_are_ingested_outside_the_server(published_home, tmp_path, brows
             page.screenshot(path=str(screenshot_path("data-upload.png")), full_page=True)
         page.close()
     assert Home(published_home.root).current()["version"] == "v000002"
+
+
+def _upload(page, files, already: int = 0) -> None:
+    """Choose ``files`` and wait until every one is listed: a click before the uploads finish
+    would ingest (or check) only part of them (flaky under load)."""
+    page.locator("input[type='file']").set_input_files([str(p) for p in files])
+    page.wait_for_function(f"() => document.querySelectorAll('[data-testid=\"stFileChip\"]').length >= {len(files) + already}",
+                           timeout=120_000)
+    wait_for_app(page)
 
 
 def _admin_page(browser, url: str):
