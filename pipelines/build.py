@@ -31,7 +31,10 @@ PROVENANCE = ("_source", "_row", "_batch")
 # 5: contributions.df_resid, one pooled "task" model (was one per "task:<类别>"), task_status.title;
 # 6: contributions.weight_identified/cause/cause_indicator, quadrants' reasons, marts.attribution_indicators,
 # cadre_scores.performance_continuous/task_lead (y's tie-break)
-SCHEMA_VERSION = 6
+# 7: raw.checks (核验记录) and marts.checks; anomalies.check_id/check_result; inspection_targets.target_type/
+# flag_ids/status; task_status and unit_scores read check figures
+SCHEMA_VERSION = 7
+FEEDBACK_TABLES = ("checks",)
 
 
 # --- state ---------------------------------------------------------------------------------
@@ -41,11 +44,17 @@ def load_state(version_path: Path | None) -> dict[str, pd.DataFrame]:
     state = {}
     for name in TABLE_ORDER:
         frame = None
-        if version_path is not None:
+        if version_path is not None and _has_raw(version_path, name):
             frame = db.query(version_path, f"SELECT * FROM raw.{name}")  # name from the contract whitelist
         state[name] = _retype(name, frame) if frame is not None else _with_batch(empty_frame(TABLES[name]))
         state[name]["_new"] = False
     return state
+
+
+def _has_raw(version_path: Path, name: str) -> bool:
+    """A version built before a table joined the contract (checks, schema 7) has no raw table."""
+    return bool(db.query(version_path, "SELECT count(*) AS n FROM information_schema.tables "
+                         "WHERE table_schema = 'raw' AND table_name = $t", {"t": name})["n"].iloc[0])
 
 
 def _with_batch(frame: pd.DataFrame) -> pd.DataFrame:
@@ -248,5 +257,9 @@ def read_info(version_path: Path) -> dict:
 def row_counts(version_path: Path) -> dict[str, int]:
     counts = {}
     for name in TABLE_ORDER:
-        counts[name] = int(db.query(version_path, f"SELECT count(*) AS n FROM raw.{name}")["n"].iloc[0])
+        n = int(db.query(version_path, f"SELECT count(*) AS n FROM raw.{name}")["n"].iloc[0]) \
+            if _has_raw(version_path, name) else 0
+        # 核验记录 are feedback on the data, not data: listed once there are some
+        if n or name not in FEEDBACK_TABLES:
+            counts[name] = n
     return counts

@@ -58,6 +58,8 @@ RATER_GROUPS = ("上级", "同级", "下级", "群众", "服务对象")
 GRADE_WORDS = ("好", "较好", "一般", "差")
 INDICATOR_KINDS = ("volume", "efficiency", "hard", "rate", "other")
 FREQUENCIES = ("month", "quarter", "year")
+# 进度不实/成效不实 are 属实 findings that also say which figure was wrong.
+CHECK_RESULTS = ("属实", "已说明", "误报", "进度不实", "成效不实")
 
 C = Column
 TABLES: dict[str, Table] = {
@@ -194,13 +196,30 @@ TABLES: dict[str, Table] = {
                 C("revenue", ("营业收入",), "number", required=False, min=0),
             ),
         ),
+        Table(
+            "checks", "核验记录", ("check_id",),
+            (
+                C("check_id", ("核验编码", "核验记录编码")),
+                C("flag_id", ("线索编号", "预警编号"), required=False),
+                C("task_id", ("任务编码",), required=False),
+                C("unit_id", ("单位编码", "单位代码"), required=False),
+                C("indicator", ("指标", "指标编码", "指标名称"), required=False),
+                C("period", ("期间",), "period", required=False),
+                C("result", ("核验结论",), enum=CHECK_RESULTS),
+                C("verified_value", ("核实值", "核实数"), "number", required=False),
+                C("verified_pct", ("核实进度",), "pct", required=False, min=0, max=100),
+                C("note", ("说明",), "text", required=False),
+                C("checked_at", ("核验日期",), "date", required=False),
+                C("checked_by", ("核验人",), "text", required=False),
+            ),
+        ),
     )
 }
 
 # Build order: referenced tables before the tables that reference them.
 TABLE_ORDER = (
     "indicators", "units", "cadres", "assignments", "indicator_values", "tasks",
-    "task_progress", "ratings", "projects", "enterprises", "enterprise_years",
+    "task_progress", "ratings", "projects", "enterprises", "enterprise_years", "checks",
 )
 
 # (table, column) -> (referenced table, referenced column)
@@ -219,6 +238,8 @@ REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("enterprises", "unit_id"): ("units", "unit_id"),
     ("enterprises", "cadre_id"): ("cadres", "cadre_id"),
     ("enterprise_years", "enterprise_id"): ("enterprises", "enterprise_id"),
+    ("checks", "task_id"): ("tasks", "task_id"),
+    ("checks", "unit_id"): ("units", "unit_id"),
 }
 
 

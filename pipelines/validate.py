@@ -109,6 +109,7 @@ def check_batch(state: dict[str, pd.DataFrame], dictionary: dict, today: dt.date
     issues += _ratings(state)
     issues += _indicator_definitions(state)
     issues += _unit_tree(state)
+    issues += _checks(state, dictionary)
     return issues
 
 
@@ -209,7 +210,7 @@ def _future(state, today: dt.date) -> list[Issue]:
         for idx in starts.index[starts > today]:
             row = frame.loc[idx]
             issues.append(_issue(row, "period", "未来期间", row["period"], f"期间晚于今天({today.isoformat()})"))
-    dated = [("task_progress", "reported_at")] + [("projects", s) for s in STAGES]
+    dated = [("task_progress", "reported_at"), ("checks", "checked_at")] + [("projects", s) for s in STAGES]
     for tname, col in dated:
         frame = _new(state[tname])
         future = frame[frame[col].notna() & (frame[col] > pd.Timestamp(today))]
@@ -344,4 +345,26 @@ def _unit_tree(state) -> list[Issue]:
         if parents.get(chain[-1] if chain else uid) in {uid, *chain}:  # the walk stopped at a unit seen before
             issues.append(_issue(row, "parent_id", "上级成环", row["parent_id"],
                                  f"单位 {uid} 的上级链出现循环({' → '.join([uid, *chain])} → …),上级单位必须构成树"))
+    return issues
+
+
+def _checks(state, dictionary) -> list[Issue]:
+    """A 核验记录 must say what was checked: a flag, a task, or a unit's indicator in a period;
+    its indicator must be known (by code or Chinese name, resolved when the build reads it)."""
+    frame = _new(state["checks"])
+    issues = []
+    if frame.empty:
+        return issues
+    known = {code.lower() for code in dictionary} | {nz.clean(d["name"]).lower() for d in dictionary.values()}
+
+    def given(col):
+        return frame[col].notna() & (frame[col].astype("string").fillna("") != "")
+
+    series = given("unit_id") & given("indicator") & given("period")
+    for _, row in frame[~(given("flag_id") | given("task_id") | series)].iterrows():
+        issues.append(_issue(row, "flag_id", "缺少核验对象", "",
+                             "核验记录须填写 线索编号,或 任务编码,或 单位编码+指标+期间 三项"))
+    for _, row in frame[given("indicator")].iterrows():
+        if str(row["indicator"]).lower() not in known:
+            issues.append(_issue(row, "indicator", "未知指标", row["indicator"], "指标字典中没有该指标编码或名称"))
     return issues

@@ -136,3 +136,50 @@ def test_the_rejection_report_is_formula_escaped(published_home, tmp_path):
     assert cli.main(["ingest", str(folder), "--home", str(published_home.root)]) == 2
     issue = next(i for i in read_report(published_home) if i["rule"] == "枚举值")
     assert issue["value"] == "'" + hostile
+
+
+# --- 核验记录 (checks) ----------------------------------------------------------------------
+
+CHECK_HEADER = ["核验编码", "线索编号", "任务编码", "单位编码", "指标", "期间", "核验结论", "核实进度", "核实数",
+                "说明", "核验日期", "核验人"]
+
+
+def test_a_valid_checks_table_is_ingested_under_its_chinese_name(published_home, tmp_path):
+    from pipelines import db
+    from tests.conftest import write_csv
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    write_csv(folder / "核验记录.csv", CHECK_HEADER, [
+        ["K1", "", "T01", "", "", "2024-06", "进度不实", "30", "", "现场只完成三成", "2024-07-10", "考察组"],
+        ["K2", "F-XYZ", "", "", "", "", "误报", "", "", "", "2024-07-11", ""],
+        ["K3", "", "", "U01", "exports", "2023-02", "成效不实", "", "1,234.5", "", "", ""],
+    ])
+    assert cli.main(["ingest", str(folder), "--home", str(published_home.root)]) == 0
+    got = db.query(published_home.current_path(), "SELECT * FROM raw.checks ORDER BY check_id")
+    assert got["check_id"].tolist() == ["K1", "K2", "K3"]
+    assert got["result"].tolist() == ["进度不实", "误报", "成效不实"]
+    assert got.loc[0, "verified_pct"] == 30 and got.loc[2, "verified_value"] == 1234.5
+
+
+@pytest.mark.parametrize("row, rule, column", [
+    (["K1", "", "", "U01", "", "2024-06", "属实", "", "", "", "", ""], "缺少核验对象", "flag_id"),
+    (["K1", "F1", "", "", "", "", "核实", "", "", "", "", ""], "枚举值", "result"),
+    (["K1", "", "T99", "", "", "", "属实", "", "", "", "", ""], "未知任务", "task_id"),
+    (["K1", "", "", "U01", "不存在的指标", "2024-06", "属实", "", "", "", "", ""], "未知指标", "indicator"),
+    (["K1", "", "T01", "", "", "", "进度不实", "130", "", "", "", ""], "超出范围", "verified_pct"),
+    (["K1", "", "T01", "", "", "", "属实", "", "", "", "2999-01-01", ""], "未来日期", "checked_at"),
+])
+def test_a_bad_check_row_is_refused_naming_file_row_and_column(row, rule, column, published_home, tmp_path, capsys):
+    from tests.conftest import write_csv
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    write_csv(folder / "checks.csv", CHECK_HEADER, [row])
+    before = snapshot(published_home)
+    assert cli.main(["ingest", str(folder), "--home", str(published_home.root)]) == 2
+    assert f"规则:{rule}" in capsys.readouterr().err
+    issues = read_report(published_home)
+    assert any(i["rule"] == rule and i["column"] == column and i["row"] == "2" and i["source"] == "checks.csv"
+               for i in issues), issues
+    assert snapshot(published_home) == before
