@@ -6,6 +6,8 @@ frames; the warehouse, the feedback store and the UI call these functions.
 * ``detect_series_anomalies`` — indicator rules per unit × indicator against peers
   (models/anomaly_rules.py has the method).
 * ``detect_task_anomalies`` — exact task rules (models/anomaly_tasks.py).
+* ``detect_rating_anomalies`` — 360° rating collusion (评价雷同) and rating rings (互评抬分) as
+  cadre flags (models/rating_rules.py).
 * ``apply_feedback`` — 属实 / 已说明 / 误报 marks; 已说明 suppresses repeats; then the monthly
   alert budget (``apply_alert_budget``) on what is left.
 * ``rule_precision`` — confirmed precision per rule from the marks.
@@ -34,11 +36,12 @@ from models.anomaly_rules import (
     normalize_indicators, period_last_month,
 )
 from models.anomaly_tasks import detect_tasks
+from models.rating_rules import detect_rating_anomalies
 from models.scoring import period_frame
 
 __all__ = [
     "FLAG_COLUMNS", "ALL_COLUMNS", "load_config", "detect_series_anomalies", "detect_task_anomalies",
-    "apply_alert_budget", "apply_feedback", "rule_precision", "inspection_targets", "run_anomalies",
+    "detect_rating_anomalies", "apply_alert_budget", "apply_feedback", "rule_precision", "inspection_targets", "run_anomalies",
     "load_indicators",
 ]
 
@@ -337,14 +340,18 @@ def apply_ageing(flags: pd.DataFrame, as_of: str | None, config: Mapping | None 
 def run_anomalies(values: pd.DataFrame | None, indicators: Mapping | None, units: pd.DataFrame | None,
                   tasks: pd.DataFrame | None = None, progress: pd.DataFrame | None = None,
                   feedback: pd.DataFrame | None = None, config: Mapping | None = None,
-                  as_of: str | None = None) -> pd.DataFrame:
-    """Series and task flags together, feedback applied, alert budget applied, ranked."""
+                  as_of: str | None = None, ratings: pd.DataFrame | None = None,
+                  assignments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Series, task and 360° rating flags together, feedback applied, alert budget applied,
+    ranked. ``assignments`` only places a rating flag in the unit where the cadre served."""
     cfg = _cfg(config)
     parts = []
     if values is not None and len(values) and indicators is not None and units is not None:
         parts.append(detect_series_anomalies(values, indicators, units, cfg))
     if tasks is not None and progress is not None:
         parts.append(detect_task_anomalies(tasks, progress, cfg, as_of))
+    if ratings is not None and len(ratings):
+        parts.append(detect_rating_anomalies(ratings, cfg, assignments))
     parts = [p for p in parts if len(p)]
     flags = pd.concat(parts, ignore_index=True) if parts else empty_flags()
     return apply_ageing(apply_feedback(flags, feedback, cfg), as_of, cfg)
