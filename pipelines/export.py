@@ -23,6 +23,11 @@ RESULTS = {
     "cadre_scores": "marts.cadre_scores",
     "unit_scores": "marts.unit_scores",
     "inspection_targets": "marts.inspection_targets",
+    "checks": "marts.checks",
+}
+# Contract columns (CONTRACT.md §3) shown first; every other column of the mart follows.
+LEADING = {
+    "inspection_targets": ["target_type", "unit_id", "cadre_id", "score", "reasons", "flag_ids", "status"],
 }
 # Leading characters that make Excel/LibreOffice evaluate a cell, full-width forms included.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
@@ -83,7 +88,21 @@ def result_frame(home: Home, name: str) -> pd.DataFrame:
                       {"s": schema, "t": table})["n"].iloc[0]
     if not exists:
         raise InputError(f"当前版本 {current['version']} 中还没有结果表 {name}")
-    return db.query(current["path"], f"SELECT * FROM {RESULTS[name]}")
+    return present(name, db.query(current["path"], f"SELECT * FROM {RESULTS[name]}"))
+
+
+def present(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Contract wording of a mart: an unmarked flag is 未核查, and a check's 进度不实/成效不实
+    (a confirmed finding, 属实 inside the build) is shown as found."""
+    out = frame.copy()
+    if name == "anomalies" and "status" in out:
+        status = out["status"].astype(object).where(out["status"].notna(), "未核查")
+        if "check_result" in out:
+            finer = out["check_result"].isin(["进度不实", "成效不实"]) & (status == "属实")
+            status = status.where(~finer, out["check_result"])
+        out["status"] = status
+    lead = [c for c in LEADING.get(name, []) if c in out]
+    return out[lead + [c for c in out.columns if c not in lead]]
 
 
 def export(home: Home, name: str, out: Path) -> int:

@@ -112,3 +112,38 @@ def test_free_text_is_not_normalised(tmp_path, text):
     got = db.query(home.current_path(), "SELECT title FROM staging.tasks WHERE task_id = 'T01'")["title"][0]
     assert got == text
     db.close_all()
+
+
+def test_checks_status_and_inspection_targets_are_exported_in_contract_words(tmp_path):
+    """CONTRACT §3: ``checks`` as delivered plus applied; ``anomalies.status`` 未核查/属实/已说明/误报
+    (进度不实/成效不实 as found on site); ``inspection_targets`` with its live flag ids and status."""
+    from pipelines import cli
+    from tests.conftest import write_valid_batch
+
+    home = tmp_path / "home"
+    assert cli.main(["ingest", str(write_valid_batch(tmp_path / "batch")), "--home", str(home)]) == 0
+    folder = tmp_path / "checks"
+    folder.mkdir()
+    write_csv(folder / "核验记录.csv", ["核验编码", "任务编码", "核验结论", "核实进度", "核验日期"],
+              [["K1", "T03", "进度不实", "15", "2024-07-10"]])
+    assert cli.main(["ingest", str(folder), "--home", str(home)]) == 0
+
+    def read(name):
+        out = tmp_path / f"{name}.csv"
+        assert cli.main(["export", name, "--out", str(out), "--home", str(home)]) == 0
+        with open(out, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    checks = read("checks")
+    assert [(r["check_id"], r["task_id"], r["result"], r["verified_pct"], r["applied"]) for r in checks] == [
+        ("K1", "T03", "进度不实", "15.0", "true")]
+    flags = read("anomalies")
+    assert {r["status"] for r in flags} <= {"未核查", "属实", "已说明", "误报", "进度不实", "成效不实"}
+    assert {r["status"] for r in flags if r["task_id"] == "T03"} == {"进度不实"}
+    assert "未核查" in {r["status"] for r in flags}
+    targets = read("inspection_targets")
+    assert list(targets[0])[:7] == ["target_type", "unit_id", "cadre_id", "score", "reasons", "flag_ids", "status"]
+    t03 = {r["flag_id"] for r in flags if r["task_id"] == "T03"}
+    c06 = next(r for r in targets if r["cadre_id"] == "C06")
+    assert set(c06["flag_ids"].split(";")) == t03 and c06["status"] == "属实"
+    db.close_all()
