@@ -11,6 +11,15 @@ from ui.data import current_home
 from ui.desk_charts import series_figure, task_figure
 from ui.session import audit_view, current_scope
 
+
+def briefing_link(flag: dict) -> str:
+    """The briefing page with the flag's unit and cadre in its basket (comma-separated lists)."""
+    from urllib.parse import urlencode
+
+    basket = {k: flag.get(c) for k, c in (("units", "unit_id"), ("cadres", "cadre_id"))}
+    return "./briefing?" + urlencode({k: v for k, v in basket.items() if isinstance(v, str) and v})
+
+
 scope = current_scope("anomalies")
 home = current_home()
 st.title("异常预警")
@@ -22,7 +31,14 @@ if flags.empty:
     st.stop()
 marks = read_marks(home)
 latest = dict(zip(marks["flag_id"], marks["status"]))  # marks are in time order: the last one wins
-flags["status"] = [latest.get(f, "未标记") for f in flags["flag_id"]]
+# The version's status (desk marks and 核验记录 at build time), overridden by a desk mark made
+# since: a saved mark shows at once, without a rebuild.
+built = flags["status"] if "status" in flags else pd.Series([None] * len(flags), index=flags.index)
+found = flags["check_result"] if "check_result" in flags else pd.Series([None] * len(flags), index=flags.index)
+flags["status"] = [latest.get(f) or (b if isinstance(b, str) and b else "未标记")
+                   for f, b in zip(flags["flag_id"], built)]
+flags["mark_label"] = [s if f in latest or not isinstance(c, str) or c == s else f"{s}·{c}"
+                       for f, s, c in zip(flags["flag_id"], flags["status"], found)]
 
 params = st.query_params
 flags["year"] = flags["period_end"].astype(str).str[:4]
@@ -61,13 +77,17 @@ if st.toggle("显示各规则的核实准确率(按已有标记)"):
 
     st.dataframe(rule_precision(flags, marks), hide_index=True, width="stretch")
 
+saved = st.session_state.pop("mark_saved", None)
+if saved:
+    st.success(saved)
+
 table = view.assign(
     期间=view["period_start"].astype(str) + " → " + view["period_end"].astype(str),
     证据强度=view["score"].round(1),
-)[["severity", "rule", "subject", "unit_name", "期间", "证据强度", "status", "reason"]].rename(columns={
-    "severity": "等级", "rule": "规则", "subject": "对象", "unit_name": "单位", "status": "标记", "reason": "原因"})
+)[["severity", "rule", "subject", "unit_name", "期间", "证据强度", "mark_label", "reason"]].rename(columns={
+    "severity": "等级", "rule": "规则", "subject": "对象", "unit_name": "单位", "mark_label": "标记", "reason": "原因"})
 event = st.dataframe(fmt.cells(table), hide_index=True, width="stretch", height=360, on_select="rerun",
-                     selection_mode="single-row", key="flag_table")
+                     selection_mode="single-row", key=f"flag_table_{st.session_state.get('flag_table_round', 0)}")
 rows = event.selection.rows if event and event.selection else []
 if not rows:
     st.caption("在表格中选择一条预警,查看曲线、核查要点并标记。")
@@ -95,11 +115,20 @@ with right:
     if pd.notna(flag.get("iforest_score")):
         st.caption(f"孤立森林第二意见:{flag['iforest_score']:.2f}(越高越异常)")
 
+st.link_button("加入考察简报", briefing_link(flag), icon=":material/assignment_add:",
+               help="打开考察准备简报,本条预警的单位和干部已放入考察篮")
+
 with st.form("mark"):
     st.markdown("**标记这条预警**")
-    status = st.radio("核查结论", MARK_STATUSES, horizontal=True)
+    status = st.radio("核查结论", MARK_STATUSES, horizontal=True, index=None)  # no conclusion is presumed
     note = st.text_input("说明(可选)", max_chars=200)
     if st.form_submit_button("保存标记"):
-        add_mark(home, flag, status, marked_by=scope.identity, note=note)
-        st.success(f"已标记为「{status}」。")
+        if status is None:
+            st.warning("请先选择核查结论(属实、已说明或误报),再保存。")
+        else:
+            add_mark(home, flag, status, marked_by=scope.identity, note=note)
+            st.session_state["mark_saved"] = f"已将「{flag.get('subject') or flag['rule']}」标记为「{status}」。"
+            # a fresh table: the row numbers of the old selection may point at another flag now
+            st.session_state["flag_table_round"] = st.session_state.get("flag_table_round", 0) + 1
+            st.rerun()
 

@@ -43,3 +43,92 @@ def test_data_management_lists_versions(app):
     assert versions["版本"].tolist() == ["v000001"] and bool(versions["当前"].iloc[0])
     assert versions["数据"].tolist() == ["演示"]
     assert any("放弃演示数据" in c.label for c in app.checkbox)  # real data needs a fresh start
+
+
+def test_a_mark_starts_unchosen_and_shows_at_once_and_a_flag_links_to_the_briefing(demo_world, monkeypatch, tmp_path):
+    import shutil
+
+    from pipelines import db
+    from pipelines.home import Home
+    from pipelines.state import read_marks
+
+    home = tmp_path / "home"  # marks are written: a copy of the demo home
+    shutil.copytree(demo_world[1], home)
+    monkeypatch.setenv("SHIJI_HOME", str(home))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    at.switch_page("pages/anomalies.py").run()
+    table = at.dataframe[0].value
+    first = table.iloc[0]
+    assert first["标记"] == "未标记"
+    at.session_state["flag_table_0"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception
+    radio = next(r for r in at.radio if r.label == "核查结论")
+    assert radio.value is None  # no conclusion presumed
+    link = next(b for b in at.get("link_button"))
+    assert link.proto.label == "加入考察简报" and link.proto.url.startswith("./briefing?units=")
+    next(b for b in at.button if b.label == "保存标记").click().run()
+    assert any("请先选择核查结论" in w.value for w in at.warning)
+    assert read_marks(Home(home)).empty
+
+    at.session_state["flag_table_0"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    next(r for r in at.radio if r.label == "核查结论").set_value("属实")
+    next(b for b in at.button if b.label == "保存标记").click().run()
+    assert not at.exception
+    assert any("标记为「属实」" in s.value for s in at.success)
+    marks = read_marks(Home(home))
+    assert marks["status"].tolist() == ["属实"]
+    shown = at.dataframe[0].value
+    same = ["规则", "对象", "单位", "期间"]
+    row = shown[(shown[same] == first[same]).all(axis=1)]
+    assert row["标记"].tolist() == ["属实"]  # without a reload
+    db.close_all()
+
+
+def _cadre_in(home, unit):
+    from pipelines import db
+    from pipelines.home import Home
+
+    return db.query(Home(home).current_path(), "SELECT cadre_id FROM staging.assignments WHERE unit_id = $u "
+                    "AND in_post ORDER BY cadre_id LIMIT 1", {"u": unit})["cadre_id"][0]
+
+
+def test_briefing_basket_is_read_from_and_kept_in_the_url(app, demo_world):
+    """?units=T01,T02&cadres=C… opens a briefing for exactly that basket; removing a unit
+    rewrites the URL; ids that are not found are named, not silently used."""
+    cadre = _cadre_in(demo_world[1], "T03")
+    app.query_params["units"] = "T01,T02,NOPE"
+    app.query_params["cadres"] = cadre
+    app.switch_page("pages/briefing.py").run()
+    assert not app.exception
+    picker = {m.label: m for m in app.multiselect}
+    assert picker["单位"].value == ["T01", "T02"] and picker["干部"].value == [cadre]
+    assert any("NOPE" in w.value for w in app.warning)
+    assert app.subheader[0].value.startswith("考察准备简报\\:玉城街道、")
+    assert any("考察篮共 3 项" in c.value for c in app.caption)
+    picker["单位"].unselect("T02").run()
+    assert not app.exception
+    assert app.query_params["units"] == ["T01"] and app.query_params["cadres"] == [cadre]
+    assert any("考察篮共 2 项" in c.value for c in app.caption)
+
+
+def test_unit_and_cadre_pages_link_to_the_briefing_with_the_basket(app, demo_world):
+    """加入考察简报 on the unit page links to ./briefing?units=T01; on a cadre page afterwards it
+    keeps the basket the briefing page built (the unit) and adds the cadre."""
+    cadre = _cadre_in(demo_world[1], "T03")
+    app.query_params["unit"] = "T01"
+    app.switch_page("pages/unit.py").run()
+    assert not app.exception
+    link = next(e for e in app.get("page_link") if e.proto.label == "加入考察简报")
+    assert link.proto.page.endswith("briefing") and link.proto.query_string == "units=T01"
+    app.query_params.clear()
+    app.query_params["units"] = "T01"
+    app.switch_page("pages/briefing.py").run()
+    app.query_params.clear()
+    app.query_params["cadre"] = cadre
+    app.switch_page("pages/cadre.py").run()
+    assert not app.exception
+    link = next(e for e in app.get("page_link") if e.proto.label == "加入考察简报")
+    assert link.proto.query_string == f"units=T01&cadres={cadre}"
