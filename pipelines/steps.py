@@ -314,7 +314,7 @@ def anomaly_step(con, marks: pd.DataFrame | None = None) -> None:
     if len(by_check):  # flag ids come from detection: the checks are matched, then applied as marks
         feedback = pd.concat([f for f in (marks, by_check) if f is not None and len(f)], ignore_index=True)
         flags = run(feedback)
-    write_mart(con, "anomalies", _with_check_result(flags, feedback))
+    write_mart(con, "anomalies", _with_mark_detail(flags, feedback))
     write_mart(con, "check_marks", by_check)
     _, _, targets = effective_figures(con)
     write_mart(con, "checks", checks_applied(checks, links, targets))
@@ -538,6 +538,29 @@ def _with_check_result(flags: pd.DataFrame, feedback: pd.DataFrame | None) -> pd
     fid = out["flag_id"].astype(str)
     out["check_id"] = fid.map(last["check_id"]).astype(object)
     out["check_result"] = fid.map(last["result"]).astype(object)
+    return out
+
+
+def _with_mark_detail(flags: pd.DataFrame, feedback: pd.DataFrame | None) -> pd.DataFrame:
+    """``status_note`` / ``status_by`` / ``status_at``: the note, author and time of the mark
+    (desk or check) behind a flag's status, so a briefing can say who settled it, when and why."""
+    out = _with_check_result(flags, feedback)
+    for col in ("status_note", "status_by", "status_at"):
+        out[col] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    if feedback is None or not len(feedback) or not len(out):
+        return out
+    fb = feedback.assign(flag_id=feedback["flag_id"].astype(str),
+                         _at=pd.to_datetime(feedback["marked_at"], errors="coerce"))
+    last = fb.sort_values(["flag_id", "_at"], kind="mergesort").drop_duplicates("flag_id", keep="last").set_index("flag_id")
+    fid = out["flag_id"].astype(str)
+    own = fid.map(last["status"]) == out["status"]  # not a repeat settled by another flag's mark
+    for col, src in (("status_note", "note"), ("status_by", "marked_by")):
+        text = fid.map(last[src]).astype(object)
+        out[col] = text.where(own & text.map(lambda v: isinstance(v, str) and v.strip() != ""), None)
+    at = fid.map(last["_at"])
+    out["status_at"] = at.where(own & at.notna() & (at != UNDATED)).dt.strftime("%Y-%m-%d %H:%M") \
+        .str.replace(" 00:00", "", regex=False).astype(object)
+    out["status_at"] = out["status_at"].where(out["status_at"].notna(), None)
     return out
 
 

@@ -1,4 +1,7 @@
 """Invariants of the marts over the whole county demo (issue 3): the arithmetic holds everywhere."""
+import shutil
+import subprocess
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -169,8 +172,6 @@ def built_template(tmp_path_factory):
 
 @pytest.fixture
 def built_home(built_template, tmp_path):
-    import shutil
-
     shutil.copytree(built_template, tmp_path / "home")
     yield Home(tmp_path / "home")
     db.close_all()
@@ -219,9 +220,12 @@ def test_a_top_flag_checked_as_false_leaves_the_inspection_targets(built_home, t
     flag_id = top["flag_ids"].split(";")[0]
     assert top["status"] == "未核查" and top["target_type"] in ("unit", "cadre")
     flag = before(f"SELECT * FROM marts.anomalies WHERE flag_id = '{flag_id}'").iloc[0]
+    if shutil.which("pdftotext"):  # before: among the findings, not in the appendix
+        findings, appendix = _briefing_text(built_home, tmp_path, top["unit_id"]).split("附录:已核销线索")
+        assert flag["rule"] in findings and flag["rule"] not in appendix
 
     after = _ingest_checks(built_home, tmp_path, [
-        ["K9", flag_id, "", "", "", "", "误报", "", "", "数据口径调整,已核实无误", "2024-07-11", "考察组"]])
+        ["K9", flag_id, "", "", "", "", "误报", "", "", "口径调整", "2024-07-11", "考察组"]])
     targets = after("SELECT * FROM marts.inspection_targets")
     assert not targets["flag_ids"].fillna("").str.contains(flag_id).any()
     # what stays of the target comes from its cards only, not from the cleared flag
@@ -231,5 +235,17 @@ def test_a_top_flag_checked_as_false_leaves_the_inspection_targets(built_home, t
     precision = after(f"SELECT * FROM marts.rule_precision WHERE rule = '{flag['rule']}'").iloc[0]
     assert precision["n_false"] == 1
     assert bool(after("SELECT applied FROM marts.checks")["applied"].iloc[0])
-    # TODO(issue 13): the PDF briefing's appendix 已核销线索 (pipelines/briefing.py) is built by
-    # another slice; once it exists, check the flag's absence from the findings with pdftotext.
+    # the PDF briefing of the target: the flag leaves the findings for the appendix 已核销线索
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils not installed")
+    findings, appendix = _briefing_text(built_home, tmp_path, top["unit_id"]).split("附录:已核销线索")
+    assert flag["rule"] not in findings
+    assert flag["rule"] in appendix and "误报" in appendix and "口径调整" in appendix and "考察组" in appendix
+
+
+def _briefing_text(home, tmp_path, unit_id: str) -> str:
+    from pipelines import cli
+
+    out = tmp_path / f"brief-{unit_id}.pdf"
+    assert cli.main(["brief", "--unit", unit_id, "--out", str(out), "--home", str(home.root)]) == 0
+    return subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
