@@ -1,10 +1,12 @@
-"""考察准备: pick units or cadres (or take the 定向考察 list), read the briefing, download it."""
+"""考察准备: a basket of units and cadres (kept in the URL as ``?units=T01,D03&cadres=C0001``),
+or the 定向考察 list; read the briefing, download it."""
 import streamlit as st
 
 from pipelines.briefing import SECTION_TITLES
 from ui import desk_queries as q
 from ui import format as fmt
-from ui.briefing import briefing, briefing_file
+from ui.briefing import (basket_params, briefing, briefing_file, remember_basket, target_reasons,
+                         url_list)
 from ui.queries import units as unit_table
 from ui.session import audit_view, current_scope
 
@@ -16,11 +18,15 @@ with st.expander("定向考察名单(按预警、红牌和长期处于低效区�
     shown = targets.head(20)[["rank", "level", "unit_name", "cadre_name", "score", "reasons"]].rename(columns={
         "rank": "排名", "level": "类型", "unit_name": "单位", "cadre_name": "干部", "score": "得分", "reasons": "理由"})
     shown["类型"] = shown["类型"].map({"unit": "单位", "cadre": "干部"})
-    shown[["单位", "干部"]] = shown[["单位", "干部"]].fillna(fmt.DASH)
+    shown["单位"] = shown["单位"].map(fmt.text)
+    shown["干部"] = shown["干部"].map(lambda v: fmt.text(v, "—(单位)"))
+    shown["理由"] = target_reasons(scope, shown["理由"]) if len(shown) else shown["理由"]
+    shown["得分"] = shown["得分"].map(lambda v: fmt.number(v, 1))
     if shown.empty:
         st.caption("暂无定向考察对象(没有需核查预警、亮牌或长期处于低效区的单位和干部)。")
     else:
-        st.dataframe(fmt.cells(shown), hide_index=True, width="stretch")
+        st.dataframe(fmt.cells(shown), hide_index=True, width="stretch",
+                     column_config={"得分": st.column_config.TextColumn(help="排序用的综合分,越高越优先考察")})
     take = st.button("采用名单前 3 名")
 
 unit_options = unit_table(scope)
@@ -28,27 +34,46 @@ cadre_options = q.cadres_in_scope(scope)
 unit_label = dict(zip(unit_options["unit_id"], unit_options["name"]))
 cadre_label = {r.cadre_id: f"{r.name}({fmt.text(r.unit_name)}{fmt.text(r.post, '')})" for r in cadre_options.itertuples()}
 
+# The URL is the basket: a link from the unit, cadre or flag pages opens with it; changing the
+# basket here rewrites the URL, so the address can be copied and shared.
+params = st.query_params
+asked_units, asked_cadres = url_list(params, "units", "unit"), url_list(params, "cadres", "cadre")
+unknown = [u for u in asked_units if u not in unit_label] + [c for c in asked_cadres if c not in cadre_label]
+url_basket = ([u for u in asked_units if u in unit_label], [c for c in asked_cadres if c in cadre_label])
+if st.session_state.get("brief_url") != url_basket:  # a new link was followed: the URL wins
+    st.session_state["brief_units"], st.session_state["brief_cadres"] = url_basket
+    st.session_state["brief_url"] = url_basket
 if take:
     top = targets.head(3)
     st.session_state["brief_units"] = sorted(set(top.loc[top["level"] == "unit", "unit_id"]))
     st.session_state["brief_cadres"] = sorted(set(top.loc[top["level"] == "cadre", "cadre_id"]))
-params = st.query_params
-st.session_state.setdefault("brief_units", [u for u in params.get_all("unit") if u in unit_label])
-st.session_state.setdefault("brief_cadres", [c for c in params.get_all("cadre") if c in cadre_label])
+if unknown:
+    st.warning(f"链接中的这些编号找不到,或不在您的查看范围内,已略去:{fmt.md('、'.join(unknown))}")
 
+st.markdown("#### 考察篮")
 c1, c2 = st.columns(2)
-chosen_units = c1.multiselect("单位", list(unit_label), format_func=unit_label.get, key="brief_units")
-chosen_cadres = c2.multiselect("干部", list(cadre_label), format_func=cadre_label.get, key="brief_cadres")
-st.query_params.update({"unit": chosen_units, "cadre": chosen_cadres})
+chosen_units = c1.multiselect("单位", list(unit_label), format_func=unit_label.get, key="brief_units",
+                              placeholder="输入单位名称添加")
+chosen_cadres = c2.multiselect("干部", list(cadre_label), format_func=cadre_label.get, key="brief_cadres",
+                               placeholder="输入干部姓名添加")
+new_url = (list(chosen_units), list(chosen_cadres))
+st.session_state["brief_url"] = new_url
+remember_basket(*new_url)
+for key in ("unit", "cadre", "units", "cadres"):
+    if key in st.query_params:
+        del st.query_params[key]
+st.query_params.update(basket_params(*new_url))
 if not chosen_units and not chosen_cadres:
-    st.info("请选择单位或干部,或采用定向考察名单。")
+    st.info("考察篮是空的:请添加单位或干部,或采用定向考察名单;也可从单位档案、干部档案的「加入考察简报」进入。")
     st.stop()
+basket_names = [unit_label[u] for u in chosen_units] + [cadre_label[c] for c in chosen_cadres]
+st.caption(f"考察篮共 {len(basket_names)} 项:{fmt.md('、'.join(basket_names))}。在上面的框里增删,简报随之更新。")
 
 b = briefing(scope, chosen_units, chosen_cadres)
 audit_view(scope, "briefing", {"unit": chosen_units, "cadre": chosen_cadres},
            rows=sum(len(f) for f in b.sections.values()))
 st.subheader(fmt.md(b.title))
-st.caption(fmt.md(b.stamp) + " · 预警为需核查事项,不是结论")
+st.caption(fmt.md(b.stamp) + " · 预警为需核查事项,不是结论 · 内部资料 注意保密")
 d1, d2 = st.columns(2)
 d1.download_button("下载 Excel", lambda: briefing_file(scope, chosen_units, chosen_cadres, ".xlsx"),
                    file_name="考察准备简报.xlsx",
@@ -59,6 +84,8 @@ d2.download_button("下载 PDF", lambda: briefing_file(scope, chosen_units, chos
 st.dataframe(fmt.cells(b.subject), hide_index=True, width="stretch")
 for key, frame in b.sections.items():
     st.markdown(f"#### {SECTION_TITLES[key]}")
+    if key == "written_off":
+        st.caption("已标记为误报或已说明的线索,不列入上面的预警和问题,仅供备查。")
     if frame.empty:
         st.caption("无")
     else:

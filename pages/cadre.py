@@ -9,6 +9,7 @@ from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
 from ui import quadrant_view as qv
+from ui.briefing import add_to_briefing_link
 from ui.picker import sync_to_url, url_choice
 from ui.session import audit_view, current_scope
 
@@ -47,6 +48,7 @@ ref_year = int(as_of[:4]) if as_of[:4].isdigit() else None
 age = f"{ref_year - int(prof['birth_year'])} 岁" if ref_year and not fmt.is_missing(prof["birth_year"]) else fmt.DASH
 
 st.header(f"{fmt.md(prof['name'])}({fmt.md(cadre)})")
+add_to_briefing_link(cadres=(cadre,))
 born = fmt.number(prof["birth_year"], 0).replace(",", "")
 if fmt.is_missing(prof["in_post"]):
     post_text = "没有任职记录"

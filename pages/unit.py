@@ -7,6 +7,7 @@ from ui import charts
 from ui import format as fmt
 from ui import groups as grp
 from ui import profile_queries as pq
+from ui.briefing import add_to_briefing_link
 from ui.picker import sync_to_url, url_choice
 from ui.session import audit_view, current_scope
 
@@ -33,6 +34,7 @@ as_of = pq.as_of(scope) or ""
 st.header(f"{fmt.md(prof['name'])}({fmt.md(unit)})")
 parent = f" · 上级:{fmt.md(prof['parent_name'])}" if not fmt.is_missing(prof["parent_name"]) else ""
 st.caption(f"{fmt.md(prof['unit_type'])}{parent} · 数据截至 {fmt.period_label(as_of)}")
+add_to_briefing_link(units=(unit,))
 
 dictionary = pq.indicator_dictionary(scope)
 ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))

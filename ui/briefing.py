@@ -8,9 +8,13 @@ from pathlib import Path
 import streamlit as st
 
 from pipelines import audit
-from pipelines.briefing import Briefing, build_briefing, write_briefing
+from pipelines.briefing import Briefing, build_briefing, readable_reasons, write_briefing
 from ui.data import current_home
-from ui.queries import Scope, current_version_path
+from ui.queries import Scope, current_version_path, run
+
+# The basket lives in the URL of the briefing page (?units=T01,D03&cadres=C0001,C0002, names
+# other pages link to) and, while the session lasts, here: 加入考察简报 on another page adds to it.
+BASKET_KEY = "brief_basket"
 
 
 def _args(scope: Scope, units: list[str], cadres: list[str]) -> tuple:
@@ -46,3 +50,53 @@ def briefing_file(scope: Scope, units: list[str], cadres: list[str], suffix: str
                  rows=sum(len(f) for f in b.sections.values()),
                  file_hash=hashlib.sha256(data).hexdigest())
     return data
+
+
+def url_list(params, name: str, legacy: str) -> list[str]:
+    """Ids from a comma-separated URL parameter (``units=T01,D03``), plus the older repeated
+    one-id form (``unit=T01&unit=D03``), in order, without repeats."""
+    ids = [p.strip() for v in params.get_all(name) for p in str(v).split(",")]
+    ids += [str(v).strip() for v in params.get_all(legacy)]
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def basket_params(units: list[str], cadres: list[str]) -> dict[str, str]:
+    params = {}
+    if units:
+        params["units"] = ",".join(units)
+    if cadres:
+        params["cadres"] = ",".join(cadres)
+    return params
+
+
+def basket() -> tuple[list[str], list[str]]:
+    b = st.session_state.get(BASKET_KEY) or {}
+    return list(b.get("units", [])), list(b.get("cadres", []))
+
+
+def remember_basket(units: list[str], cadres: list[str]) -> None:
+    st.session_state[BASKET_KEY] = {"units": list(units), "cadres": list(cadres)}
+
+
+def add_to_briefing_link(container=None, units: tuple[str, ...] = (), cadres: tuple[str, ...] = ()) -> None:
+    """加入考察简报: a link to the briefing page with the session's basket plus these units or
+    cadres, kept in the URL so the link can be shared."""
+    have_units, have_cadres = basket()
+    params = basket_params(list(dict.fromkeys(have_units + list(units))),
+                           list(dict.fromkeys(have_cadres + list(cadres))))
+    n = len(params.get("units", "").split(",") if params.get("units") else []) + \
+        len(params.get("cadres", "").split(",") if params.get("cadres") else [])
+    from streamlit.errors import StreamlitAPIException
+
+    try:  # a role without the briefing page gets no link to it
+        (container or st).page_link("pages/briefing.py", label="加入考察简报", icon=":material/playlist_add:",
+                                    query_params=params, help=f"打开考察准备,简报将包括已选的 {n} 个单位或干部")
+    except StreamlitAPIException:
+        pass
+
+
+def target_reasons(scope: Scope, reasons):
+    """定向考察 reasons with task titles instead of task ids."""
+    titles = run(scope, "SELECT task_id, title, unit_id FROM staging.tasks")
+    names = dict(zip(titles["task_id"], titles["title"])) if len(titles) else {}
+    return reasons.map(lambda r: readable_reasons(r, names))
