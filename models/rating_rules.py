@@ -220,8 +220,8 @@ def _ring_hits(per_rater: pd.DataFrame, s: Mapping) -> list[dict]:
     return hits
 
 
-def cadre_units(assignments: pd.DataFrame | None) -> pd.DataFrame:
-    """Per cadre × year: the unit where the cadre spent most days (for the flag's unit_id)."""
+def cadre_units(assignments: pd.DataFrame | None, years) -> pd.DataFrame:
+    """Per cadre × year of ``years``: the unit where the cadre spent most days (the flag's unit_id)."""
     cols = ["cadre_id", "year", "unit_id"]
     if assignments is None or not len(assignments) or not {"cadre_id", "unit_id", "start"} <= set(assignments):
         return pd.DataFrame(columns=cols)
@@ -230,7 +230,7 @@ def cadre_units(assignments: pd.DataFrame | None) -> pd.DataFrame:
     a["end"] = pd.to_datetime(a.get("end"), errors="coerce").fillna(pd.Timestamp("2099-12-31"))
     a = a.dropna(subset=["start"])
     rows = []
-    for y in range(int(a["start"].dt.year.min()), int(min(a["end"].dt.year.max(), 2100)) + 1):
+    for y in sorted(set(years)):
         lo, hi = pd.Timestamp(f"{y}-01-01"), pd.Timestamp(f"{y}-12-31")
         days = (a["end"].clip(upper=hi) - a["start"].clip(lower=lo)).dt.days + 1
         d = a.assign(days=days)[days > 0]
@@ -254,7 +254,8 @@ def detect_rating_anomalies(ratings: pd.DataFrame | None, cfg: Mapping | None = 
     hits = _uniform_hits(group_table(per_rater, s), s) + _ring_hits(per_rater, s)
     if not hits:
         return empty_flags()
-    units = cadre_units(assignments)
+    years = {int(p[:4]) for p in per_rater["period"].unique() if p[:4].isdigit()}
+    units = cadre_units(assignments, years)
     home = {(str(r.cadre_id), int(r.year)): r.unit_id for r in units.itertuples(index=False)}
     # Several groups of one cadre can fire in one period: one flag per cadre × period × rule.
     hits.sort(key=lambda h: (h["period"], h["cadre_id"], h["rule"], -("黄橙红".index(h["severity"])), -h["excess"]))
