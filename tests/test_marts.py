@@ -249,3 +249,25 @@ def _briefing_text(home, tmp_path, unit_id: str) -> str:
     out = tmp_path / f"brief-{unit_id}.pdf"
     assert cli.main(["brief", "--unit", unit_id, "--out", str(out), "--home", str(home.root)]) == 0
     return subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_a_check_on_a_value_or_through_its_flag_replaces_the_figure_and_keeps_the_reported_one(built_home, tmp_path):
+    """A check naming a unit's indicator in a period replaces that value in unit_scores (the
+    reported value stays in reported_value); a check naming only a flag finds its task through
+    the flag, and the cards and scores are computed again with its figure."""
+    before = lambda sql: db.query(built_home.current_path(), sql)
+    row0 = before("SELECT * FROM marts.unit_scores WHERE unit_id = 'U01' AND indicator = 'exports' "
+                  "AND period = '2023-03'").iloc[0]
+    t03 = before("SELECT flag_id FROM marts.anomalies WHERE task_id = 'T03'")["flag_id"].iloc[0]
+    after = _ingest_checks(built_home, tmp_path, [
+        ["K1", "", "", "U01", "货物出口额", "2023-03", "成效不实", "", str(row0["value"] / 2), "", "2024-07-01", ""],
+        ["K2", t03, "", "", "", "", "进度不实", "15", "", "", "2024-07-02", ""]])
+    row = after("SELECT * FROM marts.unit_scores WHERE unit_id = 'U01' AND indicator = 'exports' "
+                "AND period = '2023-03'").iloc[0]
+    assert row["value"] == pytest.approx(row0["value"] / 2) and row["reported_value"] == pytest.approx(row0["value"])
+    assert (row["value_source"], row["check_id"]) == ("现场核验", "K1")
+    card = after("SELECT * FROM marts.task_status WHERE task_id = 'T03' AND period = '2024-06'").iloc[0]
+    assert (card["card"], card["actual_pct"], card["reported_pct"], card["check_id"]) == ("红", 15, 30, "K2")
+    applied = after("SELECT check_id, applied, figure_kind FROM marts.checks ORDER BY check_id")
+    assert applied["applied"].tolist() == [True, True]
+    assert applied["figure_kind"].tolist() == ["指标数值", "任务进度"]
