@@ -417,12 +417,17 @@ def write_pdf(b: Briefing, out: Path) -> Path:
 
 LINE_HEIGHT = 4.5
 CONTINUED = "(续)"
+# 等级 and 亮牌 cells in their colour (light, so black text stays readable in print)
+CARD_FILLS = {"红": (239, 154, 154), "橙": (255, 204, 128), "黄": (255, 245, 157), "绿": (200, 230, 201)}
 HEADING_HEIGHT = 8
+SHORT_COLUMN = 32.0  # mm: a column this narrow (grade, unit, period, number) is never wrapped
+TEXT_FLOOR = 34.0  # mm: the narrowest a wrapped text column gets
 
 
 def _col_widths(pdf, text: pd.DataFrame) -> list[float]:
-    """Column widths in mm: short columns (grades, names, periods, numbers) as wide as their
-    longest cell, so a date or a name never wraps mid-token; the long text columns share the rest."""
+    """Column widths in mm: short columns (grades, units, periods, numbers) as wide as their
+    longest cell, so a date or a name never wraps mid-token; the text columns share the rest
+    by their natural width, so the reasons get the room and titles wrap instead of padding."""
     pad = 2 * pdf.c_margin + 1.5
     natural = []
     for c in text.columns:
@@ -432,15 +437,25 @@ def _col_widths(pdf, text: pd.DataFrame) -> list[float]:
     total = pdf.epw
     if sum(natural) <= total:
         return natural
-    short = [w <= 55 for w in natural]
-    fixed = sum(w for w, s in zip(natural, short) if s)
-    flexible = [w for w, s in zip(natural, short) if not s]
-    room = total - fixed
-    if not flexible or room < 30 * len(flexible):  # too many short columns: shrink all alike
+    short = [w <= SHORT_COLUMN for w in natural]
+    room = total - sum(w for w, s in zip(natural, short) if s)
+    flexible = [i for i, s in enumerate(short) if not s]
+    if not flexible or room < TEXT_FLOOR * len(flexible):  # too many short columns: shrink all alike
         return natural
-    weights = [min(w, total) for w in flexible]
-    shares = iter(room * w / sum(weights) for w in weights)
-    return [w if s else next(shares) for w, s in zip(natural, short)]
+    # the text columns share the room by their natural width, none narrower than TEXT_FLOOR
+    widths, floored = list(natural), set()
+    while True:
+        free = [i for i in flexible if i not in floored]
+        left = room - TEXT_FLOOR * len(floored)
+        weight = sum(min(natural[i], total) for i in free)
+        for i in free:
+            widths[i] = left * min(natural[i], total) / weight
+        low = [i for i in free if widths[i] < TEXT_FLOOR]
+        if not low:
+            return widths
+        for i in low:
+            widths[i] = TEXT_FLOOR
+            floored.add(i)
 
 
 def _pdf_table(pdf, title: str, frame: pd.DataFrame, empty: str = "无", note: str = "") -> None:
@@ -473,8 +488,12 @@ def _pdf_table(pdf, title: str, frame: pd.DataFrame, empty: str = "无", note: s
     with pdf.table(col_widths=widths, headings_style=FontFace(fill_color=(230, 236, 245)),
                    line_height=LINE_HEIGHT, text_align="LEFT", repeat_headings=1) as table:
         table.row([str(c) for c in text.columns])
+        coloured = [i for i, c in enumerate(text.columns) if c in ("等级", "亮牌")]
         for row in rows:
-            table.row(row)
+            cells = table.row()
+            for i, value in enumerate(row):
+                fill = CARD_FILLS.get(value) if i in coloured else None
+                cells.cell(value, style=FontFace(fill_color=fill) if fill else None)
 
 
 def _page_rows(pdf, text: pd.DataFrame, widths: list[float]) -> list[list[str]]:
