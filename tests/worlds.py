@@ -63,6 +63,7 @@ class World:
     custom: int = 1           # number of the county's own indicators (needs the indicators table)
     optional_columns: bool = True
     open_end: str = ""        # how a post still held is written: "" or "9999-12-31"
+    checks: bool = True       # 核验记录 on a task and a value, when the batch has them (drawn from no rng)
 
     @property
     def complete(self) -> frozenset:
@@ -266,11 +267,23 @@ def write_world(world: World, folder: Path) -> Path:
         "enterprise_years": (["enterprise_id", "year", "tax", "value_added", "energy_tce", "emission_t", "employees",
                               "rd_expense", "revenue"], enterprise_years),
     }
+    # 核验记录: kept out of ALL_TABLES and of the rng so every drawn world stays the world it was.
+    checks = []
+    if world.checks and "tasks" in tables and progress:
+        tid, period = progress[-1][0], progress[-1][1]
+        checks.append(("K1", "", tid, "", "", period, "进度不实", "", max(0.0, round(progress[-1][3] - 20, 1)),
+                       "现场核实进度低于填报", _date(*months[-1], 28), "考察组"))
+    if world.checks and "indicator_values" in tables and values:
+        unit, code, period = values[0][:3]
+        checks.append(("K2", "", "", unit, code, period, "已说明", "", "", "口径说明", "", ""))
+    if checks:
+        rows["checks"] = (["check_id", "flag_id", "task_id", "unit_id", "indicator", "period", "result",
+                           "verified_value", "verified_pct", "note", "checked_at", "checked_by"], checks)
     if "cadres" not in tables:  # references to cadres only where the batch has them
         rows["enterprises"] = (rows["enterprises"][0], [(*e[:4], "") for e in enterprises])
-    for name in ALL_TABLES:
-        header, body = rows[name]
-        if name not in tables or not body:  # a file with no data rows is refused by the contract
+    for name in (*ALL_TABLES, "checks"):
+        header, body = rows.get(name, ((), ()))
+        if (name not in tables and name != "checks") or not body:  # a file with no data rows is refused by the contract
             continue
         with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
