@@ -75,7 +75,12 @@ m4.metric("已标记", int(flags["status"].ne("未标记").sum()))
 if st.toggle("显示各规则的核实准确率(按已有标记)"):
     from models.anomaly import rule_precision  # scikit-learn behind it: loaded only when asked
 
-    st.dataframe(rule_precision(flags, marks), hide_index=True, width="stretch")
+    # 核验记录 count like marks: the version's status of a checked flag, older than any desk mark
+    checked = flags["check_id"].notna() if "check_id" in flags else pd.Series(False, index=flags.index)
+    by_check = pd.DataFrame({"flag_id": flags.loc[checked, "flag_id"], "status": built[checked],
+                             "marked_at": pd.Timestamp("1970-01-01")})
+    feedback = pd.concat([by_check, marks[["flag_id", "status", "marked_at"]]], ignore_index=True)
+    st.dataframe(rule_precision(flags, feedback), hide_index=True, width="stretch")
 
 saved = st.session_state.pop("mark_saved", None)
 if saved:

@@ -84,6 +84,10 @@ def test_a_mark_starts_unchosen_and_shows_at_once_and_a_flag_links_to_the_briefi
     same = ["规则", "对象", "单位", "期间"]
     row = shown[(shown[same] == first[same]).all(axis=1)]
     assert row["标记"].tolist() == ["属实"]  # without a reload
+    next(t for t in at.toggle if "准确率" in t.label).set_value(True).run()
+    assert not at.exception
+    precision = at.dataframe[0].value
+    assert int(precision.loc[precision["rule"] == first["规则"], "n_confirmed"].iloc[0]) >= 1
     db.close_all()
 
 
