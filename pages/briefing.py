@@ -19,7 +19,7 @@ with st.expander("定向考察名单(按预警、红牌和长期处于低效区�
         "rank": "排名", "level": "类型", "unit_name": "单位", "cadre_name": "干部", "score": "得分", "reasons": "理由"})
     shown["类型"] = shown["类型"].map({"unit": "单位", "cadre": "干部"})
     shown["单位"] = shown["单位"].map(fmt.text)
-    shown["干部"] = shown["干部"].map(lambda v: fmt.text(v, "—(单位)"))
+    shown["干部"] = shown["干部"].map(fmt.text)
     shown["理由"] = target_reasons(scope, shown["理由"]) if len(shown) else shown["理由"]
     shown["得分"] = shown["得分"].map(lambda v: fmt.number(v, 1))
     if shown.empty:

@@ -33,7 +33,8 @@ CLASSIFICATION = "内部资料 注意保密"
 NOTE = "预警为需核查事项,不是结论"
 # A flag marked so is settled: out of the findings and questions, into the appendix.
 WRITTEN_OFF = ("误报", "已说明")
-# Where the mart may carry a mark's note, author and time (the first present wins).
+# Where the mart carries the note, author and time of the mark or check behind a status (the
+# first column present wins; a mart built before they existed shows 未记录).
 MARK_DETAIL_COLUMNS = {
     "note": ("status_note", "mark_note", "check_note", "note"),
     "by": ("status_by", "marked_by", "checked_by"),
@@ -216,28 +217,6 @@ def _flags(version: Path, params: dict) -> pd.DataFrame:
     return frame
 
 
-def _mark_details(version: Path, settled: pd.DataFrame) -> pd.DataFrame:
-    """Note, author and time of each settled flag's mark: from the mart when it carries them,
-    else from the marks the desk stored beside the warehouse (the status itself is the mart's)."""
-    out = settled[["flag_id", "mark_note", "mark_by", "mark_at"]].copy()
-    if out[["mark_note", "mark_by", "mark_at"]].notna().any(axis=None) or out.empty:
-        return out
-    try:
-        from pipelines.home import Home
-        from pipelines.state import read_marks
-
-        marks = read_marks(Home(version.parent.parent))
-    except Exception:  # noqa: BLE001 - a briefing without mark notes is still a briefing
-        return out
-    if marks.empty:
-        return out
-    marks = marks.assign(flag_id=marks["flag_id"].astype(str)).sort_values("marked_at").drop_duplicates("flag_id", keep="last")
-    by_id = marks.set_index("flag_id")
-    for col, src in (("mark_note", "note"), ("mark_by", "marked_by"), ("mark_at", "marked_at")):
-        out[col] = out["flag_id"].map(by_id[src]).where(lambda s: s.notna(), out[col])
-    return out
-
-
 def _when(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "未记录"
@@ -249,7 +228,7 @@ def _written_off(version: Path, settled: pd.DataFrame) -> pd.DataFrame:
     cols = ["线索", "对象", "单位", "期间", "核销结论", "说明", "标记人", "标记时间"]
     if settled.empty:
         return pd.DataFrame(columns=cols)
-    details = _mark_details(version, settled).set_index("flag_id")
+    details = settled.set_index("flag_id")
     out = settled.assign(
         核销结论=settled["status"],
         说明=settled["flag_id"].map(details["mark_note"]).map(lambda v: "未填写" if v is None or pd.isna(v) or not str(v).strip() else str(v)),

@@ -150,15 +150,10 @@ def test_readable_reasons_names_tasks_and_drops_the_ranking_score():
 @pytest.fixture()
 def marked(version, tmp_path):
     """A copy of the demo version where the busiest unit's two strongest flags carry the status
-    误报 and 已说明 in marts.anomalies (as a desk mark or a checks record leaves them), and the
-    误报 has its note in the desk's mark store."""
-    import datetime as dt
-
+    误报 (with its note, author and time) and 已说明 (without) in marts.anomalies, as a desk
+    mark or a checks record leaves them."""
     import duckdb
 
-    from pipelines.state import add_mark
-
-    home = Home(tmp_path / "home")
     copy = tmp_path / "home" / "warehouse" / version.name
     copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(version, copy)
@@ -166,10 +161,11 @@ def marked(version, tmp_path):
     with duckdb.connect(str(copy)) as con:
         top = [r[0] for r in con.execute("""SELECT flag_id FROM marts.anomalies WHERE unit_id = ?
             AND NOT coalesce(suppressed, false) ORDER BY rank_score DESC LIMIT 2""", [unit]).fetchall()]
-        con.execute("ALTER TABLE marts.anomalies ALTER status TYPE VARCHAR")
-        con.execute("UPDATE marts.anomalies SET status = '误报' WHERE flag_id = ?", [top[0]])
+        for col in ("status", "status_note", "status_by", "status_at"):  # all-NULL columns have no type
+            con.execute(f"ALTER TABLE marts.anomalies ALTER {col} TYPE VARCHAR")
+        con.execute("""UPDATE marts.anomalies SET status = '误报', status_note = '电力公司核对一致',
+                       status_by = '张核查', status_at = '2026-01-08 10:30' WHERE flag_id = ?""", [top[0]])
         con.execute("UPDATE marts.anomalies SET status = '已说明', suppressed = true WHERE flag_id = ?", [top[1]])
-    add_mark(home, {"flag_id": top[0]}, "误报", "张核查", "电力公司核对一致", when=dt.datetime(2026, 1, 8, 10, 30))
     return copy, unit, _cadre_of(version, unit), top
 
 
