@@ -318,6 +318,7 @@ def anomaly_step(con, marks: pd.DataFrame | None = None) -> None:
     write_mart(con, "check_marks", by_check)
     _, _, targets = effective_figures(con)
     write_mart(con, "checks", checks_applied(checks, links, targets))
+    write_mart(con, "check_figures", targets)  # which check replaced which reported figure
     if (targets["check_id"].isin(checks.loc[checks["task_id"].isna() & checks["unit_id"].isna(), "check_id"])).any():
         assessment_step(con)  # a figure found through its flag only: cards and scores again
 

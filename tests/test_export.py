@@ -135,8 +135,8 @@ def test_checks_status_and_inspection_targets_are_exported_in_contract_words(tmp
             return list(csv.DictReader(fh))
 
     checks = read("checks")
-    assert [(r["check_id"], r["task_id"], r["result"], r["verified_pct"], r["applied"]) for r in checks] == [
-        ("K1", "T03", "进度不实", "15.0", "true")]
+    assert [(r["check_id"], r["task_id"], r["result"], r["verified_pct"], r["checked_at"], r["applied"])
+            for r in checks] == [("K1", "T03", "进度不实", "15.0", "2024-07-10", "true")]
     flags = read("anomalies")
     assert {r["status"] for r in flags} <= {"未核查", "属实", "已说明", "误报", "进度不实", "成效不实"}
     assert {r["status"] for r in flags if r["task_id"] == "T03"} == {"进度不实"}
