@@ -723,6 +723,34 @@ def _pct(logdiff: float) -> float:
     return 100.0 * (math.exp(logdiff) - 1.0)
 
 
+def _typical(deviation: float, z: float) -> float:
+    """The usual size of a deviation, in the deviation's own unit (deviation / its z-score):
+    reasons say "usually about X" instead of a count of standard deviations."""
+    return abs(deviation) / max(abs(z), 1e-9)
+
+
+def _val(x: float, unit: str) -> str:
+    """A value in its unit; a negative one reads 负 (a rate of "负4.1%", never "为-4.1%")."""
+    if np.isfinite(x) and x < 0:
+        return f"负{fmt_num(-x)}{unit}"
+    return f"{fmt_num(x)}{unit}"
+
+
+def _growth(x: float, about: bool = False) -> str:
+    """A growth in %, said as 增长 or 下降."""
+    a = "约" if about else ""
+    return f"下降{a}{fmt_num(-x)}%" if np.isfinite(x) and x < 0 else f"增长{a}{fmt_num(x)}%"
+
+
+def _band_text(lo: float, hi: float, unit: str, growth: bool = False) -> str:
+    """Where most peers lie, in the indicator's unit (no negative numbers shown as "的-x%")."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "同类单位太少，无法给出通常范围"
+    if growth:
+        return f"八成同类单位在{_growth(lo)}到{_growth(hi)}之间"
+    return f"八成同类单位在{_val(lo, unit)}至{_val(hi, unit)}之间"
+
+
 class SeriesDetector:
     """Runs every series rule over all indicators of one data set; ``flags()`` builds the table."""
 
@@ -896,9 +924,10 @@ class SeriesDetector:
         expected = actual - jump
         peer = float(_nanmedian(p.V[(p.group == p.group[u]) & p.has, j]))
         what = "当月跳变后次月回落" if reverted else "此后维持在新水平"
-        reason = (f"{labels[j]}{p.name}（累计）{fmt_num(actual)}{p.unit}，按上月累计与同类同期变动推算应约为"
-                  f"{fmt_num(expected)}{p.unit}，{'跳升' if jump > 0 else '骤降'}{fmt_num(abs(jump))}个百分点"
-                  f"（{abs(res['spike_z']):.1f}个稳健标准差），{what}；同类单位同期中位数{fmt_num(peer)}{p.unit}")
+        reason = (f"{labels[j]}{p.name}（累计）{_val(actual, p.unit)}，按上月累计与同类同期变动推算应约为"
+                  f"{_val(expected, p.unit)}，{'跳升' if jump > 0 else '骤降'}{fmt_num(abs(jump))}个百分点"
+                  f"（平时每月偏差通常约{fmt_num(_typical(jump, res['spike_z']))}个百分点），{what}；"
+                  f"同类单位同期中位数{_val(peer, p.unit)}")
         end = labels[j] if reverted else labels[idx[-1]]
         self._add(u, p.code, RuleHit(rule, pz, fired, z, labels[j], labels[j], end, reason, actual, expected,
                                      peer, f"累计增速({p.unit})"))
@@ -915,13 +944,16 @@ class SeriesDetector:
         actual = p.V[u, j]
         expected = actual * math.exp(-dev) if p.is_log else actual - dev
         peer = float(_nanmedian(p.V[(p.group == p.group[u]) & p.has, j]))
+        usual = _typical(dev, res["spike_z"])
         if p.is_log:
             change = f"{'偏高' if dev > 0 else '偏低'}{fmt_num(abs(_pct(dev)))}%"
+            usual_txt = f"{fmt_num(_pct(usual))}%"
         else:
             change = f"{'偏高' if dev > 0 else '偏低'}{fmt_num(abs(dev))}个百分点"
-        reason = (f"{labels[j]}{p.name}{word}{fmt_num(actual)}{p.unit}，较本单位前后水平推算的"
-                  f"{fmt_num(expected)}{p.unit}{change}（{abs(res['spike_z']):.1f}个稳健标准差），"
-                  f"同类单位同期中位数{fmt_num(peer)}{p.unit}")
+            usual_txt = f"{fmt_num(usual)}个百分点"
+        reason = (f"{labels[j]}{p.name}{word}{_val(actual, p.unit)}，较本单位前后水平推算的"
+                  f"{_val(expected, p.unit)}{change}（平时各期偏离通常只有约{usual_txt}），"
+                  f"同类单位同期中位数{_val(peer, p.unit)}")
         self._add(u, p.code, RuleHit("突变", pz, fired, z, labels[j], labels[j], labels[j], reason,
                                      actual, expected, peer, f"{word}数值({p.unit})"))
 
@@ -946,9 +978,9 @@ class SeriesDetector:
             change = f"{'跳升' if c > 0 else '骤降'}{fmt_num(abs(_pct(c)))}%"
         else:
             change = f"{'跳升' if c > 0 else '骤降'}{fmt_num(abs(c))}个百分点"
-        reason = (f"自{labels[jj]}起{p.name}{word}{fmt_num(actual)}{p.unit}，按此前水平推算应为"
-                  f"{fmt_num(expected)}{p.unit}，{change}（t={t:.1f}），同类单位同期中位数"
-                  f"{fmt_num(peer)}{p.unit}；本单位其他指标未见同步变化")
+        reason = (f"自{labels[jj]}起{p.name}{word}{_val(actual, p.unit)}，按此前水平推算应为"
+                  f"{_val(expected, p.unit)}，{change}，同类单位同期中位数"
+                  f"{_val(peer, p.unit)}；本单位其他指标未见同步变化")
         self._add(u, p.code, RuleHit("断点", pz, fired, z, labels[jj], labels[jj], labels[idx[-1]],
                                      reason, actual, expected, peer, f"{word}数值({p.unit})"))
 
@@ -989,6 +1021,14 @@ class SeriesDetector:
     def _group_median(self, p: Panel, x: np.ndarray, u: int) -> float:
         return float(_nanmedian(x[(p.group == p.group[u]) & p.has]))
 
+    def _peer_band(self, p: Panel, x: np.ndarray, u: int) -> tuple[float, float]:
+        """10th and 90th percentile of the unit's peer group (the unit included)."""
+        v = np.asarray(x, float)[(p.group == p.group[u]) & p.has]
+        v = v[np.isfinite(v)]
+        if v.size < 5:
+            return np.nan, np.nan
+        return float(np.percentile(v, 10)), float(np.percentile(v, 90))
+
     def _peer_rule(self) -> None:
         codes = [c for c in self.panels if c in self.window]
         if not codes:
@@ -1019,18 +1059,26 @@ class SeriesDetector:
                 scale = _mad_sd(G[peers]) or 1.0
                 g_exp = medG + max(min(zbar[u], abs(zk[u])), -abs(zk[u])) * scale
                 peer_raw = self._group_median(p, w["raw"], u)
+                lo, hi = self._peer_band(p, w["raw"], u)
                 if p.is_log:
                     actual, peer = _pct(w["raw"][u]), _pct(peer_raw)
                     expected = _pct(peer_raw + (g_exp - medG))
+                    lo, hi = _pct(lo), _pct(hi)
                     what, unit = "增长", "%"
                 else:
                     actual, peer = w["raw"][u], peer_raw
                     expected = peer_raw + (g_exp - medG)
                     what, unit = "平均", p.unit
-                side = "高于" if zk[u] > 0 else "低于"
-                reason = (f"近12个月{p.name}{what}{fmt_num(actual)}{unit}（同类中位数{fmt_num(peer)}{unit}），"
-                          f"{side}同类{abs(zk[u]):.1f}个稳健标准差；本单位其他指标平均偏离{zbar[u]:.1f}个，"
-                          f"据此推算应约为{fmt_num(expected)}{unit}")
+                if abs(zbar[u]) < 0.5:
+                    others_txt = "本单位其他指标与同类相近"
+                else:
+                    others_txt = f"本单位其他指标也普遍{'偏高' if zbar[u] > 0 else '偏低'}"
+                if p.is_log:
+                    reason = (f"近12个月{p.name}{_growth(actual)}，同类单位中位数为{_growth(peer)}、"
+                              f"{_band_text(lo, hi, unit, growth=True)}；{others_txt}，据此推算应{_growth(expected, True)}")
+                else:
+                    reason = (f"近12个月{p.name}{what}{_val(actual, unit)}，同类单位中位数{_val(peer, unit)}、"
+                              f"{_band_text(lo, hi, unit)}；{others_txt}，据此推算应约为{_val(expected, unit)}")
                 measure = "近12个月增幅(%)" if p.is_log else f"近12个月均值({p.unit})"
                 self._add(u, code, RuleHit("同类偏离", pv, fired, abs(zD[u]), None, w["start"], w["end"], reason,
                                            actual, expected, peer, measure))
@@ -1084,7 +1132,8 @@ class SeriesDetector:
 
     def _pair_annual(self, v: Panel, partners: list[Panel], rule: str, pkind: str) -> None:
         """Year-by-year form: the volume's excess over peers against the evidence's (the issue's
-        example: "...增速高于同类单位2.6个稳健标准差，而亩均税收增速低于同类2.9个")."""
+        example, said in the indicators' units: "...增速18%，比同类高9个百分点（八成同类单位在…之间），
+        而亩均税收增速比同类低12个百分点")."""
         cfg = self.rcfg["硬指标背离" if pkind == "hard" else "重数量轻质量"]
         yv, Av, own = self._annual_excess(v)
         parts = []
@@ -1121,12 +1170,17 @@ class SeriesDetector:
             peer = self._group_median(v, own[:, j], u)
             unit = "%" if v.is_log else v.unit
             expected = peer + Ap[u, j] if not v.is_log else np.nan
-            side = "低于" if zp[u, j] < 0 else "高于"
-            reason = (f"{y}年{v.name}{'增速' if v.is_log else ''}高于同类单位{zv[u, j]:.1f}个稳健标准差"
-                      f"（{fmt_num(own[u, j])}{unit}，同类中位数{fmt_num(peer)}{unit}），而{names}增速{side}同类"
-                      f"{abs(zp[u, j]):.1f}个稳健标准差")
+            lo, hi = self._peer_band(v, own[:, j], u)
+            gap = Ap[u, j]
+            follow = (f"比同类低{fmt_num(abs(gap))}个百分点" if gap < -0.05 else
+                      f"只比同类高{fmt_num(gap)}个百分点" if gap > 0.05 else "与同类持平")
+            # A growth-rate indicator is measured against its own usual rate moved with the peers.
+            above = "比同类高" if v.is_log else "比按本单位往年水平和同类当年走势推算的高"
+            reason = (f"{y}年{v.name}{'增速' if v.is_log else ''}{_val(own[u, j], unit)}，{above}"
+                      f"{fmt_num(Av[u, j])}个百分点（同类中位数{_val(peer, unit)}，{_band_text(lo, hi, unit)}），"
+                      f"而{names}增速{follow}")
             if np.isfinite(expected):
-                reason += f"，按其推算应约为{fmt_num(expected)}{unit}"
+                reason += f"，按其推算应约为{_val(expected, unit)}"
             labels = [lab for lab, yy in zip(self._labels(v.freq), self.grid.year[v.freq]) if yy == y]
             self._add(u, v.code, RuleHit(rule, pv, fired, z_feat, labels[0], labels[0], labels[-1], reason,
                                          own[u, j], expected, peer, f"{y}年({unit})",
@@ -1214,24 +1268,22 @@ class SeriesDetector:
             if not fired:
                 self._add(u, v.code, RuleHit(rule, pv, False, zc[u], labels[onset_col]))
                 continue
-            # Shift of every unit at this onset (same columns): peer z-scores for the reason.
-            shift_v = _nanmean(Ev[:, post], axis=1) - _nanmean(Ev[:, pre], axis=1)
-            shift_p = _nanmean(Ep[:, post], axis=1) - _nanmean(Ep[:, pre], axis=1)
+            # Growth of every unit at this onset (same columns): the peers' range for the reason.
             raw_v = _nanmean(Xv[:, post], axis=1) - _nanmean(Xv[:, pre], axis=1)
-            zv = robust_z(shift_v, v.group, self.scfg["z_clip"])[u]
-            zp = robust_z(shift_p, v.group, self.scfg["z_clip"])[u]
             peer_raw = self._group_median(v, raw_v, u)
             actual, peer = _pct(raw_v[u]), _pct(peer_raw)
             expected = _pct(peer_raw + c_p)
+            lo, hi = (_pct(x) for x in self._peer_band(v, raw_v, u))
+            head = (f"自{labels[onset_col]}起{v.name}较此前{_growth(actual)}（同类中位数为{_growth(peer)}，"
+                    f"{_band_text(lo, hi, '%', growth=True)}）")
+            moved = _pct(c_p)
             if pkind == "hard":
-                reason = (f"自{labels[onset_col]}起{v.name}较此前增长{fmt_num(actual)}%（同类中位数{fmt_num(peer)}%，"
-                          f"高于同类{zv:.1f}个稳健标准差），而{names}相对同类仅变化{fmt_num(_pct(c_p))}%"
-                          f"（{zp:+.1f}个稳健标准差）；按硬指标推算{v.name}应增长约{fmt_num(expected)}%")
+                follow = (f"相对同类只增长{fmt_num(moved)}%" if moved > 0.05 else
+                          f"相对同类反而下降{fmt_num(abs(moved))}%" if moved < -0.05 else "相对同类没有变化")
+                reason = f"{head}，而{names}{follow}；按硬指标推算{v.name}应{_growth(expected, True)}"
             else:
-                reason = (f"自{labels[onset_col]}起{v.name}较此前增长{fmt_num(actual)}%（同类中位数{fmt_num(peer)}%，"
-                          f"高于同类{zv:.1f}个稳健标准差），而{names}相对同类下降"
-                          f"{fmt_num(abs(_pct(c_p)))}%（低于同类{abs(zp):.1f}个稳健标准差）；"
-                          f"按效益指标推算应增长约{fmt_num(expected)}%")
+                reason = (f"{head}，而{names}相对同类下降{fmt_num(abs(moved))}%；"
+                          f"按效益指标推算应{_growth(expected, True)}")
             self._add(u, v.code, RuleHit(rule, pv, fired, zc[u], labels[onset_col], labels[onset_col],
                                          labels[idx[-1]], reason, actual, expected, peer, "增幅(%)",
                                          [p.name for p in partners], [p.kind for p in partners]))
@@ -1309,6 +1361,11 @@ class SeriesDetector:
             windows = [("", np.arange(len(years)))]
         vol = np.full((len(self.unit_ids), len(windows)), np.nan)
         beta = np.full_like(vol, np.nan)
+        # For the reason, in the indicator's terms: the month where the peers' seasonal swing is
+        # largest, the peers' level there against the year's monthly average, and the unit's.
+        top_col = np.zeros(vol.shape, dtype=int)
+        peer_eff = np.full_like(vol, np.nan)
+        own_eff = np.full_like(vol, np.nan)
         for w, (_, cols) in enumerate(windows):
             E = p.E[:, cols]
             ok = np.isfinite(E)
@@ -1327,13 +1384,18 @@ class SeriesDetector:
             sd_s = np.sqrt(den / np.maximum(ok.sum(axis=1), 1))
             good = rows & (sd_s >= self.scfg["min_season_sd"]) & (den > 0)
             beta[:, w] = np.where(good, np.nansum(Ecc * Sc, axis=1) / np.where(den > 0, den, 1.0), np.nan)
+            k = np.where(np.isfinite(Sc), np.abs(Sc), -1.0).argmax(axis=1)
+            r = np.arange(len(k))
+            top_col[:, w] = cols[k]
+            own = Sc + (E - _nanmean(E, axis=1)[:, None])
+            peer_eff[:, w] = np.where(good, 100 * np.exp(Sc[r, k]), np.nan)
+            own_eff[:, w] = np.where(good, 100 * np.exp(own[r, k]), np.nan)
         with np.errstate(divide="ignore"):
             lv = np.log(np.where(vol > 0, vol, 1e-12))
         zv = np.column_stack([robust_z(np.where(np.isfinite(vol[:, w]), lv[:, w], np.nan), p.group,
                                        self.scfg["z_clip"]) for w in range(len(windows))])
         zb = np.column_stack([robust_z(beta[:, w], p.group, self.scfg["z_clip"]) for w in range(len(windows))])
         peer_vol = np.column_stack([group_median(vol[:, w], p.group, p.has) for w in range(len(windows))])
-        peer_beta = np.column_stack([group_median(beta[:, w], p.group, p.has) for w in range(len(windows))])
         for u in np.where(p.has)[0]:
             if np.isfinite(zv[u]).any():
                 w = int(np.nanargmin(zv[u]))
@@ -1342,20 +1404,24 @@ class SeriesDetector:
                 ratio = vol[u, w] / peer if peer > 0 else np.nan
                 fired = bool(pv <= cfg["p_fire"] and ratio <= cfg["smooth_max_ratio"])
                 yl, cols = windows[w]
-                add(u, pv, fired, f"{yl + '年' if yl else ''}逐期波动率{fmt_num(vol[u, w])}，仅为同类中位数"
-                    f"{fmt_num(peer)}的{fmt_num(100 * ratio)}%，数据过于平滑", vol[u, w], peer, peer,
-                    "逐期波动率(对数)", labels[cols[0]], labels[cols[-1]])
+                step = {"month": "月", "quarter": "季度"}.get(p.freq, "期")
+                own_pct, peer_pct = 100 * vol[u, w], 100 * peer
+                add(u, pv, fired, f"{yl + '年' if yl else ''}本单位每{step}与上{step}相比通常只变动约"
+                    f"{fmt_num(own_pct)}%，同类单位通常变动约{fmt_num(peer_pct)}%（本单位起伏只有同类的"
+                    f"{fmt_num(100 * ratio)}%），数据过于平滑", own_pct, peer_pct, peer_pct,
+                    f"每{step}变动幅度(%)", labels[cols[0]], labels[cols[-1]])
                 feats.setdefault(u, {})["过于平滑"] = -zv[u, w]
             if np.isfinite(zb[u]).any():
                 w = int(np.nanargmin(zb[u]))
                 pv = float(stats.norm.cdf(zb[u, w]))
-                strength = 1.0 + beta[u, w]
-                peer = 1.0 + peer_beta[u, w]
                 fired = bool(pv <= cfg["p_fire"] and cfg["season_min_beta"] <= beta[u, w] <= cfg["season_max_beta"])
                 yl, cols = windows[w]
-                add(u, pv, fired, f"{yl}年季节波动强度仅为同类的{fmt_num(100 * strength)}%（同类中位数"
-                    f"{fmt_num(100 * peer)}%，正常约100%），疑似按时序进度均摊报数", 100 * strength, 100.0,
-                    100 * peer, "季节波动强度(%)", labels[cols[0]], labels[cols[-1]])
+                own_m, peer_m = own_eff[u, w], peer_eff[u, w]
+                month = f"{int(labels[top_col[u, w]][5:7])}月"
+                own_txt = f"本单位是月均的{fmt_num(own_m)}%" if np.isfinite(own_m) else "本单位该月缺数"
+                add(u, pv, fired, f"{yl}年{month}：同类单位该月通常是当年月均水平的{fmt_num(peer_m)}%，{own_txt}，"
+                    f"季节起伏明显弱于同类，疑似按时序进度均摊报数", own_m, peer_m,
+                    peer_m, f"{month}相当于月均(%)", labels[cols[0]], labels[cols[-1]])
                 feats.setdefault(u, {})["季节性消失"] = -zb[u, w]
 
     def _round_bunch(self, p: Panel, cfg, add, feats) -> None:

@@ -122,13 +122,16 @@ def _rule_lag(t: _Task, as_of: pd.Timestamp, cfg, complete: float, peer_gap: Map
     while i > 0 and t.planned[i - 1] - t.actual[i - 1] > c["lag_pp"]:
         i -= 1
     start = t.period[i] if behind > c["lag_pp"] else _label(due.year * 12 + due.month - 1)
-    parts = [f"截至{t.period[-1]}计划进度{fmt_num(t.planned[-1])}%，实际{fmt_num(t.actual[-1])}%，"
-             f"落后{fmt_num(behind)}个百分点"]
+    parts = [f"截至{t.period[-1]}计划进度{fmt_num(t.planned[-1])}%，实际{fmt_num(t.actual[-1])}%"
+             + (f"，落后{fmt_num(behind)}个百分点" if behind > 0 else "")]
     if late:
         parts.append(f"已超过完成时限{due.date()}共{overdue}天仍未完成")
     gap = peer_gap.get(t.period[-1], np.nan)
     if np.isfinite(gap):
-        parts.append(f"同期任务实际与计划之差的中位数为{fmt_num(gap)}个百分点（按此应约{fmt_num(t.planned[-1] + gap)}%）")
+        # In words, never "为-8个百分点": how far the typical task of the month is from its plan.
+        typical = (f"普遍落后计划约{fmt_num(-gap)}个百分点" if gap <= -0.5 else
+                   f"普遍超前计划约{fmt_num(gap)}个百分点" if gap >= 0.5 else "普遍按计划推进")
+        parts.append(f"同期其他任务{typical}（按此本任务应约{fmt_num(t.planned[-1] + gap)}%）")
     excess = max(_excess(behind, c["lag_pp"]), _excess(overdue, max(c["orange_overdue_days"], 1)) if late else 0.0)
     return {"rule": "进度滞后", "severity": sev, "excess": excess, "start": start, "end": t.period[-1],
             "reason": "，".join(parts), "actual": float(t.actual[-1]), "expected": float(t.planned[-1]),

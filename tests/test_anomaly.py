@@ -110,7 +110,8 @@ def _assert_flag_table(flags: pd.DataFrame):
         for col in ("actual", "expected", "peer_median"):
             x = r[col]
             if x is not None and isinstance(x, float) and math.isfinite(x):
-                assert fmt_num(x) in r["reason"], (col, fmt_num(x), r["reason"])
+                # a negative value reads 负x or 下降x% in a reason (issue 13): its size must be there
+                assert fmt_num(abs(x)) in r["reason"], (col, fmt_num(x), r["reason"])
         assert set(r["rules"].split(";")) >= {r["rule"]}
 
 
@@ -128,7 +129,7 @@ def test_reason_names_peer_evidence_for_divergence(bench_runs):
     div = flags[flags["rules"].str.contains("硬指标背离")]
     assert len(div)
     r = div.iloc[0]
-    assert "稳健标准差" in r["reason"]
+    assert "八成同类单位在" in r["reason"]  # the peers' range in the indicator's unit, not a count of SDs
     assert "电力公司用电量" in r["check_hint"] or "增值税" in r["check_hint"]
 
 
@@ -563,3 +564,45 @@ def test_rating_rules_find_the_demo_collusion_cases(demo_world):
     assert len(right) / len(cases) >= 0.5
     assert len(right) / max(len(got), 1) >= 0.5 and len(got) <= len(cases) + 1
     assert (flags["level"] == "cadre").all() and flags["reason"].str.contains("分").all()
+
+
+# --- reasons in plain units (issue 13) -----------------------------------------------------------
+
+BANNED_IN_REASONS = [r"[的为]-\d+(\.\d+)?%", r"[的为]-\d+(\.\d+)?个百分点", "稳健", "标准差", "z=", "t=", "MAD",
+                     "nan", "None", "波动率"]
+
+
+def _banned_hits(texts) -> list[tuple[str, str]]:
+    import re
+    return [(pat, s) for s in texts for pat in BANNED_IN_REASONS if re.search(pat, str(s))]
+
+
+def test_reasons_state_plain_units_on_the_benchmark(bench_runs):
+    """Every series reason of the seeded benchmark speaks in the indicator's unit: no negative
+    shares ("仅为同类的-25.5%"), no robust SDs, t or z values."""
+    texts = [s for _, flags, _ in bench_runs for s in flags["reason"]]
+    assert len(texts) > 50
+    assert _banned_hits(texts) == []
+
+
+def test_reasons_state_plain_units_on_the_demo(demo_world):
+    """The same on the session demo (seed 7): every flag reason and every inspection reason."""
+    from pipelines import db
+    from pipelines.home import Home
+
+    _, home, _ = demo_world
+    path = Home(home).current_path()
+    texts = list(db.query(path, "SELECT reason FROM marts.anomalies")["reason"])
+    texts += list(db.query(path, "SELECT reasons FROM marts.inspection_targets")["reasons"])
+    assert len(texts) > 20
+    assert _banned_hits(texts) == []
+
+
+def test_lag_reason_says_how_far_other_tasks_are_behind():
+    tasks = pd.DataFrame([_task("T1"), _task("T2"), _task("T3")])
+    rows = (_rows("T1", [1, 2, 3], [10, 20, 30], [5, 8, 10]) + _rows("T2", [1, 2, 3], [10, 20, 30], [9, 15, 22])
+            + _rows("T3", [1, 2, 3], [10, 20, 30], [9, 16, 24]))
+    found, _ = _detect(tasks, rows, as_of="2024-03")
+    r = found["T1"]["reason"]
+    assert "同期其他任务普遍落后计划约8个百分点（按此本任务应约22%）" in r, r
+    assert _banned_hits([r]) == []
