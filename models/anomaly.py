@@ -273,6 +273,8 @@ def inspection_targets(flags: pd.DataFrame, cards: pd.DataFrame | None, quadrant
             s["n_red_flags"] += int(counts.loc[key].get("红", 0))
             t = top.loc[key]
             what = t["indicator_name"] if isinstance(t.get("indicator_name"), str) else (t.get("task_id") or "")
+            if not what and isinstance(t.get("period_start"), str):  # a cadre (360° rating) flag: its year
+                what = f"{t['period_start']}年" if t["period_start"].isdigit() else t["period_start"]
             desc = "、".join(f"{c}色{int(counts.loc[key, c])}条" for c in ("红", "橙", "黄")
                             if c in counts.columns and counts.loc[key, c] > 0)
             s["reasons"].append(f"预警{n}条（{desc}），最高为{t['rule']}·{what}（得分{fmt_num(t['score'])}）")

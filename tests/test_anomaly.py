@@ -606,3 +606,12 @@ def test_lag_reason_says_how_far_other_tasks_are_behind():
     r = found["T1"]["reason"]
     assert "同期其他任务普遍落后计划约8个百分点（按此本任务应约22%）" in r, r
     assert _banned_hits([r]) == []
+
+
+def test_a_rating_flag_reads_with_its_year_in_the_inspection_reasons():
+    flags = pd.DataFrame([_flag("r", level="cadre", unit="U1", cadre="C9", rule="评价雷同", sev="橙", score=9.0,
+                                indicator=None, start="2025", end="2025")])
+    flags["indicator_name"] = None
+    t = inspection_targets(flags, None, None)
+    reason = t.loc[t["cadre_id"] == "C9", "reasons"].iloc[0]
+    assert "最高为评价雷同·2025年（得分9）" in reason, reason  # not "评价雷同·（得分9）"
