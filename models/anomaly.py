@@ -109,7 +109,14 @@ def _key(df: pd.DataFrame) -> pd.Series:
     cols = ["level", "unit_id", "indicator", "task_id", "rule"]
     parts = [df[c].astype(object).where(df[c].notna(), "").astype(str) if c in df else pd.Series("", index=df.index)
              for c in cols]
-    return parts[0].str.cat(parts[1:], sep="|")
+    key = parts[0].str.cat(parts[1:], sep="|")
+    if "cadre_id" in df and "level" in df:
+        # Cadre flags (360° ratings) have no indicator or task: the cadre tells them apart. Stored
+        # marks carry no cadre_id, so such a mark then matches its own flag only, never a colleague's.
+        cadre = df["level"].astype(str).eq("cadre")
+        who = df["cadre_id"].astype(object).where(df["cadre_id"].notna(), "").astype(str)
+        key = key.where(~cadre, key + "|" + who)
+    return key
 
 
 def _latest_marks(feedback: pd.DataFrame | None, cfg: Mapping) -> pd.DataFrame:

@@ -615,3 +615,14 @@ def test_a_rating_flag_reads_with_its_year_in_the_inspection_reasons():
     t = inspection_targets(flags, None, None)
     reason = t.loc[t["cadre_id"] == "C9", "reasons"].iloc[0]
     assert "最高为评价雷同·2025年（得分9）" in reason, reason  # not "评价雷同·（得分9）"
+
+
+def test_explaining_one_cadres_rating_flag_leaves_a_colleagues_alone():
+    """Rating flags have no indicator or task: two cadres of one unit must not share a mark key
+    (an 已说明 on one would silence the other)."""
+    flags = pd.DataFrame([_flag(f, level="cadre", unit="U1", cadre=c, rule="评价雷同", sev="橙", indicator=None,
+                                start="2025", end="2025") for f, c in (("a", "C1"), ("b", "C2"))])
+    fb = pd.DataFrame([{"flag_id": "a", "status": "已说明", "marked_at": "2026-01-05", "level": "cadre",
+                        "unit_id": "U1", "indicator": None, "task_id": None, "rule": "评价雷同"}])
+    out = apply_feedback(flags, fb).set_index("flag_id")
+    assert bool(out.loc["a", "suppressed"]) and not bool(out.loc["b", "suppressed"])
