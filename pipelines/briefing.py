@@ -403,6 +403,13 @@ SHORT_COLUMN = 32.0  # mm: a column this narrow (grade, unit, period, number) is
 TEXT_FLOOR = 34.0  # mm: the narrowest a wrapped text column gets
 
 
+def _cell_text(value) -> str:
+    """A cell as printed: 100.0 reads 100, 0.470 reads 0.47 (the frames are already rounded)."""
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
 def _col_widths(pdf, text: pd.DataFrame) -> list[float]:
     """Column widths in mm: short columns (grades, units, periods, numbers) as wide as their
     longest cell, so a date or a name never wraps mid-token; the text columns share the rest
@@ -440,7 +447,7 @@ def _col_widths(pdf, text: pd.DataFrame) -> list[float]:
 def _pdf_table(pdf, title: str, frame: pd.DataFrame, empty: str = "无", note: str = "") -> None:
     from fpdf.fonts import FontFace
 
-    text = frame.astype(object).where(frame.notna(), "").astype(str) if len(frame) else frame
+    text = frame.astype(object).where(frame.notna(), "").map(_cell_text) if len(frame) else frame
     pdf.set_font("cjk", size=8)
     widths = _col_widths(pdf, text) if len(frame) else []
     rows = _page_rows(pdf, text, widths) if len(frame) else []
