@@ -35,7 +35,7 @@ from scipy import stats
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from models.anomaly_rules import ALL_COLUMNS, check_hint_for, empty_flags, flag_id, fmt_num, load_config
+from models.anomaly_rules import ALL_COLUMNS, check_hint_for, empty_flags, flag_id, load_config
 from models.config import load_reference
 from models.ratings import convert_score
 
@@ -279,7 +279,9 @@ def detect_rating_anomalies(ratings: pd.DataFrame | None, cfg: Mapping | None = 
             "severity": h["severity"], "score": round(float(base[h["severity"]]) + h["excess"], 3),
             "reason": h["reason"] + "。（需核查）", "check_hint": check_hint_for(h["rule"], [], [], hint_cfg),
             "rules": h["rule"], "actual": h["actual"], "expected": h["expected"], "peer_median": h["peer_median"],
-            "measure": MEASURE, "onset": h["period"], "iforest_score": np.nan, "indicator_name": None,
+            "measure": MEASURE, "onset": h["period"], "iforest_score": np.nan,
+            # what lists and briefings name the flag by (its subject): no indicator, no task
+            "indicator_name": f"{_period_label(h['period'])}360度评价",
         })
     out = pd.DataFrame(rows, columns=ALL_COLUMNS)
     return out.sort_values(["score", "flag_id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)

@@ -77,6 +77,7 @@ def test_near_identical_inflated_peers_are_found_with_plain_reason():
     assert "其他评价主体给同一人约" in r["reason"] and r["reason"].endswith("（需核查）")
     assert r["actual"] > 94 and r["expected"] < r["actual"] - 8
     assert "评价表原件" in r["check_hint"]
+    assert r["indicator_name"] == "2024年360度评价"  # the subject lists show, never empty
 
 
 def test_near_identical_without_lift_is_not_flagged():
