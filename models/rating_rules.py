@@ -71,7 +71,11 @@ def rater_scores(ratings: pd.DataFrame, grade_scores: Mapping | None = None) -> 
     """One row per period × cadre × group × rater: ``score`` (0–100) and ``numeric`` (the rater
     gave numbers, not grade words)."""
     grades = dict(grade_scores or load_reference("ratings")["grade_scores"])
-    df = ratings[["period", "cadre_id", "rater_group", "rater_id", "score"]].copy()
+    df = ratings[["period", "cadre_id", "rater_group", "rater_id", "score"]].copy().reset_index(drop=True)
+    # An anonymous rating counts as a rater of its own (not all anonymous raters as one).
+    rid = df["rater_id"].astype(object)
+    blank = rid.isna() | rid.astype(str).str.strip().eq("")
+    df["rater_id"] = rid.where(~blank, pd.Series([f"_row{i}" for i in df.index], index=df.index))
     for c in ("period", "cadre_id", "rater_group", "rater_id"):
         df[c] = df[c].astype(str)
     raw = df["score"].astype(object)
@@ -227,7 +231,8 @@ def cadre_units(assignments: pd.DataFrame | None, years) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     a = assignments.copy()
     a["start"] = pd.to_datetime(a["start"], errors="coerce")
-    a["end"] = pd.to_datetime(a.get("end"), errors="coerce").fillna(pd.Timestamp("2099-12-31"))
+    end = pd.to_datetime(a["end"], errors="coerce") if "end" in a else pd.Series(pd.NaT, index=a.index)
+    a["end"] = end.fillna(pd.Timestamp("2099-12-31"))  # open-ended term: still in post
     a = a.dropna(subset=["start"])
     rows = []
     for y in sorted(set(years)):

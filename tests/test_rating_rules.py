@@ -168,3 +168,14 @@ def test_thresholds_come_from_the_config():
     rows = _replace(rows, "C010", "同级", [85.0] * 8)
     cfg = load_config({"ratings": {"min_identical": 9}})
     assert detect_rating_anomalies(pd.DataFrame(rows), cfg).empty
+
+
+def test_anonymous_ratings_count_as_separate_raters():
+    rows, _ = _world(16)
+    rows = _replace(rows, "C010", "同级", [85.0] * 8)
+    for r in rows:
+        if r["cadre_id"] == "C010" and r["rater_group"] == "同级":
+            r["rater_id"] = None
+    f = _detect(rows, assignments=pd.DataFrame({"cadre_id": ["C010"], "unit_id": ["U1"], "start": ["2020-01-01"]}))
+    assert list(f["cadre_id"]) == ["C010"] and f.iloc[0]["unit_id"] == "U1"
+    assert "8人打分完全相同" in f.iloc[0]["reason"]
