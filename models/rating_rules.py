@@ -11,9 +11,11 @@ Per period × cadre × rater group (a rater counts once: the rater's scores are 
   same group over all cadres of the period. Fires when at least ``min_identical`` raters gave
   exactly the same score (the usual spread makes that all but impossible by chance), or when
   the spread is at most ``near_spread_ratio`` × usual *and* the group rates the cadre at least
-  ``min_lift_points`` above what the group usually gives beyond the other groups (near-identical
-  scores alone also happen by chance among a thousand groups; near-identical *and* inflated do
-  not). The lift is the group mean minus the median of the other groups' means for the same
+  ``min_lift_points`` above what the group usually gives beyond the other groups, *and* both
+  together are rarer than ``p_fire`` for a group of ``min_raters`` or more raters scoring
+  independently with the group's usual scatter (chi-square on the spread times a normal tail on
+  the lift; internal only). Near-identical scores alone happen by chance among a thousand
+  groups; near-identical *and* inflated do not. The lift is the group mean minus the median of the other groups' means for the same
   cadre, minus the usual value of that difference for this group (peers usually rate a little
   higher than superiors, for instance).
 * 互评抬分 — raters who are themselves rated cadres (rater_id = cadre_id): an edge A→B is
@@ -216,7 +218,7 @@ def _ring_hits(per_rater: pd.DataFrame, s: Mapping) -> list[dict]:
             lift = float(inbound["lift"].max())
             sev = "红" if (lift >= float(s["red_edge_lift"]) or len(members) >= 3) else "橙"
             text = (f"{_period_label(period)}与{'、'.join(others)}{kind}：" + "；".join(parts)
-                    + f"（通常互评打分与其他评价人相差不到{_pts(float(s['min_edge_lift']))}分）")
+                    + f"（互评打分比其他评价人高出{_pts(float(s['min_edge_lift']))}分以上即提示）")
             hits.append({"rule": "互评抬分", "period": period, "cadre_id": c, "severity": sev,
                          "excess": _excess_share(lift, float(s["min_edge_lift"])), "reason": text,
                          "actual": float(inbound["score"].mean()), "expected": float(inbound["rest"].mean()),
