@@ -197,7 +197,9 @@ def _flags(version: Path, params: dict) -> pd.DataFrame:
     frame = db.query(version, f"""
         SELECT f.flag_id, f.level, f.task_id, f.indicator, f.unit_id, f.severity AS 等级, f.rule, f.rules,
                CASE WHEN f.task_id IS NOT NULL THEN '任务「' || coalesce(t.title, f.task_id) || '」'
-                    ELSE coalesce(f.indicator_name, f.indicator, '综合') END AS 对象,
+                    WHEN f.level = 'cadre' THEN coalesce(c.name, '干部') || '的'
+                         || coalesce(f.indicator_name, f.indicator, '评价')
+                    ELSE coalesce(f.indicator_name, f.indicator, '综合') END AS 对象, f.cadre_id,
                coalesce(u.name, f.unit_id, '—') AS 单位, f.period_start, f.period_end,
                round(f.score, 1) AS 证据强度, f.reason AS 原因, f.check_hint AS 核查要点,
                CAST(f.status AS VARCHAR) AS status,
@@ -206,6 +208,7 @@ def _flags(version: Path, params: dict) -> pd.DataFrame:
         FROM marts.anomalies AS f
         LEFT JOIN staging.tasks AS t ON t.task_id = f.task_id
         LEFT JOIN staging.units AS u ON u.unit_id = f.unit_id
+        LEFT JOIN staging.cadres AS c ON c.cadre_id = f.cadre_id
         WHERE (f.unit_id IN (SELECT unnest($units)) OR f.cadre_id IN (SELECT unnest($cadres)))
           AND (NOT coalesce(f.suppressed, false) OR coalesce(CAST(f.status AS VARCHAR), '') IN (SELECT unnest($off)))
         ORDER BY written_off, CASE f.severity WHEN '红' THEN 0 WHEN '橙' THEN 1 ELSE 2 END, f.rank_score DESC, f.flag_id
@@ -267,7 +270,8 @@ def _questions(flags: pd.DataFrame, tasks: pd.DataFrame, cfg: dict) -> pd.DataFr
         template = table.get(f.rule, cfg["default_question"]["task" if is_task else "series"])
         subject = f.对象
         name = re.sub(r"^任务「(.*)」$", r"\1", subject)  # templates add their own 「」
-        key = ("task", f.task_id) if is_task else ("series", f.unit_id, f.indicator)
+        key = ("task", f.task_id) if is_task else (f.level, f.unit_id, f.cadre_id if f.level == "cadre" else None,
+                                                   f.indicator)
         add(key, subject, f.单位, template.format(subject=name, period=f.period_start or "", rule=f.rule))
     for t in tasks.itertuples(index=False):
         add(("task", t.task_id), f"任务「{t.任务}」", t.单位,
