@@ -237,3 +237,20 @@ def test_excel_has_frozen_header_filters_and_widths(marked, tmp_path):
     flags = wb["预警(需核查)"]
     assert flags.freeze_panes == "A2" and flags["A1"].value == "等级"
     assert flags.column_dimensions["G"].width > flags.column_dimensions["A"].width  # 原因 wider than 等级
+
+
+def test_a_cadre_rating_flag_is_named_by_the_cadre_and_asked_about_once(version):
+    from pipelines import db
+
+    hit = db.query(version, "SELECT unit_id, cadre_id, rule FROM marts.anomalies WHERE level = 'cadre' "
+                            "AND NOT coalesce(suppressed, false) ORDER BY flag_id LIMIT 1")
+    if hit.empty:
+        pytest.skip("the demo raised no rating flag")
+    unit, cadre, rule = hit.iloc[0]
+    b = build_briefing(version, unit_ids=[unit], cadre_ids=[cadre])
+    name = b.subject.set_index("类型").loc["干部", "名称"]
+    flags = b.sections["flags"]
+    mine = flags[flags["线索"].str.startswith(rule) & flags["对象"].str.startswith(f"{name}的")]
+    assert len(mine) >= 1
+    q = b.sections["questions"].set_index("对象").loc[mine["对象"].iloc[0], "问题"]
+    assert name in q and "任务「" not in q
