@@ -5,7 +5,7 @@ import streamlit as st
 from pipelines.briefing import SECTION_TITLES
 from ui import desk_queries as q
 from ui import format as fmt
-from ui.briefing import (basket_params, briefing, briefing_file, remember_basket, target_reasons,
+from ui.briefing import (basket, basket_params, briefing, briefing_file, remember_basket, target_reasons,
                          url_list)
 from ui.queries import units as unit_table
 from ui.session import audit_view, current_scope
@@ -39,6 +39,8 @@ cadre_label = {r.cadre_id: f"{r.name}({fmt.text(r.unit_name)}{fmt.text(r.post, '
 params = st.query_params
 asked_units, asked_cadres = url_list(params, "units", "unit"), url_list(params, "cadres", "cadre")
 unknown = [u for u in asked_units if u not in unit_label] + [c for c in asked_cadres if c not in cadre_label]
+if not asked_units and not asked_cadres:  # opened from the menu: the session's basket stays
+    asked_units, asked_cadres = basket()
 url_basket = ([u for u in asked_units if u in unit_label], [c for c in asked_cadres if c in cadre_label])
 if st.session_state.get("brief_url") != url_basket:  # a new link was followed: the URL wins
     st.session_state["brief_units"], st.session_state["brief_cadres"] = url_basket

@@ -116,6 +116,9 @@ def test_briefing_basket_is_read_from_and_kept_in_the_url(app, demo_world):
     assert not app.exception
     assert app.query_params["units"] in ("T01", ["T01"]) and app.query_params["cadres"] in (cadre, [cadre])
     assert any("考察篮共 2 项" in c.value for c in app.caption)
+    app.query_params.clear()  # back from the menu, without parameters: the basket stays
+    app.switch_page("pages/briefing.py").run()
+    assert {m.label: m.value for m in app.multiselect} == {"单位": ["T01"], "干部": [cadre]}
 
 
 def test_unit_and_cadre_pages_link_to_the_briefing_with_the_basket(app, demo_world):
