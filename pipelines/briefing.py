@@ -292,7 +292,7 @@ def _display_width(s: str) -> int:
 
 
 def write_xlsx(b: Briefing, out: Path) -> Path:
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -314,6 +314,11 @@ def write_xlsx(b: Briefing, out: Path) -> Path:
             ws.print_title_rows = f"{header_row}:{header_row}"
             for cell in ws[header_row]:
                 cell.font = Font(bold=True)
+                if cell.value in ("等级", "亮牌"):
+                    for below in ws[cell.column_letter][header_row:]:
+                        fill = CARD_FILLS.get(below.value)
+                        if fill:
+                            below.fill = PatternFill("solid", fgColor="%02X%02X%02X" % fill)
             for i, col in enumerate(ws.iter_cols(min_row=header_row, max_row=min(ws.max_row, 200)), start=1):
                 width = max((max(_display_width(line) for line in str(c.value).split("\n"))
                              for c in col if c.value is not None), default=4)

@@ -237,6 +237,7 @@ def test_excel_has_frozen_header_filters_and_widths(marked, tmp_path):
     flags = wb["预警(需核查)"]
     assert flags.freeze_panes == "A2" and flags["A1"].value == "等级"
     assert flags.column_dimensions["G"].width > flags.column_dimensions["A"].width  # 原因 wider than 等级
+    assert all(c.fill.fgColor.rgb.endswith(("EF9A9A", "FFCC80", "FFF59D")) for c in flags["A"][1:])  # 红/橙/黄
 
 
 def test_a_cadre_rating_flag_is_named_by_the_cadre_and_asked_about_once(version):
