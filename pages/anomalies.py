@@ -50,8 +50,8 @@ c0, c1, c2, c3, c4 = st.columns([1.2, 2, 2, 2, 2])
 year = c0.selectbox("年份", years, index=years.index(wanted) if wanted in years else 0,
                     help="默认只看数据截至年份;往年的预警按距今时长降低排序权重")
 severities = c1.multiselect("等级", ["红", "橙", "黄"], default=params.get_all("severity") or ["红", "橙", "黄"])
-levels = c2.multiselect("类型", ["series", "task"], default=params.get_all("level") or ["series", "task"],
-                        format_func={"series": "指标序列", "task": "任务"}.get)
+LEVELS = {"series": "指标序列", "task": "任务", "cadre": "360度评价"}
+levels = c2.multiselect("类型", list(LEVELS), default=params.get_all("level") or list(LEVELS), format_func=LEVELS.get)
 rules = c3.multiselect("规则", sorted(flags["rule"].unique()), default=params.get_all("rule"))
 statuses = c4.multiselect("标记状态", ["未标记", *MARK_STATUSES], default=params.get_all("status") or ["未标记", "属实"])
 show_suppressed = st.toggle("显示已说明而被抑制的重复预警", value=False)
@@ -80,7 +80,7 @@ if st.toggle("显示各规则的核实准确率(按已有标记)"):
     by_check = pd.DataFrame({"flag_id": flags.loc[checked, "flag_id"], "status": built[checked],
                              "marked_at": pd.Timestamp("1970-01-01")})
     feedback = pd.concat([by_check, marks[["flag_id", "status", "marked_at"]]], ignore_index=True)
-    st.dataframe(rule_precision(flags, feedback), hide_index=True, width="stretch")
+    st.dataframe(fmt.rule_precision_table(rule_precision(flags, feedback)), hide_index=True, width="stretch")
 
 saved = st.session_state.pop("mark_saved", None)
 if saved:
@@ -105,8 +105,12 @@ with left:
     if flag["level"] == "series":
         series = q.indicator_series(scope, flag["unit_id"], flag["indicator"])
         st.plotly_chart(series_figure(series, flag, flag["unit_name"]), width="stretch")
-    else:
+    elif flag["level"] == "task":
         st.plotly_chart(task_figure(q.task_progress(scope, flag["task_id"]), flag), width="stretch")
+    else:  # a 360 rating flag: the scores behind it are on the cadre's profile
+        st.caption("360度评价线索:各评价主体的打分见干部画像的“多维评价”。")
+        if flag.get("cadre_id"):
+            st.page_link("pages/cadre.py", label="打开干部画像", query_params={"cadre": flag["cadre_id"]})
 with right:
     st.markdown("**原因**")
     st.text(flag["reason"])

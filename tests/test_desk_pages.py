@@ -87,7 +87,7 @@ def test_a_mark_starts_unchosen_and_shows_at_once_and_a_flag_links_to_the_briefi
     next(t for t in at.toggle if "准确率" in t.label).set_value(True).run()
     assert not at.exception
     precision = at.dataframe[0].value
-    assert int(precision.loc[precision["rule"] == first["规则"], "n_confirmed"].iloc[0]) >= 1
+    assert int(precision.loc[precision["规则"] == first["规则"], "属实"].iloc[0]) >= 1
     db.close_all()
 
 

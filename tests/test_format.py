@@ -239,3 +239,13 @@ def test_excellent_quota_texts():
     below = {"year": 2025, "grade": "称职", "excellent_rank": None, "group_n": 158, "excellent_quota_n": 31}
     assert excellent_quota_note(below) == "" and grade_with_quota(below) == "称职"
     assert excellent_quota_note({"grade": "称职"}) == "" and grade_with_quota({"grade": None}) == "—"
+
+
+def test_rule_precision_table_speaks_chinese_without_machine_values():
+    res = pd.DataFrame({"rule": ["断点", "突变"], "n_flags": [6, 3], "n_marked": [3, 0], "n_confirmed": [1, 0],
+                        "n_explained": [1, 0], "n_false": [1, 0], "precision": [1 / 3, float("nan")],
+                        "precision_excl_explained": [0.5, float("nan")], "precision_smoothed": [0.4, 0.5]})
+    table = fmt.rule_precision_table(res)
+    assert table.iloc[0].tolist() == ["断点", 6, 3, 1, 1, 1, "33%", "50%"]
+    assert table.iloc[1, -2:].tolist() == ["尚无标记", "尚无标记"]
+    assert "precision" not in " ".join(table.columns)

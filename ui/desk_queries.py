@@ -13,7 +13,8 @@ FLAG_COLUMNS = f"""
     CASE WHEN {seen_in_full('f.cadre_id')} THEN f.cadre_id END AS cadre_id, f.task_id, f.indicator,
     coalesce(f.indicator_name, t.title, f.indicator) AS subject, f.period_start, f.period_end,
     f.rule, f.rules, f.severity, f.score, f.rank_score, f.age_months, f.reason, f.check_hint, f.actual, f.expected,
-    f.peer_median, f.measure, f.onset, f.iforest_score, f.suppressed, f.budget_demoted
+    f.peer_median, f.measure, f.onset, f.iforest_score, f.suppressed, f.budget_demoted,
+    f.status, f.check_id, f.check_result
 """
 
 

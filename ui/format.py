@@ -394,3 +394,17 @@ def grade_with_quota(score: Any) -> str:
     if is_missing(rank) or is_missing(k) or int(rank) <= int(k):
         return str(grade)
     return f"{grade}(达到优秀线,名额外,组内第 {int(rank)})"
+
+
+def rule_precision_table(res: pd.DataFrame) -> pd.DataFrame:
+    """models.anomaly.rule_precision in Chinese: counts, and precision as % or 尚无标记."""
+    def share(v, n):
+        return pct(v, 0) if n and not is_missing(v) else "尚无标记"
+
+    return pd.DataFrame({
+        "规则": res["rule"], "线索数": res["n_flags"].astype(int), "已标记": res["n_marked"].astype(int),
+        "属实": res["n_confirmed"].astype(int), "已说明": res["n_explained"].astype(int), "误报": res["n_false"].astype(int),
+        "核实准确率(属实 / 已标记)": [share(v, n) for v, n in zip(res["precision"], res["n_marked"])],
+        "不计已说明(属实 / 属实+误报)": [share(v, a + b) for v, a, b in
+                                    zip(res["precision_excl_explained"], res["n_confirmed"], res["n_false"])],
+    })
