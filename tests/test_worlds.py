@@ -184,12 +184,12 @@ def test_county_without_tasks_open_posts_9999(named, monkeypatch):
     assert set(table["实绩分构成"]) <= {"所任单位指标", "无实绩数据"} and "所任单位指标" in set(table["实绩分构成"])
 
 
-# CI runs a fixed set of 25 generated worlds (derandomized) plus the @examples; a deeper local run:
+# CI runs a fixed set of 7 generated worlds (derandomized) plus the @examples; a deeper local run:
 # SHIJI_WORLDS=200 python -m pytest tests/test_worlds.py -k generated (random, new worlds each time).
 DEEP = int(os.environ.get("SHIJI_WORLDS", "0"))
 
 
-@settings(max_examples=DEEP or 12, deadline=None, derandomize=not DEEP, database=None,
+@settings(max_examples=DEEP or 7, deadline=None, derandomize=not DEEP, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(world=worlds())
 @example(world=NAMED["three_level_city"])

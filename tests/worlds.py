@@ -312,6 +312,7 @@ def worlds(draw) -> World:
         custom=draw(st.integers(0, 2)),
         optional_columns=draw(st.booleans()),
         open_end=draw(st.sampled_from(("", "9999-12-31"))),
+        checks=draw(st.booleans()),
     )
 
 
