@@ -333,7 +333,7 @@ def test_ingest_while_another_writer_holds_the_lock(published_home, tmp_path, ca
 # --- crash test --------------------------------------------------------------------------------
 
 CRASH_SEED = 20240317
-CRASH_KILLS = 5
+CRASH_KILLS = 4
 CRASH_UNITS, CRASH_MONTHS = 30, 24
 MARK = ("U01", "gpb_revenue", "2023-01")
 # Ingest processes are forked from a warmed-up "zygote" (interpreter and libraries loaded, no

@@ -316,7 +316,7 @@ def views(draw):
     return role, units, page, params
 
 
-@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+@settings(max_examples=8, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(view=views())
 @example(view=("inspector", frozenset({MOVED_FROM}), "unit", {"unit": MOVED_FROM}))

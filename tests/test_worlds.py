@@ -184,15 +184,14 @@ def test_county_without_tasks_open_posts_9999(named, monkeypatch):
     assert set(table["实绩分构成"]) <= {"所任单位指标", "无实绩数据"} and "所任单位指标" in set(table["实绩分构成"])
 
 
-# CI runs a fixed set of 7 generated worlds (derandomized) plus the @examples; a deeper local run:
+# CI runs a fixed set of 4 generated worlds (the named worlds above cover the shapes users sent) (derandomized) plus the @examples; a deeper local run:
 # SHIJI_WORLDS=200 python -m pytest tests/test_worlds.py -k generated (random, new worlds each time).
 DEEP = int(os.environ.get("SHIJI_WORLDS", "0"))
 
 
-@settings(max_examples=DEEP or 7, deadline=None, derandomize=not DEEP, database=None,
+@settings(max_examples=DEEP or 4, deadline=None, derandomize=not DEEP, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(world=worlds())
-@example(world=NAMED["three_level_city"])
 @example(world=World(tables=frozenset({"indicators"}), core=False, custom=0))
 @example(world=World(tables=frozenset({"assignments", "indicator_values", "task_progress"}), n_units=2, n_cadres=1,
                      first_year=2022, end="2025-01", core=False, custom=2, optional_columns=False))  # None in a table
