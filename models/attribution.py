@@ -1260,6 +1260,7 @@ class ContributionAttribution:
             "shares_invalid": d.invalid,
             "high_leverage": identified & (max_lev >= self.leverage_threshold - 1e-9),
         }
+        joined = _join_flags(flags, C)
         nan_if = lambda v: np.where(identified, v, np.nan)  # noqa: E731
         frame = pd.DataFrame({
             "cadre_id": d.cadre_ids,
@@ -1274,12 +1275,12 @@ class ContributionAttribution:
             "component_id": ident.cadre.astype(np.int64),
             "identified": identified,
             "band": np.where(identified, band, BAND_NONE),
-            "flags": _join_flags(flags, C),
+            "flags": joined,
             "se_fe": nan_if(se_fe),
             "reliability": nan_if(reliability),
             "df_resid": np.full(C, float(self.df_resid_)),
             "weight_identified": np.nan,
-            "cause": _cause(flags, identified),
+            "cause": [("" if ok else _first_cause(f)) for ok, f in zip(identified, joined)],
             "cause_indicator": np.where(identified, "", self.indicator_),
         })
         self.cadre_effects_ = pd.concat([frame, self._idle_rows(d)], ignore_index=True)
@@ -1401,13 +1402,10 @@ def _max_per_cadre(S: sparse.csr_matrix, per_record: np.ndarray) -> np.ndarray:
     return out
 
 
-def _cause(flags: Mapping[str, np.ndarray], identified: np.ndarray) -> np.ndarray:
-    """The first of :data:`CAUSES` each unidentified cadre carries ("" when identified)."""
-    out = np.full(identified.shape, "", dtype=object)
-    for name in reversed(CAUSES):
-        out[np.asarray(flags[name], bool)] = name
-    out[identified] = ""
-    return out
+def _first_cause(flags: str) -> str:
+    """The first of :data:`CAUSES` in a ';'-joined flag string ("" when none)."""
+    have = str(flags).split(";")
+    return next((c for c in CAUSES if c in have), "")
 
 
 def _join_flags(flags: Mapping[str, np.ndarray], n: int) -> np.ndarray:
@@ -1626,8 +1624,9 @@ def _composite_cause(rows: pd.DataFrame, cadres: pd.Index, ok: np.ndarray) -> tu
     cause[~ok] = NO_RECORDS
     spread_zero = weighted[weighted["identified"].astype(bool)]
     cause[spread_zero["cadre_id"].unique()] = "no_spread"
-    # from the flags, so that rows made elsewhere (without a cause column) explain themselves too
-    first = [next((c for c in CAUSES if c in str(f).split(";")), "") for f in weighted["flags"]]
+    # from the flags of the rows not identified, as each indicator row's own cause (rows made
+    # elsewhere, without a cause column, explain themselves too)
+    first = ["" if ok else _first_cause(f) for ok, f in zip(weighted["identified"].astype(bool), weighted["flags"])]
     known = weighted.assign(cause=first)[[bool(c) for c in first]]
     if len(known):
         rank = {c: i for i, c in enumerate(CAUSES)}

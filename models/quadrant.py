@@ -69,8 +69,9 @@ def assign_quadrants(points: pd.DataFrame, config: dict) -> pd.DataFrame:
 
     - p_side: :func:`side_probability` of x against ``x_cut``.
     - x_status: "unidentified" (no x or y), "determined" (p_side >= ``x_side_level``, default
-      0.9, and weight_identified >= ``min_weight_identified``, default 0.5) or "uncertain". Without an ``se`` column every identified x is treated as exact
-      (the old point-estimate placement), so callers must pass se to get the honest rule.
+      0.9, and weight_identified >= ``min_weight_identified``, default 0.5) or "uncertain".
+      Without an ``se`` column every identified x is treated as exact (the old point-estimate
+      placement), so callers must pass se to get the honest rule.
     - x_low, x_high: the central interval of level 2 * x_side_level - 1 (80 % by default),
       so that "the interval stays off the cut" is exactly "determined": a page that draws it
       never shows an interval crossing the cut next to a quadrant name.

@@ -19,6 +19,11 @@ def read_table(con, relation: str) -> pd.DataFrame:
     return frame.drop(columns=[c for c in PROVENANCE if c in frame])
 
 
+def _has(con, schema: str, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = $s "
+                            "AND table_name = $t", {"s": schema, "t": name}).fetchall()[0][0])
+
+
 def write_mart(con, name: str, frame: pd.DataFrame) -> None:
     """Create ``marts.<name>`` from a frame; list-valued cells become ';'-joined text."""
     out = frame.reset_index(drop=True).copy()
@@ -143,9 +148,7 @@ def flagged_records(con, rules: list[str]) -> tuple[pd.DataFrame, set[str]]:
     """Series ranges (unit_id, indicator, period_start, period_end) and task ids carrying a live
     flag (not suppressed, not marked 误报/已说明) of one of ``rules``: records a data problem
     may have made, kept out of the attribution."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables "
-                         "WHERE table_schema = 'marts' AND table_name = 'anomalies'").fetchone()[0]
-    if not exists or not rules:
+    if not rules or not _has(con, "marts", "anomalies"):
         return pd.DataFrame(columns=["unit_id", "indicator", "period_start", "period_end"]), set()
     live = con.execute("""
         SELECT level, unit_id, indicator, period_start, period_end, task_id FROM marts.anomalies
@@ -249,18 +252,17 @@ def quadrant_x(fit) -> pd.DataFrame:
     rows = fit.contributions
     x = rows[rows["indicator"] == "*"][["cadre_id", "effect", "se", "identified", "df_resid", "weight_identified",
                                         "cause", "cause_indicator", "n_obs"]]
-    summary = fit.indicator_summary()
-    need = dict(zip(summary["indicator"], summary["n_needed"]))
+    summary = fit.indicator_summary().set_index("indicator")
     mine = rows.loc[rows["indicator"] != "*", ["cadre_id", "indicator", "n_obs"]].rename(
         columns={"indicator": "cause_indicator", "n_obs": "cause_n_obs"})
     x = x.merge(mine, on=["cadre_id", "cause_indicator"], how="left")
     # the numbers the reason is told with: the cause indicator's records (and what it needed),
     # or the cadre's own records on it (and the minimum)
     x["n_obs"] = x["cause_n_obs"].fillna(x["n_obs"])
-    x["cause_records"] = x["cause_indicator"].map(dict(zip(summary["indicator"], summary["n_records"])))
+    x["cause_records"] = x["cause_indicator"].map(summary["n_records"])
     x["cause_needed"] = np.where(x["cause"] == "few_obs",
                                  x["cause_indicator"].map({k: m.min_obs for k, m in fit.models.items()}),
-                                 x["cause_indicator"].map(need))
+                                 x["cause_indicator"].map(summary["n_needed"]))
     return x.drop(columns="cause_n_obs").rename(columns={"df_resid": "df"})
 
 
@@ -356,11 +358,6 @@ def default_steps(home=None) -> list:
 CHECK_MARK = {"属实": "属实", "进度不实": "属实", "成效不实": "属实", "已说明": "已说明", "误报": "误报"}
 # An undated check loses against any dated mark of the same flag.
 UNDATED = pd.Timestamp("1970-01-01")
-
-
-def _has(con, schema: str, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = $s "
-                            "AND table_name = $t", {"s": schema, "t": name}).fetchall()[0][0])
 
 
 def read_checks(con) -> pd.DataFrame:
