@@ -1,0 +1,223 @@
+"""Big screen: the HTML of each panel (pure functions of query results; all data text escaped)."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+from ui.screen_theme import (
+    ACCENT, BAD, CARD_COLOURS, CARD_WORDS, GOOD, PANEL_PAD_Y, PANELS, ROWS_PER_PAGE, SEVERITY_COLOURS,
+    SUPPRESSED_NOTE, TIER_NOTE, TITLE_H, _isnum, badge_html, change_html, esc, fmt_count, fmt_diff,
+    fmt_period, fmt_value, rank_change_html,
+)
+
+# --- panel HTML (pure functions) ---------------------------------------------------------------
+
+def title_html(title: str, right: str = "") -> str:
+    return f'<div class="scr-title"><b>{esc(title)}</b><span>{right}</span></div>'
+
+
+def empty_html(message: str, height: int) -> str:
+    return f'<div class="scr-empty" style="height:{height}px">{esc(message)}</div>'
+
+
+def header_html(meta: dict, now: dt.datetime, dots: str = "") -> str:
+    as_of = fmt_period(meta.get("as_of")) if meta else "—"
+    version = esc(meta.get("version", "—")) if meta else "—"
+    return (
+        '<div class="scr-header">'
+        '<div style="display:flex;align-items:baseline"><h1>实绩 · 城市大脑</h1>'
+        '<span class="scr-sub">干部实绩监测大屏 · 仅汇总数据</span></div>'
+        f'<div class="scr-dots">{dots}</div>'
+        f'<div class="scr-stamp"><b>数据截至 {esc(as_of)}</b>'
+        f'<div>版本 {version} · 刷新于 {now:%Y-%m-%d %H:%M}</div></div>'
+        '</div>'
+    )
+
+
+def dots_html(active: str) -> str:
+    return "".join(f'<span class="{"on" if k == active else ""}">{esc(v)}</span>' for k, v in PANELS.items())
+
+
+def indicator_board_html(board: pd.DataFrame, height: int, columns: int = 1) -> str:
+    """The delivered indicators against target and 时序进度, in ``columns`` columns."""
+    if board.empty:
+        return empty_html("暂无指标数据:需要报送指标数据表(indicator_values)", height)
+    per_col = math.ceil(len(board) / columns)
+    row_h = int(height // per_col)
+    cols_html = []
+    for c in range(columns):
+        rows = []
+        for r in board.iloc[c * per_col:(c + 1) * per_col].itertuples(index=False):
+            rows.append(_indicator_row(r, row_h))
+        cols_html.append(f'<div>{"".join(rows)}</div>')
+    grid = f"display:grid;grid-template-columns:repeat({columns}, 1fr);column-gap:36px"
+    cls = ' class="scr-bigmode"' if columns > 1 else ""
+    return f'<div{cls} style="{grid}">{"".join(cols_html)}</div>'
+
+
+def _indicator_row(r, row_h: int) -> str:
+    unit = r.unit
+    name = f'<div class="n">{esc(r.indicator_name)}</div>'
+    agg = f" · {esc(r.aggregation)}" if isinstance(r.aggregation, str) else ""
+    period = f'<div class="p">{esc(fmt_period(r.period))}{agg}</div>'
+    value = f'<div class="v scr-num">{esc(fmt_value(r.value, unit))}</div>'
+    target = f'<div class="t scr-num">年度目标 {esc(fmt_value(r.target, unit))}</div>'
+    if r.mode == "progress" and _isnum(r.completion):
+        pct = float(r.completion) * 100
+        elapsed = float(r.elapsed) * 100 if _isnum(r.elapsed) else None
+        good = bool(r.on_track)
+        colour = GOOD if good else BAD
+        fill = max(0.0, min(pct, 100.0))
+        marker = f'<em style="left:calc({min(elapsed, 100):.1f}% - 1px)"></em>' if elapsed is not None else ""
+        arrow = "▲" if good else "▼"
+        status = (f'<div class="s"><span class="{"scr-good" if good else "scr-bad"}">{arrow} {esc(r.status)} '
+                  f'{esc(fmt_diff(r.gap, "%"))}</span></div>')
+        bar = (f'<div class="scr-bar"><i style="width:{fill:.1f}%;background:{colour}"></i>{marker}</div>'
+               f'<div class="p scr-num">完成 {pct:.1f}% · 时序 {elapsed if elapsed is not None else 0:.0f}%</div>')
+        right = f"<div>{status}{bar}</div>"
+    elif r.on_track is not None and _isnum(r.gap) and not pd.isna(r.on_track):
+        good = bool(r.on_track)
+        arrow = "▲" if good else "▼"
+        right = (f'<div><div class="s"><span class="{"scr-good" if good else "scr-bad"}">{arrow} {esc(r.status)}'
+                 f'</span></div><div class="p scr-num">与目标差 {esc(fmt_diff(r.gap, unit))}</div></div>')
+    else:
+        right = f'<div class="s scr-muted">{esc(r.status if isinstance(r.status, str) else "暂无数据")}</div>'
+    return (f'<div class="scr-ind" style="height:{row_h}px"><div>{name}{period}</div>'
+            f'<div>{value}{target}</div>{right}</div>')
+
+
+def ranking_pages(boards: pd.DataFrame, rows_per_page: int = ROWS_PER_PAGE) -> list[dict]:
+    """Every page of every ranking board: dict(board, board_name, period, start, page, pages)."""
+    pages = []
+    for b in boards.itertuples(index=False):
+        n = max(1, math.ceil(int(b.n_units) / rows_per_page))
+        for i in range(n):
+            pages.append({"board": b.board, "board_name": b.board_name, "period": b.period,
+                          "measure": b.measure, "unit": b.unit, "start": i * rows_per_page,
+                          "page": i + 1, "pages": n})
+    return pages
+
+
+def ranking_html(rows: pd.DataFrame, page: dict, height: int, index: int, total: int,
+                 rows_per_page: int = ROWS_PER_PAGE, big: bool = False) -> str:
+    title = title_html(f"单位排名 · {page['board_name']}", f"第{index + 1}/{total}页")
+    body_h = height - TITLE_H - 2 * PANEL_PAD_Y - 26
+    row_h = max(28, int((body_h - 30) // rows_per_page))
+    unit = page.get("unit") or ""
+    measure = page.get("measure") or "得分"
+    if len(measure) > 5:  # the board title names the indicator; the column only needs a short label
+        measure = "指标值"
+    head = (f'<tr style="height:30px"><th style="width:64px;text-align:center">名次</th><th>单位</th>'
+            f'<th style="width:150px;text-align:right">{esc(measure)}</th><th style="width:104px">较上期</th>'
+            f'<th style="width:64px">等级</th></tr>')
+    body = []
+    for r in rows.iloc[page["start"]:page["start"] + rows_per_page].itertuples(index=False):
+        score = f"{r.score:.1f}" if unit in ("分", "%") and _isnum(r.score) else fmt_value(r.score, unit)
+        if unit == "%" and _isnum(r.score):
+            score += "%"
+        body.append(
+            f'<tr style="height:{row_h}px"><td class="r scr-num">{int(r.rank)}</td><td>{esc(r.unit_name)}</td>'
+            f'<td class="sc scr-num">{esc(score)}</td><td>{rank_change_html(r.rank_change)}</td>'
+            f'<td>{badge_html(r.tier, r.band)}</td></tr>')
+    note = (f'<div class="scr-note">{esc(fmt_period(page["period"]))} · 等级 {TIER_NOTE} · '
+            f'较上期 ▲升 ▼降</div>')
+    html_ = f'{title}<table class="scr-rank">{head}{"".join(body)}</table>{note}'
+    return f'<div class="scr-bigmode">{html_}</div>' if big else html_
+
+
+def _latest_two(frame: pd.DataFrame) -> tuple[str | None, str | None]:
+    periods = sorted(frame["period"].dropna().unique()) if len(frame) else []
+    return (periods[-1] if periods else None, periods[-2] if len(periods) > 1 else None)
+
+
+def card_tiles_html(cards: pd.DataFrame) -> str:
+    latest, prev = _latest_two(cards)
+    if latest is None:
+        return empty_html("暂无亮牌数据:需要报送任务(tasks)及其进度(task_progress)", 120)
+    now = cards[cards["period"] == latest].set_index("card")
+    before = cards[cards["period"] == prev].set_index("card") if prev else None
+    tiles = []
+    for card in ("红", "橙", "黄", "绿"):
+        n = now["n_tasks"].get(card) if card in now.index else None
+        p = before["n_tasks"].get(card) if before is not None and card in before.index else None
+        change = (float(n) - float(p)) if _isnum(n) and _isnum(p) else None
+        tiles.append(
+            f'<div class="scr-tile" style="border-top-color:{CARD_COLOURS[card]}">'
+            f'<div class="k">{esc(CARD_WORDS[card])}</div>'
+            f'<div class="c scr-num">{fmt_count(n)}<small>项任务</small></div>'
+            f'<div class="d">{change_html(change, higher_is_worse=card != "绿", unit="项", word="较上月")}</div></div>')
+    return f'<div class="scr-tiles" style="grid-template-columns:repeat(4,1fr)">{"".join(tiles)}</div>'
+
+
+def flag_tiles_html(flags: pd.DataFrame, has_flags: bool) -> str:
+    if not has_flags:
+        body = '<div class="scr-tile" style="grid-column:1 / span 3"><div class="k">需核查线索</div>' \
+               '<div class="d scr-muted" style="font-size:18px;padding:10px 0">异常识别结果尚未生成,本版本不显示线索数</div></div>'
+        return f'<div class="scr-tiles" style="grid-template-columns:repeat(3,1fr)">{body}</div>'
+    tiles = []
+    by = flags.set_index("category") if len(flags) else pd.DataFrame(columns=["n_flags"])
+    for sev in ("红", "橙", "黄"):
+        n = by["n_flags"].get(sev) if sev in by.index else 0
+        tiles.append(
+            f'<div class="scr-tile" style="border-top-color:{SEVERITY_COLOURS[sev]}">'
+            f'<div class="k">{sev}色 需核查线索</div><div class="c scr-num">{fmt_count(n)}<small>条</small></div></div>')
+    return f'<div class="scr-tiles" style="grid-template-columns:repeat(3,1fr)">{"".join(tiles)}</div>'
+
+
+def flag_rules_html(rules: pd.DataFrame, height: int, has_flags: bool) -> str:
+    """需核查线索 by rule: a bar per rule with its count written out."""
+    title = title_html("需核查线索 · 按规则")
+    if not has_flags or rules.empty:
+        return title + empty_html("异常识别结果尚未生成" if not has_flags else "本期无需核查线索", height - TITLE_H)
+    top = max([float(v) for v in rules["n_flags"] if _isnum(v)] or [1.0])
+    rows = []
+    for r in rules.sort_values("seq").itertuples(index=False):
+        width = 100 * float(r.n_flags) / top if _isnum(r.n_flags) and top else 0
+        rows.append(
+            f'<div style="display:grid;grid-template-columns:150px 1fr 70px;align-items:center;column-gap:10px;'
+            f'height:46px;font-size:20px"><span>{esc(r.category)}</span>'
+            f'<div class="scr-bar" style="height:18px"><i style="width:{width:.1f}%;background:{ACCENT}"></i></div>'
+            f'<span class="scr-num" style="text-align:right">{fmt_count(r.n_flags)}{"条" if _isnum(r.n_flags) else ""}</span></div>')
+    note = f'<div class="scr-note">线索为“需核查”,不是结论 · {SUPPRESSED_NOTE}</div>'
+    return f'{title}{"".join(rows)}{note}'
+
+
+def quadrant_html(quads: pd.DataFrame, height: int, big: bool = False) -> str:
+    latest, prev = _latest_two(quads)
+    if latest is None:
+        return empty_html("暂无象限数据:需要任职(assignments)以及任务进度或所任单位的指标数据", height)
+    now = quads[quads["period"] == latest].set_index("quadrant")
+    before = quads[quads["period"] == prev].set_index("quadrant") if prev else None
+    names = list(now.sort_values("seq").index)
+    main = names[:4]
+    rest = names[4:]
+
+    def tile(name: str, accent: str) -> str:
+        n = now["n_people"].get(name)
+        p = before["n_people"].get(name) if before is not None and name in before.index else None
+        change = (float(n) - float(p)) if _isnum(n) and _isnum(p) else None
+        size = 96 if big else 36
+        return (f'<div class="scr-tile" style="border-top-color:{accent};display:flex;flex-direction:column;'
+                f'justify-content:center"><div class="k">{esc(name)}</div>'
+                f'<div class="c scr-num" style="font-size:{size}px">{fmt_count(n)}<small>人</small></div>'
+                f'<div class="d">{change_html(change, unit="人", word="较上季")}</div></div>')
+
+    accents = ["#22c55e", "#5cc8ff", "#facc15", "#ef4444"]
+    by_pos = dict(zip(main, accents))
+    # x = 个人贡献 (right = high), y = 实绩 (top = high): III I / IV II
+    layout = [main[2] if len(main) > 2 else None, main[0] if main else None,
+              main[3] if len(main) > 3 else None, main[1] if len(main) > 1 else None]
+    cells = [tile(n, by_pos[n]) if n else "<div></div>" for n in layout]
+    extra = " · ".join(f"{esc(n)} {fmt_count(now['n_people'].get(n))} 人" for n in rest)
+    grid_h = height - TITLE_H - 2 * PANEL_PAD_Y - 30
+    title = title_html("实绩象限分布(人数)", f"{esc(fmt_period(latest))}")
+    return (
+        f'<div class="{"scr-bigmode" if big else ""}">'
+        f'{title}<div class="scr-quad" style="height:{grid_h}px">'
+        f'<div class="ax ay">实绩 高</div>{cells[0]}{cells[1]}'
+        f'<div class="ax ay">实绩 低</div>{cells[2]}{cells[3]}'
+        f'<div></div><div class="ax">个人贡献 低</div><div class="ax">个人贡献 高 →</div></div>'
+        f'<div class="scr-note">{extra}{" · " if extra else ""}只显示人数,不显示姓名 · {SUPPRESSED_NOTE}</div></div>'
+    )
