@@ -8,20 +8,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from pipelines.checks import (check_links, check_marks, checks_applied, effective_figures, figure_targets,
+                              read_checks, with_check_figures, with_check_source, with_mark_detail)
 from pipelines.contract import TABLES
-
-PROVENANCE = ["_source", "_row", "_batch"]
-
-
-def read_table(con, relation: str) -> pd.DataFrame:
-    """A whole relation as a frame, without provenance columns. ``relation`` is internal."""
-    frame = con.execute(f"SELECT * FROM {relation}").df()
-    return frame.drop(columns=[c for c in PROVENANCE if c in frame])
-
-
-def _has(con, schema: str, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = $s "
-                            "AND table_name = $t", {"s": schema, "t": name}).fetchall()[0][0])
+from pipelines.tables import has_table, read_table
 
 
 def write_mart(con, name: str, frame: pd.DataFrame) -> None:
@@ -55,9 +45,9 @@ def assessment_step(con) -> None:
     progress, values, _ = effective_figures(con)
     raw["task_progress"], raw["indicator_values"] = progress.drop(columns="check_id"), values.drop(columns="check_id")
     unit_scores = scoring.score_indicators(raw["indicator_values"], raw["indicators"], raw["units"])
-    write_mart(con, "unit_scores", _with_check_source(unit_scores, values, ["unit_id", "indicator", "period"],
+    write_mart(con, "unit_scores", with_check_source(unit_scores, values, ["unit_id", "indicator", "period"],
                                                       "value_source"))
-    status = _with_check_source(cards.task_status(raw["tasks"], raw["task_progress"]), progress,
+    status = with_check_source(cards.task_status(raw["tasks"], raw["task_progress"]), progress,
                                 ["task_id", "period"], "pct_source")
     write_mart(con, "task_status", status)
     rating_scores = ratings.aggregate_ratings(raw["ratings"], by="year")
@@ -148,7 +138,7 @@ def flagged_records(con, rules: list[str]) -> tuple[pd.DataFrame, set[str]]:
     """Series ranges (unit_id, indicator, period_start, period_end) and task ids carrying a live
     flag (not suppressed, not marked 误报/已说明) of one of ``rules``: records a data problem
     may have made, kept out of the attribution."""
-    if not rules or not _has(con, "marts", "anomalies"):
+    if not rules or not has_table(con, "marts", "anomalies"):
         return pd.DataFrame(columns=["unit_id", "indicator", "period_start", "period_end"]), set()
     live = con.execute("""
         SELECT level, unit_id, indicator, period_start, period_end, task_id FROM marts.anomalies
@@ -316,7 +306,7 @@ def anomaly_step(con, marks: pd.DataFrame | None = None) -> None:
     if len(by_check):  # flag ids come from detection: the checks are matched, then applied as marks
         feedback = pd.concat([f for f in (marks, by_check) if f is not None and len(f)], ignore_index=True)
         flags = run(feedback)
-    write_mart(con, "anomalies", _with_mark_detail(flags, feedback))
+    write_mart(con, "anomalies", with_mark_detail(flags, feedback))
     write_mart(con, "check_marks", by_check)
     _, _, targets = effective_figures(con)
     write_mart(con, "checks", checks_applied(checks, links, targets))
@@ -336,7 +326,7 @@ def inspection_step(con, marks: pd.DataFrame | None = None) -> None:
     history = read_table(con, "marts.quadrants")[["cadre_id", "period", "quadrant"]]
     targets = anomaly.inspection_targets(flags, cards, history)
     write_mart(con, "inspection_targets", target_links(targets, flags))
-    by_check = read_table(con, "marts.check_marks") if _has(con, "marts", "check_marks") else None
+    by_check = read_table(con, "marts.check_marks") if has_table(con, "marts", "check_marks") else None
     feedback = [f for f in (marks, by_check) if f is not None and len(f)]
     write_mart(con, "rule_precision", anomaly.rule_precision(flags, pd.concat(feedback, ignore_index=True)
                                                              if feedback else None))
@@ -349,230 +339,6 @@ def default_steps(home=None) -> list:
     marks = read_marks(home) if home is not None else None
     return [assessment_step, lambda con: anomaly_step(con, marks), attribution_step, quadrant_step,
             lambda con: inspection_step(con, marks)]
-
-
-# --- 核验记录 (checks): on-site results that mark flags and replace reported figures ----------
-
-# A check's result as a desk mark: 进度不实/成效不实 are confirmed findings (属实) that also name
-# the wrong figure, so rule precision counts them as hits.
-CHECK_MARK = {"属实": "属实", "进度不实": "属实", "成效不实": "属实", "已说明": "已说明", "误报": "误报"}
-# An undated check loses against any dated mark of the same flag.
-UNDATED = pd.Timestamp("1970-01-01")
-
-
-def read_checks(con) -> pd.DataFrame:
-    """raw.checks with the indicator as a code (the contract accepts the Chinese name too)."""
-    cols = TABLES["checks"].column_names
-    if not _has(con, "raw", "checks"):
-        return pd.DataFrame(columns=cols)
-    checks = read_table(con, "raw.checks")
-    names = read_table(con, "raw.indicator_dictionary")[["indicator", "name"]]
-    lookup = {str(c).lower(): c for c in names["indicator"]}
-    lookup.update({str(n).strip().lower(): c for c, n in zip(names["indicator"], names["name"]) if isinstance(n, str)})
-    ind = checks["indicator"].astype("string")
-    checks["indicator"] = ind.str.lower().map(lookup).fillna(ind).astype(object)
-    checks["checked_at"] = pd.to_datetime(checks["checked_at"], errors="coerce")
-    return checks
-
-
-def _given(v) -> bool:
-    return v is not None and not (isinstance(v, float) and np.isnan(v)) and not pd.isna(v) and str(v) != ""
-
-
-def _span(period) -> tuple:
-    from pipelines.normalize import period_end, period_start
-
-    return (period_start(str(period)), period_end(str(period))) if _given(period) else (None, None)
-
-
-def check_links(checks: pd.DataFrame, flags: pd.DataFrame | None) -> pd.DataFrame:
-    """(check_id, flag_id) for every flag a check speaks about: the flag it names, else the flags
-    of its task, else the series flags of its unit + indicator; a period narrows to the flags
-    whose span covers it."""
-    rows = []
-    if flags is None or flags.empty or checks.empty:
-        return pd.DataFrame(columns=["check_id", "flag_id"])
-    fl = flags.assign(_fid=flags["flag_id"].astype(str))
-    spans = {p: _span(p) for p in pd.concat([fl["period_start"], fl["period_end"]]).dropna().unique()}
-    for c in checks.itertuples(index=False):
-        if _given(c.flag_id):
-            hit = fl[fl["_fid"] == str(c.flag_id)]
-        elif _given(c.task_id):
-            hit = fl[fl["task_id"].astype(str) == str(c.task_id)]
-        elif _given(c.unit_id) and _given(c.indicator):
-            hit = fl[(fl["level"] == "series") & (fl["unit_id"].astype(str) == str(c.unit_id))
-                     & (fl["indicator"].astype(str) == str(c.indicator))]
-        else:
-            continue
-        if not _given(c.flag_id) and _given(c.period) and len(hit):
-            lo, hi = _span(c.period)
-            covers = [(spans.get(s, (None, None))[0] or lo) <= hi and (spans.get(e, (None, None))[1] or hi) >= lo
-                      for s, e in zip(hit["period_start"], hit["period_end"])]
-            hit = hit[covers]
-        rows += [(c.check_id, f) for f in hit["_fid"]]
-    return pd.DataFrame(rows, columns=["check_id", "flag_id"])
-
-
-def figure_targets(checks: pd.DataFrame, progress: pd.DataFrame, values: pd.DataFrame,
-                   flags: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The reported figure each check with a verified figure replaces: a progress report
-    (task_id, period) or an indicator value (unit_id, indicator, period). A check naming only a
-    flag takes the flag's task or series at its last period; a task check without a period takes
-    the task's last report up to the check date. The latest check of a figure wins."""
-    cols = ["check_id", "kind", "task_id", "unit_id", "indicator", "period", "figure", "checked_at"]
-    if checks.empty:
-        return pd.DataFrame(columns=cols)
-    has_fig = checks["verified_pct"].notna() | checks["verified_value"].notna()
-    by_flag = flags.assign(_fid=flags["flag_id"].astype(str)).set_index("_fid") if flags is not None and len(flags) else None
-    prog = progress[["task_id", "period"]].astype(str).copy()
-    prog["_end"] = [_span(p)[1] for p in prog["period"]]
-    value_keys = set(zip(values["unit_id"].astype(str), values["indicator"].astype(str), values["period"].astype(str)))
-    rows = []
-    for c in checks[has_fig].itertuples(index=False):
-        task, unit, ind, period = (c.task_id, None, None, c.period) if _given(c.task_id) else (None, c.unit_id, c.indicator, c.period)
-        if not _given(task) and not (_given(unit) and _given(ind) and _given(period)):
-            if not _given(c.flag_id) or by_flag is None or str(c.flag_id) not in by_flag.index:
-                continue
-            f = by_flag.loc[str(c.flag_id)]
-            if isinstance(f, pd.DataFrame):
-                f = f.iloc[0]
-            period = f["period_end"]
-            if f["level"] == "task" and _given(f["task_id"]):
-                task = f["task_id"]
-            elif f["level"] == "series":
-                unit, ind = f["unit_id"], f["indicator"]
-            else:
-                continue
-        if _given(task):
-            figure = c.verified_pct if _given(c.verified_pct) else c.verified_value
-            mine = prog[prog["task_id"] == str(task)]
-            limit = _span(period)[1] if _given(period) else (c.checked_at.date() if _given(c.checked_at) else None)
-            if limit is not None:
-                mine = mine[mine["_end"] <= limit]
-            if mine.empty or not 0 <= float(figure) <= 100:
-                continue
-            rows.append((c.check_id, "task", str(task), None, None, mine.sort_values("_end")["period"].iloc[-1],
-                         float(figure), c.checked_at))
-        else:
-            figure = c.verified_value if _given(c.verified_value) else c.verified_pct
-            if (str(unit), str(ind), str(period)) not in value_keys:
-                continue
-            rows.append((c.check_id, "series", None, str(unit), str(ind), str(period), float(figure), c.checked_at))
-    out = pd.DataFrame(rows, columns=cols)
-    out["_at"] = out["checked_at"].fillna(UNDATED)
-    out = out.sort_values(["_at", "check_id"], kind="mergesort")
-    return out.drop_duplicates(["kind", "task_id", "unit_id", "indicator", "period"], keep="last").drop(columns="_at")
-
-
-def with_check_figures(progress: pd.DataFrame, values: pd.DataFrame, targets: pd.DataFrame):
-    """Progress and values with the checks' figures as verified_pct / verified_value (the
-    reported actual_pct / value stay as they were) and ``checked_by_check`` naming the check."""
-    progress, values = progress.copy(), values.copy()
-    for frame, kind, keys, col in ((progress, "task", ["task_id", "period"], "verified_pct"),
-                                   (values, "series", ["unit_id", "indicator", "period"], "verified_value")):
-        frame["check_id"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-        t = targets[targets["kind"] == kind]
-        if t.empty or frame.empty:
-            continue
-        fig = dict(zip(map(tuple, t[keys].astype(str).to_numpy()), zip(t["figure"], t["check_id"])))
-        hit = [fig.get(k) for k in map(tuple, frame[keys].astype(str).to_numpy())]
-        mask = np.array([h is not None for h in hit])
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-        frame.loc[mask, col] = [h[0] for h in hit if h is not None]
-        frame.loc[mask, "check_id"] = [h[1] for h in hit if h is not None]
-    return progress, values
-
-
-def check_marks(checks: pd.DataFrame, links: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
-    """The checks as desk marks (the feedback ``run_anomalies`` and ``rule_precision`` read)."""
-    from pipelines.state import MARK_COLUMNS
-
-    if links.empty:
-        return pd.DataFrame(columns=MARK_COLUMNS + ["check_id", "result"])
-    keys = flags.assign(flag_id=flags["flag_id"].astype(str))[["flag_id", "level", "unit_id", "indicator", "task_id", "rule"]]
-    m = links.merge(checks[["check_id", "result", "note", "checked_by", "checked_at"]], on="check_id")
-    m = m.merge(keys.drop_duplicates("flag_id"), on="flag_id", how="left")
-    return m.assign(status=m["result"].map(CHECK_MARK), marked_by=m["checked_by"],
-                    marked_at=m["checked_at"].fillna(UNDATED))[MARK_COLUMNS + ["check_id", "result"]]
-
-
-def effective_figures(con, flags: pd.DataFrame | None = None):
-    """raw.task_progress and raw.indicator_values with the checks' verified figures, and the
-    figure targets (which check replaced which figure)."""
-    progress = read_table(con, "raw.task_progress")
-    values = read_table(con, "raw.indicator_values")
-    checks = read_checks(con)
-    if flags is None and _has(con, "marts", "anomalies"):
-        flags = read_table(con, "marts.anomalies")
-    targets = figure_targets(checks, progress, values, flags)
-    progress, values = with_check_figures(progress, values, targets)
-    return progress, values, targets
-
-
-def _with_check_source(result: pd.DataFrame, source: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
-    """``check_id`` of the check whose figure a row uses, and 现场核验 as its figure's source."""
-    out = result.copy()
-    hit = source[source["check_id"].notna()]
-    ids = dict(zip(map(tuple, hit[keys].astype(str).to_numpy()), hit["check_id"]))
-    out["check_id"] = [ids.get(k) for k in map(tuple, out[keys].astype(str).to_numpy())] if len(out) else []
-    out["check_id"] = out["check_id"].astype(object)
-    if column in out and len(out):
-        out.loc[out["check_id"].notna(), column] = "现场核验"
-    return out
-
-
-def _with_check_result(flags: pd.DataFrame, feedback: pd.DataFrame | None) -> pd.DataFrame:
-    """``check_id`` / ``check_result`` of the check behind a flag's status (when the latest mark
-    of the flag is a check): 进度不实/成效不实 stay visible although they count as 属实."""
-    out = flags.copy()
-    out["check_id"] = pd.Series([None] * len(out), index=out.index, dtype=object)
-    out["check_result"] = pd.Series([None] * len(out), index=out.index, dtype=object)
-    if feedback is None or not len(feedback) or "check_id" not in feedback or not len(out):
-        return out
-    fb = feedback.assign(flag_id=feedback["flag_id"].astype(str),
-                         _at=pd.to_datetime(feedback["marked_at"], errors="coerce"))
-    last = fb.sort_values(["flag_id", "_at"], kind="mergesort").drop_duplicates("flag_id", keep="last")
-    last = last[last["check_id"].notna()].set_index("flag_id")
-    fid = out["flag_id"].astype(str)
-    out["check_id"] = fid.map(last["check_id"]).astype(object)
-    out["check_result"] = fid.map(last["result"]).astype(object)
-    return out
-
-
-def _with_mark_detail(flags: pd.DataFrame, feedback: pd.DataFrame | None) -> pd.DataFrame:
-    """``status_note`` / ``status_by`` / ``status_at``: the note, author and time of the mark
-    (desk or check) behind a flag's status, so a briefing can say who settled it, when and why."""
-    out = _with_check_result(flags, feedback)
-    for col in ("status_note", "status_by", "status_at"):
-        out[col] = pd.Series([None] * len(out), index=out.index, dtype=object)
-    if feedback is None or not len(feedback) or not len(out):
-        return out
-    fb = feedback.assign(flag_id=feedback["flag_id"].astype(str),
-                         _at=pd.to_datetime(feedback["marked_at"], errors="coerce"))
-    last = fb.sort_values(["flag_id", "_at"], kind="mergesort").drop_duplicates("flag_id", keep="last").set_index("flag_id")
-    fid = out["flag_id"].astype(str)
-    own = fid.map(last["status"]) == out["status"]  # not a repeat settled by another flag's mark
-    for col, src in (("status_note", "note"), ("status_by", "marked_by")):
-        text = fid.map(last[src]).astype(object)
-        out[col] = text.where(own & text.map(lambda v: isinstance(v, str) and v.strip() != ""), None)
-    at = fid.map(last["_at"])
-    out["status_at"] = at.where(own & at.notna() & (at != UNDATED)).dt.strftime("%Y-%m-%d %H:%M") \
-        .str.replace(" 00:00", "", regex=False).astype(object)
-    out["status_at"] = out["status_at"].where(out["status_at"].notna(), None)
-    return out
-
-
-def checks_applied(checks: pd.DataFrame, links: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """The checks as delivered, plus ``applied`` (it matched a flag or replaced a figure),
-    ``flag_ids`` it marked and the figure it replaced (``figure_kind``/``figure_period``)."""
-    out = checks.copy()
-    flag_ids = links.groupby("check_id")["flag_id"].agg(";".join) if len(links) else pd.Series(dtype=object)
-    out["flag_ids"] = out["check_id"].map(flag_ids).astype(object)
-    fig = targets.set_index("check_id")
-    out["figure_kind"] = out["check_id"].map(fig["kind"].map({"task": "任务进度", "series": "指标数值"})).astype(object)
-    out["figure_period"] = out["check_id"].map(fig["period"]).astype(object)
-    out["applied"] = out["flag_ids"].notna() | out["figure_kind"].notna()
-    return out
 
 
 def target_links(targets: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
