@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.labels import BAND_LABELS, flags_text
 from pipelines import db
 from pipelines.export import safe_frame
 from pipelines.report import InputError
 from pipelines.scope import HOME_POSTS, scope_params, sees_in_full, seen_in_full
-from ui.format import BAND_LABELS, flags_text  # pure label tables, no Streamlit
 
 FONT_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/truetype/noto"))
 SECTION_TITLES = {

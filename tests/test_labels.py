@@ -1,0 +1,35 @@
+"""Code labels (models/labels.py): one source for every layer, so the write side never imports ui/."""
+import ast
+from pathlib import Path
+
+from models import labels
+from ui import format as fmt
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def test_pipelines_and_models_never_import_ui():
+    offenders = {str(p.relative_to(ROOT)): sorted(m for m in _imported_modules(p) if m == "ui" or m.startswith("ui."))
+                 for folder in ("pipelines", "models") for p in (ROOT / folder).rglob("*.py")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_pages_read_the_same_labels_the_briefing_does():
+    from pipelines import briefing
+
+    assert fmt.BAND_LABELS is labels.BAND_LABELS is briefing.BAND_LABELS
+    assert fmt.FLAG_LABELS is labels.FLAG_LABELS and fmt.flags_text is labels.flags_text is briefing.flags_text
+    assert labels.flags_text("not_separable;few_obs;brand_new") == "不可分离、样本少、brand_new"
+    assert labels.flags_text(float("nan")) == labels.DASH == fmt.DASH
+    assert labels.BAND_LABELS["中"] == "无显著差异"
