@@ -129,3 +129,70 @@ def test_names_are_escaped_in_plotly_text(qcfg):
     fig = charts.quadrant_scatter(pts, qcfg)
     hover = " ".join(h for t in fig.data if t.hovertext for h in t.hovertext)
     assert "<a href" not in hover and "&lt;a href" in hover
+
+
+# --- the desk's charts: a 核验记录 figure beside the reported one (issue 13) -------------------
+
+def _progress(check: bool = True) -> pd.DataFrame:
+    frame = pd.DataFrame({"task_id": "T01", "unit_id": "U01", "period": ["2024-03", "2024-06"],
+                          "planned_pct": [25.0, 50.0], "reported_pct": [20.0, 45.0], "actual_pct": [20.0, 30.0],
+                          "verified_pct": [20.0, np.nan]})
+    if check:
+        frame = frame.assign(check_id=[None, "K001"], check_pct=[np.nan, 30.0], check_result=[None, "进度不实"],
+                             check_note=[None, "<b>现场</b>只完成三成"], checked_by=[None, "考察组"],
+                             checked_at=[None, "2024-07-10"])
+    return frame
+
+
+FLAG = {"subject": "老旧小区改造", "period_start": "2024-06", "period_end": "2024-06", "severity": "橙"}
+
+
+def _hover(trace) -> str:
+    return " ".join(map(str, trace.customdata if trace.customdata is not None else []))
+
+
+def test_task_chart_draws_the_check_beside_the_reported_progress():
+    from ui import desk_charts
+
+    fig = desk_charts.task_figure(_progress(), FLAG)
+    check = {t.name: t for t in fig.data}["核验值(核验记录 K001)"]
+    assert (list(check.x), list(check.y), check.mode) == (["2024-06"], [30.0], "markers")
+    assert check.marker.symbol == "diamond"
+    assert all(t.marker.symbol != "diamond" for t in fig.data if t is not check)
+    hover = _hover(check)
+    for words in ("核验记录 K001", "进度不实", "2024-07-10", "考察组", "核验 30%", "填报 45%", "-15.0 pp"):
+        assert words in hover
+    assert "&lt;b&gt;现场&lt;/b&gt;" in hover and "<b>现场" not in hover  # data text is escaped for plotly
+    reported = {t.name: t for t in fig.data}["填报进度"]
+    assert list(reported.customdata) == ["填报 20%", "填报 45%(核验记录 K001 核验为 30%,以核验为准)"]
+    # the dotted line from the reported 45 % down to the verified 30 %
+    assert [(s.x0, s.y0, s.y1, s.line.dash) for s in fig.layout.shapes if s.type == "line"] == [("2024-06", 45.0, 30.0, "dot")]
+    text = " ".join(_hover(t) for t in fig.data)
+    assert "nan" not in text and "None" not in text
+
+
+def test_task_chart_without_checks_draws_what_was_reported():
+    from ui import desk_charts
+
+    for frame in (_progress(check=False), _progress().assign(check_id=None, check_pct=np.nan)):
+        fig = desk_charts.task_figure(frame, FLAG)
+        assert [t.name for t in fig.data] == ["计划进度", "填报进度", "核实进度(随报送)"]
+        assert not [s for s in fig.layout.shapes if s.type == "line"]
+
+
+def test_series_chart_draws_the_month_a_cumulative_check_implies():
+    from ui import desk_charts
+
+    series = pd.DataFrame({
+        "unit_id": "U01", "period": ["2023-05", "2023-06"], "value": [1164.0, 1205.0], "period_value": [41.0, 41.0],
+        "peer_period_median": [40.0, 42.0], "measure_unit": "万元", "cumulative": True,
+        "check_id": [None, "K002"], "check_value": [np.nan, 1180.0], "check_period_value": [np.nan, 16.0],
+        "check_result": [None, "成效不实"], "check_note": [None, None], "checked_by": [None, None],
+        "checked_at": [None, "2024-07-11"]})
+    fig = desk_charts.series_figure(series, {**FLAG, "subject": "货物出口额", "period_start": "2023-06"}, "城关街道")
+    check = {t.name: t for t in fig.data}["核验值(核验记录 K002)"]
+    assert (list(check.x), list(check.y)) == (["2023-06"], [16.0])
+    hover = _hover(check)
+    assert "当期:核验 16 万元,填报 41 万元" in hover and "累计:核验 1,180 万元,填报 1,205 万元" in hover
+    assert "None" not in hover and "nan" not in hover and "说明" not in hover
+    assert _hover({t.name: t for t in fig.data}["货物出口额(填报当期值)"]).endswith("(核验记录 K002 核验为 16 万元)")
