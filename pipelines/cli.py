@@ -40,9 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("name")
     c.add_argument("--out", type=Path, required=True)
     c = command("brief", "生成考察准备简报(.xlsx 或 .pdf)")
-    who = c.add_mutually_exclusive_group(required=True)
-    who.add_argument("--unit", action="append", help="单位编码(可重复)")
-    who.add_argument("--cadre", action="append", help="干部编码(可重复)")
+    # units and cadres together, like the basket of the 考察准备 page; at least one (cmd_brief
+    # says so in Chinese: argparse's own required-group message is English)
+    c.add_argument("--unit", action="append", default=[], help="单位编码(可重复,可与 --cadre 同时使用)")
+    c.add_argument("--cadre", action="append", default=[], help="干部编码(可重复,可与 --unit 同时使用)")
     c.add_argument("--out", type=Path, required=True)
     c = command("audit-verify", "校验审计日志(哈希链、签名、锚点)")
     c.add_argument("--expect", default=None, metavar="条数:哈希",
@@ -135,12 +136,14 @@ def cmd_export(args, home) -> int:
 def cmd_brief(args, home) -> int:
     from pipelines.briefing import build_briefing, write_briefing
 
+    if not args.unit and not args.cadre:
+        raise InputError("请至少指定一个单位(--unit)或干部(--cadre),两者可同时使用、各自重复")
     current = home.current()
     if current is None:
         raise InputError("尚无已发布的数据")
     b = build_briefing(current["path"], unit_ids=args.unit, cadre_ids=args.cadre)
     write_briefing(b, args.out)
-    _audit_cli(home, "cli_brief", {"unit": args.unit or [], "cadre": args.cadre or [],
+    _audit_cli(home, "cli_brief", {"unit": args.unit, "cadre": args.cadre,
                                     "format": args.out.suffix.lower().lstrip("."), "out": str(args.out)},
                sum(len(f) for f in b.sections.values()), args.out)
     print(f"已生成简报 {args.out}:{b.title}")

@@ -62,3 +62,44 @@ def test_unknown_export_name_is_refused(demo_world, tmp_path, capsys):
     assert main(["export", "marts.x; DROP", "--out", str(tmp_path / "x.csv"), "--home", str(home)]) == 2
     assert "未知的结果表" in capsys.readouterr().err
     assert "contributions" in RESULTS
+
+
+def _sheet_values(path):
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    # the generation time is the only thing two runs of the same briefing may differ in
+    return {ws.title: [[v for v in row if not (isinstance(v, str) and "生成于" in v)]
+                       for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+
+
+def test_brief_takes_units_and_cadres_together_like_the_web_basket(demo_world, tmp_path, capsys):
+    import shutil
+
+    from pipelines import db
+    from pipelines.briefing import build_briefing, write_briefing
+
+    _, home, _ = demo_world
+    version = Home(home).current_path()
+    unit = db.query(version, "SELECT unit_id FROM marts.anomalies GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")["unit_id"][0]
+    cadre = db.query(version, """
+        SELECT a.cadre_id, c.name FROM staging.assignments AS a JOIN staging.cadres AS c USING (cadre_id)
+        WHERE a.in_post AND a.unit_id <> $u AND a.cadre_id IN (SELECT cadre_id FROM staging.ratings)
+        ORDER BY 1 LIMIT 1
+    """, {"u": unit}).iloc[0]
+    unit_name = db.query(version, "SELECT name FROM staging.units WHERE unit_id = $u", {"u": unit})["name"][0]
+    args = ["brief", "--unit", unit, "--cadre", cadre["cadre_id"], "--home", str(home), "--out"]
+    assert main(args + [str(tmp_path / "cli.xlsx")]) == 0
+    web = write_briefing(build_briefing(version, [unit], [cadre["cadre_id"]]), tmp_path / "web.xlsx")
+    assert _sheet_values(tmp_path / "cli.xlsx") == _sheet_values(web)
+
+    if shutil.which("pdftotext"):
+        assert main(args + [str(tmp_path / "cli.pdf")]) == 0
+        text = subprocess.run(["pdftotext", str(tmp_path / "cli.pdf"), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert unit_name in text and cadre["name"] in text
+        assert "滞后任务" in text and "评价摘要" in text  # a unit's section and a cadre's
+
+    capsys.readouterr()
+    assert main(["brief", "--home", str(home), "--out", str(tmp_path / "none.pdf")]) == 2
+    assert "请至少指定一个单位(--unit)或干部(--cadre)" in capsys.readouterr().err
