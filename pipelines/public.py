@@ -14,6 +14,10 @@ unit (organisation) rankings:
 ``public.trends``          county series per month: 按期推进率, indicator completion, 时序进度
 =========================  ==========================================================================
 
+Figures are the assessed ones the cards and scores use: cards and 按期推进率 from
+``marts.task_status``, rankings from ``marts.unit_scores``, indicator values with a 核验记录's
+figure (``marts.check_figures``) over the verified value over the reported one.
+
 Privacy rules, checked by tests/test_public.py:
 
 * no person identifiers, names, ratings, comments or personal scores: units are organisations and
@@ -166,13 +170,30 @@ def _additive(unit: str | None, kind: str | None, name: str | None, cumulative: 
         and "人均" not in (name or "") and "率" not in unit
 
 
+# The figure the unit scores use: a 核验记录's figure (marts.check_figures), else the verified
+# value, else the reported one. A version built before checks existed has no check figures.
+_CHECK_JOIN = """
+    LEFT JOIN marts.check_figures AS c
+      ON c.kind = 'series' AND c.unit_id = v.unit_id AND c.indicator = v.indicator AND c.period = v.period
+"""
+
+
+def _figure(full: _Full) -> tuple[str, str]:
+    """(join, expression) of the assessed figure of ``staging.indicator_values AS v``."""
+    if full.has("marts.check_figures"):
+        return _CHECK_JOIN, "coalesce(c.figure, v.verified_value, v.value)"
+    return "", "coalesce(v.verified_value, v.value)"
+
+
 def _delivered_values(full: _Full) -> pd.DataFrame:
-    """Every indicator value with a figure, its period decoded and its unit's parent."""
-    return full.q("""
+    """Every indicator value with a figure (the assessed one), its period decoded and its unit's name."""
+    join, figure = _figure(full)
+    return full.q(f"""
         SELECT v.unit_id, v.indicator, v.period, v.year, v.month_of_year, v.period_type,
-               coalesce(v.verified_value, v.value) AS value, v.target, u.name AS unit_name
-        FROM staging.indicator_values AS v LEFT JOIN staging.units AS u USING (unit_id)
-        WHERE coalesce(v.verified_value, v.value) IS NOT NULL
+               {figure} AS value, v.target, u.name AS unit_name
+        FROM staging.indicator_values AS v {join}
+        LEFT JOIN staging.units AS u ON u.unit_id = v.unit_id
+        WHERE {figure} IS NOT NULL
     """)
 
 
@@ -251,11 +272,11 @@ def undelivered_core(full: _Full) -> list[str]:
     """Names of the built-in core indicators with no value in the data (said on the screen)."""
     if not (full.has("staging.indicator_values") and full.has("staging.indicators")):
         return []
-    frame = full.q("""
+    join, figure = _figure(full)
+    frame = full.q(f"""
         SELECT name FROM staging.indicators AS i
-        WHERE core AND NOT EXISTS (SELECT 1 FROM staging.indicator_values AS v
-                                   WHERE v.indicator = i.indicator
-                                     AND coalesce(v.verified_value, v.value) IS NOT NULL)
+        WHERE core AND NOT EXISTS (SELECT 1 FROM staging.indicator_values AS v {join}
+                                   WHERE v.indicator = i.indicator AND {figure} IS NOT NULL)
     """)
     return [str(n) for n in frame["name"]]
 

@@ -449,3 +449,77 @@ def test_no_count_of_people_is_broken_down_by_unit(demo):
         if "n_people" in frame:  # ("unit" alone is a unit of measure, e.g. %)
             assert not {c for c in frame.columns if c.startswith("unit_") or "parent" in c}, name
     assert not {c for c in tables["unit_ranking"].columns if c.startswith("n_") and c != "n_units"}
+
+
+# --- 核验记录: the big screen counts the figures cards and scores use (issue 13) ---------------
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory):
+    """The valid batch whose version applies K001 (T01 2024-06: 45 % reported, 30 % on site) and
+    K002 (U01 货物出口额 2023-06: 1205 reported, 1180 on site); see tests/checks_batch.py."""
+    from tests.checks_batch import checked_home
+
+    yield checked_home(tmp_path_factory).current_path()
+    db.close_all()
+
+
+def test_card_counts_and_the_on_track_rate_count_the_checked_progress(checked):
+    """Cards computed again from the reported progress alone give T01 a green card in 2024-06;
+    the public counts and 按期推进率 have it orange, as marts.task_status does."""
+    from models import cards
+    from tests.checks_batch import TASK
+
+    period = TASK["period"]
+    reported = cards.task_status(db.query(checked, "SELECT * FROM raw.tasks"),
+                                 db.query(checked, "SELECT * FROM raw.task_progress"))
+    reported = reported[reported["period"] == period].set_index("task_id")["card"]
+    assert reported[TASK["task_id"]] == "绿"
+    expected = reported.copy()
+    expected[TASK["task_id"]] = "橙"
+    full = pub._Full(checked)
+    counts = pub.card_counts(full)
+    got = counts[counts["period"] == period].set_index("card")["n_tasks"].to_dict()
+    assert got == {c: int((expected == c).sum()) for c in pub.CARDS}
+    assert got != {c: int((reported == c).sum()) for c in pub.CARDS}
+    rate = pub.trends(full, pub.indicator_board(full), pub._info(full).get("as_of", ""))
+    rate = rate[(rate["series"] == "on_track_rate") & (rate["period"] == period)]["value"]
+    assert rate.tolist() == [pytest.approx(100.0 * (expected == "绿").mean())]
+
+
+def _without_check_figures(path: Path, tmp_path: Path) -> Path:
+    """A copy of the version as a build before 核验记录 existed would leave it."""
+    copy = _copy_version(path, tmp_path)
+    con = db.connect_writer(copy)
+    con.execute("DROP TABLE marts.check_figures")
+    con.close()
+    return copy
+
+
+def test_indicator_board_and_completion_count_the_checked_value(checked, tmp_path):
+    """The county 货物出口额 of 2023-06 sums U01's on-site 1180 instead of its reported 1205, like
+    marts.unit_scores; without check figures it is the plain sum of the delivered values."""
+    from tests.checks_batch import SERIES
+
+    ind, period, delta = SERIES["indicator"], SERIES["period"], SERIES["verified"] - SERIES["reported"]
+    delivered = db.query(checked, "SELECT sum(coalesce(verified_value, value)) AS v, sum(target) AS t "
+                                  "FROM staging.indicator_values WHERE indicator = $i AND period = $p",
+                         {"i": ind, "p": period}).iloc[0]
+    scored = db.query(checked, "SELECT value FROM marts.unit_scores WHERE unit_id = $u AND indicator = $i "
+                               "AND period = $p", {"u": SERIES["unit_id"], "i": ind, "p": period})["value"]
+    assert scored.tolist() == [SERIES["verified"]]
+
+    def board_and_completion(path):
+        full = pub._Full(path)
+        board = pub.indicator_board(full).set_index("indicator").loc[ind]
+        trend = pub.trends(full, pub.indicator_board(full), pub._info(full).get("as_of", ""))
+        completion = trend[(trend["series"] == f"completion:{ind}") & (trend["period"] == period)]["value"]
+        return board, completion.iloc[0]
+
+    board, completion = board_and_completion(checked)
+    assert board["period"] == period
+    assert board["value"] == pytest.approx(delivered["v"] + delta)
+    assert completion == pytest.approx(100.0 * (delivered["v"] + delta) / delivered["t"])
+    before, completion0 = board_and_completion(_without_check_figures(checked, tmp_path))
+    assert before["value"] == pytest.approx(delivered["v"])
+    assert completion0 == pytest.approx(100.0 * delivered["v"] / delivered["t"])
+    db.close_all()
