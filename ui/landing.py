@@ -82,6 +82,15 @@ def card_line(cards: pd.DataFrame) -> str:
     return "、".join(f"{c} {int(counts.get(c, 0))}" for c in ("红", "橙", "黄", "绿"))
 
 
+def flags_of_year(flags: pd.DataFrame, as_of: str) -> tuple[str, pd.DataFrame, int]:
+    """(year, its flags, how many end in the as-of month): the as-of year, as the 异常预警 page
+    opens, else the latest year that has flags."""
+    years = flags["period_end"].astype(str).str[:4]
+    year = as_of[:4] if as_of[:4] in set(years) else str(years.max())
+    mine = flags[years == year]
+    return year, mine, int((mine["period_end"].astype(str).str[:7] == as_of[:7]).sum()) if as_of else 0
+
+
 def top_units(frame: pd.DataFrame, n: int = 5) -> list[tuple[str, str, int]]:
     """(unit_id, name, count) of the units with the most rows, most first."""
     if frame.empty:
