@@ -46,7 +46,7 @@ with left:
     st.subheader("本期红牌")
     cards = lq.latest_cards(scope)
     if cards.empty:
-        st.info("没有任务亮牌:批次中没有重点任务及其进度(tasks、task_progress),亮牌无法计算。")
+        st.info("没有任务亮牌:数据中没有重点任务或任务进度,亮牌无法计算。")
     else:
         red = cards[cards["card"] == "红"]
         st.metric(f"{fmt.period_label(cards['period'].iloc[0])} 红牌", f"{len(red)} 项",
@@ -77,7 +77,7 @@ with right:
 st.subheader("核心指标完成情况")
 board = lq.headline(scope)
 if board.empty:
-    st.info("没有可对照目标的核心指标:批次中没有指标数据(indicator_values),或核心指标都没有填报目标值。")
+    st.info("没有可对照目标的核心指标:数据中没有核心指标的数据,或都没有填报目标值。")
 else:
     st.markdown(ld.headline_summary(board))
     table = ld.headline_table(board)
@@ -96,7 +96,8 @@ else:
     cols[1].metric("贡献不确定", f"{qc['uncertain']} 人", help="个人贡献的区间跨过分界线,暂不放入象限")
     cols[2].metric(names.get("unidentified", "不可判定"), f"{qc['unidentified']} 人",
                    help="个人贡献无法与单位平台分离(如无交流轮岗、记录太少)")
-    st.caption("已判定:" + "、".join(f"{q} {n} 人" for q, n in qc["by_quadrant"].items()))
+    st.caption("已判定:" + "、".join(f"{q} {n} 人" for q, n in qc["by_quadrant"].items()) if qc["determined"] else
+               "本季度没有干部能判定象限:个人贡献或无法与单位平台分离,或区间跨过分界线(见“方法说明”)。")
     if "quadrants" in can:
         st.page_link("pages/quadrants.py", label="打开实绩象限", icon=":material/scatter_plot:",
                      query_params={"period": qc["period"]})
@@ -115,6 +116,10 @@ else:
         st.caption("各表行数与上一版本相同。")
     else:
         st.dataframe(rows, hide_index=True, width="content")
+    worse = ld.worse_cards(diff["cards"])
+    if len(worse):
+        st.caption("最新亮牌变差的任务:")
+        st.dataframe(worse, hide_index=True, width="stretch", height=35 * (len(worse) + 1) + 3)
 
 with st.expander(f"数据版本与各表行数(版本 {status['version']},数据截至 {fmt.period_label(as_of or None)})"):
     st.caption(f"发布时间 {fmt.text(status['published_at'])} · 已导入批次 {status['batches']} 个"

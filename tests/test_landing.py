@@ -73,6 +73,7 @@ def test_analyst_sees_what_needs_attention_with_links(home, monkeypatch):
     assert ("quadrants", "打开实绩象限", {"period": ["2025-Q2"]}) in found
     rows = table_of(at, 1)  # the row-count change: task_progress 3 → 5
     assert rows.to_dict("records") == [{"数据表": "任务进度", "上一版本": "3", "当前版本": "5", "变化": "+2"}]
+    assert table_of(at, 2)[["任务", "当前版本"]].to_dict("records") == [{"任务": "老旧小区", "当前版本": "橙(2025年7月)"}]
 
 
 def test_inspector_sees_only_their_units(home, monkeypatch):

@@ -112,6 +112,9 @@ def test_changes_since_the_previous_version(two):
     cards = diff["cards"].set_index("task_id")
     assert cards["card_before"].to_dict() == {"K1": "红", "K3": "绿"} and cards["card"].to_dict() == {"K1": "绿", "K3": "橙"}
     assert cards["worse"].to_dict() == {"K1": False, "K3": True}
+    worse = ld.worse_cards(diff["cards"])
+    assert worse.to_dict("records") == [{"任务": "老旧小区", "单位": "东湖镇", "上一版本": "绿(2025年6月)",
+                                        "当前版本": "橙(2025年7月)"}]
     assert ld.card_change_line(diff["cards"]) == "2 项任务的最新亮牌变了颜色:1 项变差,1 项好转。"
     rows = ld.row_delta_table(diff["rows"])
     assert rows.to_dict("records") == [{"数据表": "任务进度", "上一版本": "3", "当前版本": "5", "变化": "+2"}]
@@ -150,3 +153,11 @@ def test_the_headline_of_a_rate_shows_hundredths():
     row = ld.headline_table(board).iloc[0]
     assert (row["实际"], row["目标"], row["差距"], row["完成率"]) == ("2.91%", "2.95%", "-0.04 个百分点", "—")
     assert ld.headline_summary(board) == "有目标的核心指标 1 项:**0 项**达到目标或快于时序,**1 项**低于目标或慢于时序。"
+
+
+def test_flags_of_the_as_of_year_else_the_latest_year_with_flags():
+    flags = pd.DataFrame({"period_end": ["2025-06", "2025-03", "2024-11"], "severity": ["红", "红", "黄"]})
+    year, mine, new = ld.flags_of_year(flags, "2025-06")
+    assert (year, len(mine), new) == ("2025", 2, 1)
+    year, mine, new = ld.flags_of_year(flags.iloc[2:], "2025-06")
+    assert (year, len(mine), new) == ("2024", 1, 0)

@@ -27,6 +27,7 @@ MISSING_MEANS = {
     "enterprise_years": "没有企业年度数据,亩均效益无法计算",
     "checks": "没有核验记录,预警均按未核查处理",
 }
+CARD_RANK = {"绿": 0, "黄": 1, "橙": 2, "红": 3}
 GOOD = {"快于时序", "达到目标"}
 STATUS_COLOURS = {"快于时序": fmt.CARD_BACKGROUNDS["绿"], "达到目标": fmt.CARD_BACKGROUNDS["绿"],
                   "慢于时序": fmt.CARD_BACKGROUNDS["橙"], "低于目标": fmt.CARD_BACKGROUNDS["橙"]}
@@ -153,3 +154,17 @@ def card_change_line(cards: pd.DataFrame) -> str:
         return "各任务最新亮牌的颜色没有变化。"
     worse = int(cards["worse"].sum())
     return f"{len(cards)} 项任务的最新亮牌变了颜色:{worse} 项变差,{len(cards) - worse} 项好转。"
+
+
+def worse_cards(cards: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The tasks whose latest card got worse since the previous version, worst first."""
+    worse = cards[cards["worse"]].copy() if len(cards) else cards
+    if worse.empty:
+        return pd.DataFrame(columns=["任务", "单位", "上一版本", "当前版本"])
+    worse["_rank"] = worse["card"].map(CARD_RANK)
+    worse = worse.sort_values(["_rank", "task_id"], ascending=[False, True]).head(n)
+    return pd.DataFrame({
+        "任务": [fmt.text(t) for t in worse["title"]], "单位": [fmt.text(u) for u in worse["unit_name"]],
+        "上一版本": [f"{fmt.text(c)}({fmt.period_label(p)})" for c, p in zip(worse["card_before"], worse["period_before"])],
+        "当前版本": [f"{fmt.text(c)}({fmt.period_label(p)})" for c, p in zip(worse["card"], worse["period"])],
+    })

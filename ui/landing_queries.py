@@ -125,15 +125,17 @@ def previous_version(home: Home) -> str | None:
 
 
 _TASK_LAST_CARD = """
-    SELECT task_id, unit_id, title, card, period FROM marts.task_status WHERE card IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY task_id ORDER BY period_end DESC) = 1
+    SELECT s.task_id, s.unit_id, u.name AS unit_name, s.title, s.card, s.period
+    FROM marts.task_status AS s LEFT JOIN staging.units AS u USING (unit_id)
+    WHERE s.card IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY s.task_id ORDER BY s.period_end DESC) = 1
 """
 
 
 def _version_rows(scope: Scope, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(flags, each task's latest card) of one version file, in the scope."""
     flags = pd.DataFrame(columns=["flag_id", "unit_id", "severity"])
-    cards = pd.DataFrame(columns=["task_id", "unit_id", "title", "card", "period"])
+    cards = pd.DataFrame(columns=["task_id", "unit_id", "unit_name", "title", "card", "period"])
     if {"flag_id", "unit_id", "severity"} <= _columns(scope, "marts", "anomalies", path):
         flags = run(scope, "SELECT flag_id, unit_id, severity FROM marts.anomalies", version_file=path)
     if {"period_end", "unit_id", "title", "card"} <= _columns(scope, "marts", "task_status", path):
