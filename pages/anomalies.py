@@ -1,12 +1,13 @@
 """异常预警: ranked flags with reasons, the series with the flagged span, the on-site check,
-and marks 属实/已说明/误报 (stored outside the warehouse)."""
+and 核验记录 (属实/已说明/误报/进度不实/成效不实, stored outside the warehouse)."""
 import pandas as pd
 import streamlit as st
 
-from pipelines.state import MARK_STATUSES, add_mark, read_marks
+from pipelines.state import MARK_STATUSES
 from ui import desk_queries as q
 from ui import format as fmt
 from ui import profile_queries as pq
+from ui.check_form import check_form, latest_status, pending_caption, saved_entries
 from ui.data import current_home
 from ui.desk_charts import series_figure, task_figure
 from ui.session import audit_view, current_scope
@@ -23,22 +24,24 @@ def briefing_link(flag: dict) -> str:
 scope = current_scope("anomalies")
 home = current_home()
 st.title("异常预警")
-st.caption("预警是“需核查”事项,不是结论。标记会保存在数据仓库之外,重建或回退后仍然有效。")
+st.caption("预警是“需核查”事项,不是结论。核验记录保存在数据仓库之外,重建或回退后仍然有效。")
+pending_caption(home)
 
 flags = q.flags(scope)
 if flags.empty:
     st.info("当前版本没有预警。")
     st.stop()
-marks = read_marks(home)
-latest = dict(zip(marks["flag_id"], marks["status"]))  # marks are in time order: the last one wins
-# The version's status (desk marks and 核验记录 at build time), overridden by a desk mark made
-# since: a saved mark shows at once, without a rebuild.
+entries = saved_entries(home)
+latest = latest_status(entries)
+# The version's status (marks and 核验记录 at build time), overridden by an entry saved since:
+# a saved conclusion shows at once, before the rebuild has carried it into the version.
 built = flags["status"] if "status" in flags else pd.Series([None] * len(flags), index=flags.index)
 found = flags["check_result"] if "check_result" in flags else pd.Series([None] * len(flags), index=flags.index)
-flags["status"] = [latest.get(f) or (b if isinstance(b, str) and b else "未标记")
+found = [latest[f][1] if f in latest else c for f, c in zip(flags["flag_id"], found)]
+flags["status"] = [latest[f][0] if f in latest else (b if isinstance(b, str) and b else "未标记")
                    for f, b in zip(flags["flag_id"], built)]
-flags["mark_label"] = [s if f in latest or not isinstance(c, str) or c == s else f"{s}·{c}"
-                       for f, s, c in zip(flags["flag_id"], flags["status"], found)]
+flags["mark_label"] = [s if not isinstance(c, str) or c == s else f"{s}·{c}"
+                       for s, c in zip(flags["status"], found)]
 
 params = st.query_params
 flags["year"] = flags["period_end"].astype(str).str[:4]
@@ -75,11 +78,11 @@ m4.metric("已标记", int(flags["status"].ne("未标记").sum()))
 if st.toggle("显示各规则的核实准确率(按已有标记)"):
     from models.anomaly import rule_precision  # scikit-learn behind it: loaded only when asked
 
-    # 核验记录 count like marks: the version's status of a checked flag, older than any desk mark
+    # the version's status of a checked flag, older than anything saved on the desk since
     checked = flags["check_id"].notna() if "check_id" in flags else pd.Series(False, index=flags.index)
     by_check = pd.DataFrame({"flag_id": flags.loc[checked, "flag_id"], "status": built[checked],
                              "marked_at": pd.Timestamp("1970-01-01")})
-    feedback = pd.concat([by_check, marks[["flag_id", "status", "marked_at"]]], ignore_index=True)
+    feedback = pd.concat([by_check, entries[["flag_id", "status", "marked_at"]]], ignore_index=True)
     st.dataframe(fmt.rule_precision_table(rule_precision(flags, feedback)), hide_index=True, width="stretch")
 
 saved = st.session_state.pop("mark_saved", None)
@@ -127,17 +130,9 @@ with right:
 st.link_button("加入考察简报", briefing_link(flag), icon=":material/assignment_add:",
                help="打开考察准备简报,本条预警的单位和干部已放入考察篮")
 
-with st.form("mark"):
-    st.markdown("**标记这条预警**")
-    status = st.radio("核查结论", MARK_STATUSES, horizontal=True, index=None)  # no conclusion is presumed
-    note = st.text_input("说明(可选)", max_chars=200)
-    if st.form_submit_button("保存标记"):
-        if status is None:
-            st.warning("请先选择核查结论(属实、已说明或误报),再保存。")
-        else:
-            add_mark(home, flag, status, marked_by=scope.identity, note=note)
-            st.session_state["mark_saved"] = f"已将「{flag.get('subject') or flag['rule']}」标记为「{status}」。"
-            # a fresh table: the row numbers of the old selection may point at another flag now
-            st.session_state["flag_table_round"] = st.session_state.get("flag_table_round", 0) + 1
-            st.rerun()
-
+saved = check_form(home, scope.identity, flag, f"check_{st.session_state.get('flag_table_round', 0)}")
+if saved:
+    st.session_state["mark_saved"] = saved
+    # a fresh table: the row numbers of the old selection may point at another flag now
+    st.session_state["flag_table_round"] = st.session_state.get("flag_table_round", 0) + 1
+    st.rerun()

@@ -18,11 +18,16 @@ UNDATED = pd.Timestamp("1970-01-01")
 
 
 def read_checks(con) -> pd.DataFrame:
-    """raw.checks with the indicator as a code (the contract accepts the Chinese name too)."""
+    """raw.checks and the checks entered in the app (``meta.app_checks``, copied from the state
+    store at the start of the build), with the indicator as a code (the contract accepts the
+    Chinese name too)."""
     cols = TABLES["checks"].column_names
-    if not has_table(con, "raw", "checks"):
+    parts = [read_table(con, f"{schema}.{name}")[cols] for schema, name in (("raw", "checks"), ("meta", "app_checks"))
+             if has_table(con, schema, name)]
+    parts = [p for p in parts if len(p)]
+    if not parts:
         return pd.DataFrame(columns=cols)
-    checks = read_table(con, "raw.checks")
+    checks = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     names = read_table(con, "raw.indicator_dictionary")[["indicator", "name"]]
     lookup = {str(c).lower(): c for c in names["indicator"]}
     lookup.update({str(n).strip().lower(): c for c, n in zip(names["indicator"], names["name"]) if isinstance(n, str)})

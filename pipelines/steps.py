@@ -333,11 +333,24 @@ def inspection_step(con, marks: pd.DataFrame | None = None) -> None:
 
 
 def default_steps(home=None) -> list:
-    """The build's analytics, in order. ``home`` gives the anomaly step the users' marks."""
-    from pipelines.state import read_marks
+    """The build's analytics, in order. ``home`` gives the build the state store: the users'
+    marks and the checks entered in the app, and records how far into the store it read."""
+    from pipelines import state
+    from pipelines.refresh import record_stamp
 
-    marks = read_marks(home) if home is not None else None
-    return [assessment_step, lambda con: anomaly_step(con, marks), attribution_step, quadrant_step,
+    if home is None:
+        return [assessment_step, anomaly_step, attribution_step, quadrant_step, inspection_step]
+    applied = state.stamp(home)  # read first: an entry saved meanwhile counts as pending, never as built
+    marks, app_checks = state.read_marks(home), state.read_checks(home)
+
+    def with_state(con):
+        if len(app_checks):
+            con.register("app_checks_df", app_checks[TABLES["checks"].column_names])
+            con.execute("CREATE TABLE meta.app_checks AS SELECT * FROM app_checks_df")
+            con.unregister("app_checks_df")
+        record_stamp(con, applied)
+
+    return [with_state, assessment_step, lambda con: anomaly_step(con, marks), attribution_step, quadrant_step,
             lambda con: inspection_step(con, marks)]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from pipelines import db
 from pipelines.home import Home
 
 REPO = Path(__file__).resolve().parents[1]
+# A mark or check saved by a page test must not start a background rebuild of the test's home.
+os.environ["SHIJI_REFRESH"] = "off"
 
 # --- the valid batch -------------------------------------------------------------------------
 
@@ -253,4 +256,5 @@ def published_home(published_template, tmp_path) -> Home:
 # several test modules would be a separate fixture per module (a new demo build, a second
 # Playwright instance in the same thread).
 from tests.browser import app_url, browser  # noqa: E402,F401
-from tests.demo_world import demo_world  # noqa: E402,F401
+from tests.demo_world import demo_batch, demo_world  # noqa: E402,F401
+from tests.hostile import hostile_template  # noqa: E402,F401
