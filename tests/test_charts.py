@@ -167,6 +167,9 @@ def test_task_chart_draws_the_check_beside_the_reported_progress():
     assert list(reported.customdata) == ["填报 20%", "填报 45%(核验记录 K001 核验为 30%,以核验为准)"]
     # the dotted line from the reported 45 % down to the verified 30 %
     assert [(s.x0, s.y0, s.y1, s.line.dash) for s in fig.layout.shapes if s.type == "line"] == [("2024-06", 45.0, 30.0, "dot")]
+    # periods stay as written (a date axis would say "Jun 1, 2024"); the one flagged period is shaded whole
+    assert fig.layout.xaxis.type == "category"
+    assert [(s.x0, s.x1) for s in fig.layout.shapes if s.type == "rect"] == [(0.5, 1.5)]
     text = " ".join(_hover(t) for t in fig.data)
     assert "nan" not in text and "None" not in text
 

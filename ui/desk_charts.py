@@ -12,15 +12,20 @@ SEVERITY_COLOURS = {"红": "rgba(214,39,40,0.15)", "橙": "rgba(255,127,14,0.18)
 
 
 def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    # Periods are categories (2024-06, 2024-Q2): as dates plotly would label them "Jun 1, 2024".
     fig.update_layout(title=title, font_family=FONT, height=340, margin=dict(l=10, r=10, t=50, b=10),
                       legend=dict(orientation="h", y=-0.2), yaxis_title=y_title, hovermode="x unified")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(automargin=True)
     return fig
 
 
 def _span(fig: go.Figure, periods: list[str], start: str, end: str, severity: str) -> None:
-    inside = [p for p in periods if str(start) <= p <= str(end)]
+    """Shade the flagged periods, each a whole category wide (a one-period flag is not a hairline)."""
+    inside = [i for i, p in enumerate(periods) if str(start) <= p <= str(end)]
     if inside:
-        fig.add_vrect(x0=inside[0], x1=inside[-1], fillcolor=SEVERITY_COLOURS.get(severity, "rgba(0,0,0,0.1)"),
+        fig.add_vrect(x0=inside[0] - 0.5, x1=inside[-1] + 0.5,
+                      fillcolor=SEVERITY_COLOURS.get(severity, "rgba(0,0,0,0.1)"),
                       line_width=0, annotation_text="预警区间", annotation_position="top left")
 
 
