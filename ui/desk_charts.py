@@ -63,6 +63,18 @@ def _check_text(row: dict, lines: list[str]) -> str:
     return "<br>".join([" · ".join(head)] + lines)
 
 
+def _reported_hover(periods: list[str], values, checks: list[dict], figure: str, unit: str | None,
+                    head: str, tail: str = "") -> list[str]:
+    """Hover of the reported line: the reported figure and, where a check replaced it, the check's."""
+    by_period = {str(c["period"]): c for c in checks}
+    out = []
+    for period, value in zip(periods, values):
+        c = by_period.get(period)
+        said = f"(核验记录 {fmt.plain(c['check_id'])} 核验为 {_num(c[figure], unit)}{tail})" if c else ""
+        out.append(f"{head} {_num(value, unit)}{said}")
+    return out
+
+
 def _add_check(fig: go.Figure, period: str, figure: float, reported, label: str, hover: str) -> None:
     fig.add_scatter(x=[period], y=[figure], name=f"核验值(核验记录 {fmt.plain(label)})", mode="markers",
                     marker=CHECK_MARKER, customdata=[hover], hovertemplate="%{customdata}<extra></extra>")
@@ -75,14 +87,11 @@ def series_figure(series: pd.DataFrame, flag: dict, unit: str) -> go.Figure:
     """The unit's period values against its peers' median; a value a 核验记录 replaced is drawn
     beside the reported one, as the period value the verified figure implies."""
     periods = series["period"].astype(str).tolist()
-    measure = series["measure_unit"].dropna().iloc[0] if "measure_unit" in series and series["measure_unit"].notna().any() else None
+    units = series["measure_unit"].dropna() if "measure_unit" in series else pd.Series(dtype=object)
+    measure = units.iloc[0] if len(units) else None
     checks = _checked(series, "check_period_value")
-    by_period = {str(c["period"]): c for c in checks}
-    reported_hover = [
-        f"填报 当期 {_num(v, measure)}"
-        + (f"(核验记录 {fmt.plain(by_period[p]['check_id'])} 核验为 {_num(by_period[p]['check_period_value'], measure)})"
-           if p in by_period else "")
-        for p, v in zip(periods, series["period_value"])]
+    reported_hover = _reported_hover(periods, series["period_value"], checks, "check_period_value", measure,
+                                     "填报 当期")
     fig = go.Figure()
     fig.add_scatter(x=periods, y=series["period_value"], name=f"{fmt.plain(flag['subject'])}(填报当期值)",
                     mode="lines+markers", customdata=reported_hover, hovertemplate="%{customdata}<extra></extra>")
@@ -103,12 +112,8 @@ def task_figure(progress: pd.DataFrame, flag: dict) -> go.Figure:
     it (the figure the card is assessed on)."""
     periods = progress["period"].astype(str).tolist()
     checks = _checked(progress, "check_pct")
-    by_period = {str(c["period"]): c for c in checks}
-    reported_hover = [
-        f"填报 {_num(v, '%')}"
-        + (f"(核验记录 {fmt.plain(by_period[p]['check_id'])} 核验为 {_num(by_period[p]['check_pct'], '%')},以核验为准)"
-           if p in by_period else "")
-        for p, v in zip(periods, progress["reported_pct"])]
+    reported_hover = _reported_hover(periods, progress["reported_pct"], checks, "check_pct", "%", "填报",
+                                     ",以核验为准")
     fig = go.Figure()
     fig.add_scatter(x=periods, y=progress["planned_pct"], name="计划进度", mode="lines", line=dict(dash="dash"))
     fig.add_scatter(x=periods, y=progress["reported_pct"], name="填报进度", mode="lines+markers",
