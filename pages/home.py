@@ -24,12 +24,7 @@ can = set(visible_pages(scope, ["screen", "quadrants", "cadre", "unit", "anomali
 as_of = status["as_of"] or ""
 st.caption(f"数据截至 {fmt.period_label(as_of or None)} · 当前版本 {status['version']}({status['kind']}数据)"
            f" · 查看范围:{ld.scope_text(scope)}")
-GO = [("screen", "pages/screen.py", "城市大脑大屏", ":material/monitor:"),
-      ("quadrants", "pages/quadrants.py", "实绩象限", ":material/scatter_plot:"),
-      ("anomalies", "pages/anomalies.py", "异常预警", ":material/flag:"),
-      ("briefing", "pages/briefing.py", "考察准备", ":material/assignment:"),
-      ("data", "pages/data.py", "数据管理", ":material/database:")]
-go = [g for g in GO if g[0] in can]
+go = [g for g in ld.AUDIENCE_PAGES if g[0] in can]
 for col, (_, script, label, icon) in zip(st.columns(max(len(go), 1)), go):
     col.page_link(script, label=label, icon=icon)
 
@@ -60,7 +55,7 @@ with right:
     flags = lq.open_flags(scope, home)
     if flags.empty:
         st.info("没有待核查的预警(未标记或属实)。" if lq.table_exists(scope, "marts", "anomalies")
-                else "当前版本没有预警结果:批次中没有指标数据或任务进度。")
+                else "当前版本没有预警结果:数据中没有指标数据或任务进度,预警无法计算。")
     else:
         year, this_year, new = ld.flags_of_year(flags, as_of)
         st.metric(f"{year}年 待核查预警", f"{len(this_year)} 条", help="未标记或已核实属实、尚未处理的预警")
@@ -122,7 +117,7 @@ else:
         st.dataframe(worse, hide_index=True, width="stretch", height=35 * (len(worse) + 1) + 3)
 
 with st.expander(f"数据版本与各表行数(版本 {status['version']},数据截至 {fmt.period_label(as_of or None)})"):
-    st.caption(f"发布时间 {fmt.text(status['published_at'])} · 已导入批次 {status['batches']} 个"
+    st.caption(f"发布时间 {fmt.text(status['published_at']).replace('T', ' ')} · 已导入批次 {status['batches']} 个"
                f" · 保留版本 {len(status['versions'])} 个")
     counts = ld.row_table(status["rows"])
     st.dataframe(counts, hide_index=True, width="stretch", height=35 * (len(counts) + 1) + 3)

@@ -12,6 +12,12 @@ import pandas as pd
 from pipelines.contract import TABLES
 from ui import format as fmt
 
+# Each audience's page, linked at the top for the roles that may open it: (url_path, script, label, icon).
+AUDIENCE_PAGES = [("screen", "pages/screen.py", "城市大脑大屏", ":material/monitor:"),
+                  ("quadrants", "pages/quadrants.py", "实绩象限", ":material/scatter_plot:"),
+                  ("anomalies", "pages/anomalies.py", "异常预警", ":material/flag:"),
+                  ("briefing", "pages/briefing.py", "考察准备", ":material/assignment:"),
+                  ("data", "pages/data.py", "数据管理", ":material/database:")]
 # What a table with no rows means for the pages (said in the data-status expander).
 MISSING_MEANS = {
     "indicators": "使用内置指标字典(未定义本县自己的指标)",
