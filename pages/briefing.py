@@ -7,6 +7,8 @@ from ui import desk_queries as q
 from ui import format as fmt
 from ui.briefing import (basket, basket_params, briefing, briefing_file, remember_basket, target_reasons,
                          url_list)
+from ui.check_form import check_form, pending_caption
+from ui.data import current_home
 from ui.queries import units as unit_table
 from ui.session import audit_view, current_scope
 
@@ -76,6 +78,8 @@ audit_view(scope, "briefing", {"unit": chosen_units, "cadre": chosen_cadres},
            rows=sum(len(f) for f in b.sections.values()))
 st.subheader(fmt.md(b.title))
 st.caption(fmt.md(b.stamp) + " · 预警为需核查事项,不是结论 · 内部资料 注意保密")
+home = current_home()
+pending_caption(home)
 d1, d2 = st.columns(2)
 d1.download_button("下载 Excel", lambda: briefing_file(scope, chosen_units, chosen_cadres, ".xlsx"),
                    file_name="考察准备简报.xlsx",
@@ -92,3 +96,26 @@ for key, frame in b.sections.items():
         st.caption("无")
     else:
         st.dataframe(fmt.cells(frame), hide_index=True, width="stretch")
+
+# On site: the team records what it found against one of the briefing's live flags.
+st.markdown("#### 录入核验记录")
+saved = st.session_state.pop("brief_check_saved", None)
+if saved:
+    st.success(saved)
+live = q.flags(scope)
+live = live[live["flag_id"].isin(b.flag_ids)]
+if live.empty:
+    st.caption("本简报没有待核查的预警线索;已核销的线索见上面的附录。")
+else:
+    labels = {r.flag_id: " · ".join(fmt.text(v) for v in (r.severity, r.rule, r.subject, r.unit_name))
+              for r in live.itertuples()}
+    picked = st.selectbox("核验的线索", list(labels), format_func=labels.get, index=None,
+                          placeholder="选择一条预警线索,录入现场核验结论")
+    if picked:
+        round_ = st.session_state.get("brief_check_round", 0)
+        saved = check_form(home, scope.identity, live.set_index("flag_id").loc[picked].to_dict() | {"flag_id": picked},
+                           f"brief_check_{round_}")
+        if saved:
+            st.session_state["brief_check_saved"] = saved
+            st.session_state["brief_check_round"] = round_ + 1
+            st.rerun()

@@ -97,6 +97,23 @@ def test_a_check_starts_unchosen_and_shows_at_once_and_a_flag_links_to_the_brief
     assert not at.exception
     precision = at.dataframe[0].value
     assert int(precision.loc[precision["规则"] == first["规则"], "属实"].iloc[0]) >= 1
+
+    # the briefing page takes a check too, against one of its live flags
+    at.query_params["units"] = link.proto.url.split("units=")[1].split("&")[0]
+    at.switch_page("pages/briefing.py").run()
+    assert not at.exception
+    picker = next(s for s in at.selectbox if s.label == "核验的线索")
+    assert picker.value is None and picker.options
+    unit = at.query_params["units"][0] if isinstance(at.query_params["units"], list) else at.query_params["units"]
+    live = db.query(Home(home).current_path(), "SELECT flag_id FROM marts.anomalies WHERE unit_id = $u "
+                    "AND coalesce(status, '') NOT IN ('误报', '已说明') ORDER BY flag_id", {"u": unit})
+    picker.set_value(live["flag_id"].iloc[0]).run()
+    next(r for r in at.radio if r.label == "核验结论").set_value("已说明")
+    next(b for b in at.button if b.label == "保存核验记录").click().run()
+    assert not at.exception
+    assert any("已保存核验记录 WEB-" in s.value and "已说明" in s.value for s in at.success)
+    checks = read_checks(Home(home))
+    assert checks["result"].tolist() == ["属实", "已说明"] and checks["flag_id"].notna().all()
     db.close_all()
 
 
