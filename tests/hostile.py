@@ -15,6 +15,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.worlds import World, write_world
 
 EVIL = "evil.example"
@@ -72,6 +74,27 @@ def build_hostile(base: Path, access: dict | None = None):
     access = access or {"identity": "local", "users": {"ana": {"role": "analyst"}, "adm": {"role": "admin"}}}
     (base / "home" / "access.yaml").write_text(yaml.safe_dump(access), encoding="utf-8")
     return Home(base / "home")
+
+
+@pytest.fixture(scope="session")
+def hostile_template(tmp_path_factory):
+    """The hostile batch ingested once per session (local access: ``ana`` analyst, ``adm``
+    admin). Tests take a copy (``copy_home``): a page may save a mark, a test may change access."""
+    return build_hostile(tmp_path_factory.mktemp("hostile_template"))
+
+
+def copy_home(template, dest: Path, access: dict | None = None):
+    """A copy of ``template`` (a Home) at ``dest``, with ``access`` written when given."""
+    import shutil
+
+    import yaml
+
+    from pipelines.home import Home
+
+    shutil.copytree(template.root, dest)
+    if access is not None:
+        (dest / "access.yaml").write_text(yaml.safe_dump(access), encoding="utf-8")
+    return Home(dest)
 
 
 # --- checks ---------------------------------------------------------------------------------------

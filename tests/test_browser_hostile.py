@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import require_browser, screenshot_path, serve, wait_for_app
-from tests.hostile import EVIL, build_hostile, payload
+from tests.hostile import EVIL, copy_home, payload
 
 ACCESS = {"identity": "header", "header": "X-Forwarded-User", "users": {"ana": {"role": "analyst"}}}
 
@@ -28,9 +28,9 @@ DOM = """() => {
 
 
 @pytest.fixture(scope="module")
-def hostile_url(tmp_path_factory):
+def hostile_url(hostile_template, tmp_path_factory):
     require_browser()
-    home = build_hostile(tmp_path_factory.mktemp("hostile_browser"), access=ACCESS)
+    home = copy_home(hostile_template, tmp_path_factory.mktemp("hostile_browser") / "home", access=ACCESS)
     with serve(home.root) as url:
         yield url
 
@@ -57,6 +57,11 @@ def open_page(context, url: str, ready: str):
 
 
 def check(page, context, shot: str, literal: list[str], in_charts: list[str] = ()) -> dict:
+    if in_charts:  # plotly draws after the script run ends: wait for the text, not a fixed time
+        wanted = [payload(tag) for tag in in_charts]
+        page.wait_for_function("(wanted) => { const t = [...document.querySelectorAll('.js-plotly-plot')]"
+                               ".map(e => e.textContent).join('\\n'); return wanted.every(w => t.includes(w)); }",
+                               arg=wanted, timeout=60_000)
     dom = page.evaluate(DOM)
     page.screenshot(path=str(screenshot_path(f"hostile_{shot}.png")), full_page=True)
     assert dom["errors"] == 0

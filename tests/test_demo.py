@@ -32,9 +32,9 @@ def read(folder: Path, name: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo") / "batch"
-    counts = demo.generate(folder, seed=7)
+def out(demo_batch) -> Path:
+    """The session's demo batch (seed 7), generated once for every module that reads it."""
+    folder, counts = demo_batch
     assert counts == {name: len(read(folder, f"{name}.csv")) for name in demo.OUTPUT_TABLES}
     return folder
 

@@ -447,10 +447,10 @@ def select_row(at, key: str, row: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile_home(tmp_path_factory):
-    from tests.hostile import build_hostile
+def hostile_home(hostile_template, tmp_path_factory):
+    from tests.hostile import copy_home
 
-    return build_hostile(tmp_path_factory.mktemp("hostile"))
+    return copy_home(hostile_template, tmp_path_factory.mktemp("hostile") / "home")
 
 
 def test_hostile_names_and_titles_render_literally_on_every_page(hostile_home, monkeypatch):
