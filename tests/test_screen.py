@@ -75,7 +75,7 @@ def test_screen_queries_only_the_public_file(demo_root, monkeypatch):
 
     def spy(path, sql, params=None):
         files = {f.filename.replace("\\", "/") for f in inspect.stack()[1:15]}
-        calls.append((str(path), any(f.endswith(("ui/screen.py", "ui/public_queries.py")) for f in files)))
+        calls.append((str(path), any(f.endswith(("ui/public_queries.py",)) or "ui/screen" in f for f in files)))
         return real(path, sql, params)
 
     monkeypatch.setattr(db_module, "query", spy)
@@ -214,14 +214,119 @@ def test_layout_sums_to_1080():
 
 def test_a_hidden_card_of_any_colour_is_marked_not_drawn_as_zero():
     """Complementary suppression hides yellow and orange cards too: a month with any hidden
-    card gets the — mark, and the note says a hidden cell may be a larger group."""
+    card gets an upright 不公开 mark, and the note says a hidden cell may be a larger group."""
     rows = []
     for period, hidden in (("2025-01", set()), ("2025-02", {"黄", "橙"}), ("2025-03", {"红", "橙"})):
         for seq, card in enumerate(("绿", "黄", "橙", "红"), start=1):
             rows.append({"period": period, "card": card, "card_seq": seq, "n_tasks": None if card in hidden else 9,
                          "n_people": None if card in hidden else 7, "suppressed": card in hidden})
     fig = screen.cards_figure(pd.DataFrame(rows), pd.DataFrame(), 400)
-    marks = [t for t in fig.data if t.type == "scatter" and t.mode == "text"]
+    marks = [a for a in fig.layout.annotations if a.text == screen.HIDDEN]
     labels = list(fig.data[0].x)
-    assert len(marks) == 1 and list(marks[0].x) == labels[1:]
+    assert [a.x for a in marks] == labels[1:]
+    assert [a.y for a in marks] == [9, 9]               # on top of the cards that are shown
     assert "推算" in screen.SUPPRESSED_NOTE
+
+
+# --- fit, 不公开, groups outside the quadrants, exit (issue 14) ----------------------------------
+
+def test_hidden_counts_read_不公开_with_the_rule_once_per_panel_and_a_way_out(demo_root, monkeypatch):
+    at = screen_app(demo_root, monkeypatch)
+    panels = {h.proto.body for h in at.get("html")}
+    body = "\n".join(panels)
+    assert "项任务</small>" in body
+    assert "—<small>" not in body and "较上月 —" not in body and "较上季 —" not in body
+    # one statement of the rule in each panel that can hide a count: 亮牌, 趋势 (card chart), 象限
+    assert body.count(screen.SUPPRESSED_NOTE) == 3
+    assert "不足5人" in screen.SUPPRESSED_NOTE
+    assert 'class="scr-exit" href="home"' in body                   # the demo scope has 数据概况
+
+
+def test_a_hidden_count_is_不公开_and_its_change_is_not_invented():
+    rows = []
+    for period, hidden in (("2025-11", {"黄"}), ("2025-12", {"橙"})):
+        for seq, card in enumerate(("绿", "黄", "橙", "红"), start=1):
+            rows.append({"period": period, "card": card, "card_seq": seq,
+                         "n_tasks": None if card in hidden else 10 + seq, "suppressed": card in hidden})
+    out = screen.card_tiles_html(pd.DataFrame(rows))
+    tiles = out.split('class="scr-tile"')[1:]
+    by_card = {t.split('class="k">')[1][:1]: t for t in tiles}
+    assert "不公开" in by_card["橙"] and "项任务" not in by_card["橙"]          # hidden now
+    assert "上月不公开" in by_card["黄"] and "12<small>项任务" in by_card["黄"]  # hidden before
+    assert "▲" not in by_card["绿"] and "持平" in by_card["绿"]
+    assert "—" not in out
+
+
+def quads(now: dict, before: dict) -> pd.DataFrame:
+    names = ["高贡献区", "逆势担当区", "平台红利区", "低效区", "贡献不确定", "不可判定"]
+    return pd.DataFrame([{"period": p, "quadrant": n, "seq": i, "n_people": counts.get(n)}
+                         for p, counts in (("2025-Q3", before), ("2025-Q4", now)) for i, n in enumerate(names)])
+
+
+def test_groups_outside_the_quadrants_get_their_own_tiles():
+    out = screen.quadrant_html(quads({"高贡献区": 30, "逆势担当区": None, "平台红利区": 12, "低效区": 8,
+                                      "贡献不确定": 126, "不可判定": 142},
+                                     {"高贡献区": 28, "贡献不确定": 120, "不可判定": 150}), 370)
+    tiles = out.split('class="scr-tile"')[1:]
+    assert len(tiles) == 6
+    big = {t.split('class="k">')[1].split("<")[0]: t for t in tiles}
+    assert "142<small>人" in big["不可判定"] and "较上季减8人" in big["不可判定"]
+    assert "126<small>人" in big["贡献不确定"] and "较上季增6人" in big["贡献不确定"]
+    assert "不公开" in big["逆势担当区"]
+    assert "未归入象限" in out
+    note = out.split('class="scr-note"')[1]
+    assert "142" not in note and "126" not in note                      # no longer a footnote
+
+
+def test_ranking_values_and_names_are_whole():
+    name = "玉环经济开发区管理委员会漩门湾农业园区"
+    rows = pd.DataFrame({"unit_name": [name, "清港镇"], "unit_type": ["平台", "镇"], "rank": [1, 2],
+                         "prev_rank": [1, 3], "rank_change": [0, 1], "score": [1_654_321.7, 35_846.3],
+                         "band": ["绿", "红"], "tier": ["优", "差"], "n_units": [2, 2], "measure": ["工业用电量"] * 2,
+                         "unit": ["万千瓦时"] * 2, "period": ["2025-12"] * 2, "board_name": ["工业用电量"] * 2})
+    page = {"board": "b", "board_name": "乡镇街道·平台 工业用电量", "period": "2025-12", "measure": "工业用电量",
+            "unit": "万千瓦时", "start": 0, "page": 1, "pages": 1}
+    out = screen.ranking_html(rows, page, 600, 0, 1)
+    assert "工业用电量(亿千瓦时)" in out
+    assert ">165.43<" in out and ">3.58<" in out                      # one unit per board, whole numbers
+    assert name in out and "white-space:normal" in out               # a long name wraps, it is not cut
+    assert "…" not in out
+    value_w = int(out.split("text-align:right\">工业用电量")[0].rsplit("width:", 1)[1].split("px")[0])
+    assert value_w >= screen.text_em("165.43") * 19 and value_w >= screen.text_em("工业用电量(亿千瓦时)") * 15
+    values, unit = screen.rank_values([93.94, None], "分")
+    assert values == ["93.9", "暂无"] and unit == ""
+    assert screen.rank_values([1234.5, 12.345], "元")[0] == ["1,234", "12.35"]
+
+
+def test_fit_font_shrinks_long_text_only():
+    assert screen.fit_font("清港镇", 200, 19) == 19
+    small = screen.fit_font("玉环经济开发区管理委员会漩门湾农业园区", 200, 19, 12)
+    assert 12 <= small < 19 and 19 * screen.text_em("玉环经济开发区管理委员会漩门湾农业园区") > 200
+    assert screen.fit_font("玉环经济开发区管理委员会漩门湾农业园区", 200, 19, 12, lines=2) > small
+
+
+def test_no_exit_control_where_there_is_nowhere_to_go():
+    import datetime as dt
+
+    assert "scr-exit" not in screen.header_html({"as_of": "2025-12"}, dt.datetime(2025, 12, 1), exit_to=None)
+    assert "Escape" in screen.SCREEN_JS
+
+
+def test_charts_have_fixed_canvas_sizes_that_fit_their_slot(demo_root, monkeypatch):
+    """The canvas is scaled as a whole, so a chart gets a fixed size in canvas pixels (never
+    'responsive', which would measure the scaled page)."""
+    import json
+
+    for params in ({}, {"panel": "trends"}):
+        at = screen_app(demo_root, monkeypatch, **params)
+        for chart in at.get("plotly_chart"):
+            layout = json.loads(chart.proto.spec)["layout"]
+            config = json.loads(chart.proto.config)
+            assert layout["width"] <= (screen.INNER_W[1] if not params else screen.BIG_INNER_W), params
+            assert config["responsive"] is False
+
+
+def test_canvas_geometry():
+    assert screen.CANVAS_W / screen.CANVAS_H == 16 / 9
+    assert abs(sum(screen.COL_W) + 2 * screen.GAP - screen.BODY_W) < 1e-6
+    assert sum(screen.split_w(1000, (3, 2))) + screen.GAP <= 1000

@@ -23,14 +23,16 @@ from pipelines.home import Home
 from ui import public_queries as pq
 from ui.screen_figures import cards_figure, completion_figure, enlarge, quadrant_figure
 from ui.screen_panels import (  # noqa: F401 (the pure helpers are part of this module's interface)
-    _latest_two, card_tiles_html, dots_html, empty_html, flag_rules_html, flag_tiles_html, header_html, indicator_board_html,
-    quadrant_html, ranking_html, ranking_pages, title_html,
+    _latest_two, card_tiles_html, dots_html, empty_html, flag_rules_html, flag_tiles_html, header_html,
+    indicator_board_html, quadrant_html, rank_values, ranking_html, ranking_pages, title_html,
 )
 from ui.screen_theme import (  # noqa: F401
-    BODY_H, DEFAULT_ROTATE, GAP, HEADER_H, HEADER_SECONDS, KPI_H, PAD, PAGE_SECONDS, PANEL_PAD_Y, PANELS,
-    PLOTLY_CONFIG, QUAD_H, RANK_H, REFRESH_SECONDS, ROTATE_RANGE, ROWS_PER_PAGE, SUPPRESSED_NOTE, TITLE_H,
-    TRENDS_H, badge_html, change_html, esc, fmt_diff, fmt_period, fmt_value, rank_change_html, theme_css,
+    BIG_INNER_W, BODY_H, BODY_W, CANVAS_H, CANVAS_W, COL_W, DEFAULT_ROTATE, GAP, HEADER_H, HEADER_SECONDS, HIDDEN,
+    INNER_W, KPI_H, PAD, PAGE_SECONDS, PANEL_PAD_Y, PANELS, PLOTLY_CONFIG, QUAD_H, RANK_H, REFRESH_SECONDS,
+    ROTATE_RANGE, ROWS_PER_PAGE, SCREEN_JS, SUPPRESSED_NOTE, TITLE_H, TRENDS_H, badge_html, change_html, esc,
+    fit_font, fmt_diff, fmt_period, fmt_value, rank_change_html, split_w, text_em, theme_css,
 )
+
 
 # --- parameters ------------------------------------------------------------------------------
 
@@ -64,16 +66,19 @@ def _public(home: Home):
     return path, meta
 
 
-def _chart(fig: go.Figure, key: str) -> None:
+def _chart(fig: go.Figure, key: str, width: int) -> None:
+    """A chart of a fixed canvas size (``width`` × the figure's height)."""
     if key.endswith("-big"):
         enlarge(fig)
-    st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, key=key, width="stretch")
+    fig.update_layout(width=width, autosize=False)
+    st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, key=key, width="content")
 
 
 def render_header(home: Home, active: str | None) -> None:
     path, meta = _public(home)
     with st.container(key="scr-header"):
-        st.html(header_html(meta, dt.datetime.now(), dots_html(active) if active else ""))
+        st.html(header_html(meta, dt.datetime.now(), dots_html(active) if active else "",
+                            st.session_state.get("scr_exit_to")))
 
 
 def _missing(height: int) -> None:
@@ -112,7 +117,7 @@ def panel_kpi(home: Home, big: bool = False) -> None:
             chart_h = BODY_H - 2 * PANEL_PAD_Y - 420  # under the title, two rows of big tiles and the note
             left, right = st.columns([3, 2])
             with left:
-                _chart(cards_figure(cards, rate, chart_h), "chart-cards-big")
+                _chart(cards_figure(cards, rate, chart_h), "chart-cards-big", split_w(BIG_INNER_W, (3, 2))[0])
             with right:
                 st.html(flag_rules_html(pq.flag_counts(path, "rule"), chart_h, meta.get("has_flags") == "true"))
 
@@ -123,7 +128,8 @@ def panel_trends(home: Home, big: bool = False) -> None:
     with st.container(key="scr-big" if big else "scr-trends"):
         if path is None:
             return _missing(height)
-        chart_h = (height - 2 * PANEL_PAD_Y - 12) // (1 if big else 2)
+        # overview: two charts and the 不公开 note (the card chart marks hidden months)
+        chart_h = (height - 2 * PANEL_PAD_Y - 12) if big else (height - 2 * PANEL_PAD_Y - 2 - 12 - 22) // 2
         completion = pq.trends(path, "completion:")
         completion = pd.concat([completion, pq.trends(path, "elapsed")], ignore_index=True)
         cards = pq.card_counts(path, months=12)
@@ -131,12 +137,14 @@ def panel_trends(home: Home, big: bool = False) -> None:
         if big:
             left, right = st.columns(2)
             with left:
-                _chart(completion_figure(completion, chart_h), "chart-completion-big")
+                _chart(completion_figure(completion, chart_h), "chart-completion-big", split_w(BIG_INNER_W, (1, 1))[0])
             with right:
-                _chart(completion_figure(completion, chart_h, gap=True), "chart-gap-big")
+                _chart(completion_figure(completion, chart_h, gap=True), "chart-gap-big",
+                       split_w(BIG_INNER_W, (1, 1))[1])
         else:
-            _chart(completion_figure(completion, chart_h, gap=True), "chart-gap")
-            _chart(cards_figure(cards, rate, chart_h), "chart-cards")
+            _chart(completion_figure(completion, chart_h, gap=True), "chart-gap", INNER_W[1])
+            _chart(cards_figure(cards, rate, chart_h), "chart-cards", INNER_W[1])
+            st.html(f'<div class="scr-note">{SUPPRESSED_NOTE}</div>')
 
 
 def _rank_page(path, counter_key: str, advance: bool) -> tuple[pd.DataFrame, dict, int, int] | None:
@@ -168,9 +176,11 @@ def panel_ranking(home: Home, big: bool = False, advance: bool = True) -> None:
                 rows, page, index, total = _rank_page(path, "scr_rank_page", True)
             left, right = st.columns(2)
             with left:
-                st.html(ranking_html(pq.ranking(path, first["board"]), first, height, 0, total, big=True))
+                st.html(ranking_html(pq.ranking(path, first["board"]), first, height, 0, total, big=True,
+                                     width=split_w(BIG_INNER_W, (1, 1))[0]))
             with right:
-                st.html(ranking_html(rows, page, height, index, total, big=True))
+                st.html(ranking_html(rows, page, height, index, total, big=True,
+                                     width=split_w(BIG_INNER_W, (1, 1))[1]))
         else:
             st.html(ranking_html(rows, page, height, index, total))
 
@@ -187,7 +197,8 @@ def panel_quadrants(home: Home, big: bool = False) -> None:
             with left:
                 st.html(quadrant_html(quads, height - 2 * PANEL_PAD_Y, big=True))
             with right:
-                _chart(quadrant_figure(quads, height - 2 * PANEL_PAD_Y - 4), "chart-quadrants-big")
+                _chart(quadrant_figure(quads, height - 2 * PANEL_PAD_Y - 4), "chart-quadrants-big",
+                       split_w(BIG_INNER_W, (5, 6))[1])
         else:
             st.html(quadrant_html(quads, height - 2 * PANEL_PAD_Y))
 
@@ -216,9 +227,12 @@ def render_overview(home: Home, fragments: bool = True) -> None:
         wrap(panel_quadrants, REFRESH_SECONDS)(home)
 
 
-def render_screen(home: Home, params) -> None:
-    """The whole big screen for the URL's parameters (see :func:`screen_mode`)."""
+def render_screen(home: Home, params, exit_to: str | None = None) -> None:
+    """The whole big screen for the URL's parameters (see :func:`screen_mode`); ``exit_to`` is the
+    page the corner button and Esc lead to (None: a wall account with no other page)."""
+    st.session_state["scr_exit_to"] = exit_to
     st.html(theme_css())
+    st.html(SCREEN_JS, unsafe_allow_javascript=True)
     mode, seconds, panel = screen_mode(params)
     if mode == "overview":
         st.fragment(run_every=HEADER_SECONDS)(render_header)(home, None)

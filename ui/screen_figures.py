@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from models.scoring import period_info
 from ui import format as fmt
 from ui.screen_theme import (
-    ACCENT, CARD_COLOURS, LINE_COLOURS, LINE_SYMBOLS, MUTED, TEXT, bottom_legend, fmt_period, plotly_layout,
+    ACCENT, CARD_COLOURS, HIDDEN, LINE_COLOURS, LINE_SYMBOLS, MUTED, TEXT, bottom_legend, fmt_period, plotly_layout,
     short_period,
 )
 
@@ -82,10 +82,12 @@ def cards_figure(cards: pd.DataFrame, rate: pd.DataFrame, height: int, months: i
                              yaxis="y"))
     stacked = cards[cards["card"].isin(["红", "橙", "黄"])]
     hidden = stacked.groupby("period")["suppressed"].any().reindex(periods, fill_value=False).to_numpy()
-    if any(hidden):  # a blank bar must not read as zero
-        fig.add_trace(go.Scatter(x=[lb for lb, h in zip(labels, hidden) if h], y=[0] * int(sum(hidden)),
-                                 mode="text", text=["—"] * int(sum(hidden)), textposition="top center",
-                                 textfont=dict(size=18, color=TEXT), showlegend=False, yaxis="y"))
+    if any(hidden):  # a blank bar must not read as zero: 不公开 stands upright on top of what is shown
+        shown = stacked.groupby("period")["n_tasks"].sum(min_count=1).reindex(periods).fillna(0).to_numpy(dtype=float)
+        for label, h, top in zip(labels, hidden, shown):
+            if h:
+                fig.add_annotation(x=label, y=top, yref="y", text=HIDDEN, textangle=-90, showarrow=False,
+                                   yanchor="bottom", font=dict(size=13, color=TEXT))
     if len(rate):
         r = rate.set_index("period").reindex(periods)
         fig.add_trace(go.Scatter(x=labels, y=r["value"].astype("Float64").astype(float), name="按期推进率(右轴)",
@@ -122,7 +124,7 @@ def quadrant_figure(quads: pd.DataFrame, height: int) -> go.Figure:
                              marker=dict(color=accents[i % 5], pattern=dict(shape=patterns[i % 5]))))
     fig.update_layout(**plotly_layout(
         height, barmode="group",
-        title=chart_title("四个象限人数(近6个季度;贡献不确定、不可判定者见左下)"),
+        title=chart_title("四个象限人数(近6个季度;贡献不确定、不可判定者见左侧)"),
         margin=dict(l=54, r=16, t=40, b=78), legend=bottom_legend(height)))
     return fig
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import pandas as pd
 
-from ui.screen_theme import (
+from ui.screen_theme import (  # noqa: I001
+    BIG_UNITS, HIDDEN, INNER_W, count_html, fit_font, text_em,
     ACCENT, BAD, CARD_COLOURS, CARD_WORDS, GOOD, PANEL_PAD_Y, PANELS, ROWS_PER_PAGE, SEVERITY_COLOURS,
     SUPPRESSED_NOTE, TIER_NOTE, TITLE_H, _isnum, badge_html, change_html, esc, fmt_count, fmt_diff,
     fmt_period, fmt_value, rank_change_html,
@@ -14,24 +16,33 @@ from ui.screen_theme import (
 
 # --- panel HTML (pure functions) ---------------------------------------------------------------
 
-def title_html(title: str, right: str = "") -> str:
-    return f'<div class="scr-title"><b>{esc(title)}</b><span>{right}</span></div>'
+def title_html(title: str, right: str = "", width: float | None = None) -> str:
+    """A panel title; with ``width`` (px of the panel) a long title gets smaller type, never cut."""
+    style = ""
+    if width:
+        right_px = text_em(re.sub(r"<[^>]+>", "", right)) * 15 + 10
+        size = fit_font(title, width - right_px - 15, 22, 14)
+        style = f' style="font-size:{size}px"' if size < 22 else ""
+    return f'<div class="scr-title"><b{style}>{esc(title)}</b><span>{right}</span></div>'
 
 
 def empty_html(message: str, height: int) -> str:
     return f'<div class="scr-empty" style="height:{height}px">{esc(message)}</div>'
 
 
-def header_html(meta: dict, now: dt.datetime, dots: str = "") -> str:
+def header_html(meta: dict, now: dt.datetime, dots: str = "", exit_to: str | None = None) -> str:
+    """Title, carousel dots, 数据截至 stamp and (``exit_to``, a page path) the way out of the wall."""
     as_of = fmt_period(meta.get("as_of")) if meta else "—"
     version = esc(meta.get("version", "—")) if meta else "—"
+    leave = (f'<a class="scr-exit" href="{esc(exit_to)}" target="_self" title="退出大屏(Esc)">✕ 退出大屏</a>'
+             if exit_to else "")
     return (
         '<div class="scr-header">'
         '<div style="display:flex;align-items:baseline"><h1>实绩 · 城市大脑</h1>'
         '<span class="scr-sub">干部实绩监测大屏 · 仅汇总数据</span></div>'
         f'<div class="scr-dots">{dots}</div>'
-        f'<div class="scr-stamp"><b>数据截至 {esc(as_of)}</b>'
-        f'<div>版本 {version} · 刷新于 {now:%Y-%m-%d %H:%M}</div></div>'
+        f'<div style="display:flex;align-items:center"><div class="scr-stamp"><b>数据截至 {esc(as_of)}</b>'
+        f'<div>版本 {version} · 刷新于 {now:%Y-%m-%d %H:%M}</div></div>{leave}</div>'
         '</div>'
     )
 
@@ -100,26 +111,60 @@ def ranking_pages(boards: pd.DataFrame, rows_per_page: int = ROWS_PER_PAGE) -> l
     return pages
 
 
+def rank_values(scores, unit: str | None) -> tuple[list[str], str]:
+    """Ranking values as whole numbers for one board and the unit they are in (one unit per board:
+    万元 becomes 亿元 when the largest value reaches 1 亿)."""
+    unit = unit or ""
+    nums = [float(v) for v in scores if _isnum(v)]
+    divisor, shown = 1.0, unit
+    if unit in BIG_UNITS and nums and max(abs(v) for v in nums) >= 10_000:
+        divisor, shown = 10_000.0, BIG_UNITS[unit]
+
+    def one(v) -> str:
+        if not _isnum(v):
+            return "暂无"
+        x = float(v) / divisor
+        if unit in ("分", "%"):
+            return f"{x:.1f}{'%' if unit == '%' else ''}"
+        if divisor > 1:
+            return f"{x:,.2f}"
+        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.1f}" if abs(x) >= 100 else f"{x:,.2f}"
+    return [one(v) for v in scores], ("" if unit in ("分", "%") else shown)
+
+
 def ranking_html(rows: pd.DataFrame, page: dict, height: int, index: int, total: int,
-                 rows_per_page: int = ROWS_PER_PAGE, big: bool = False) -> str:
-    title = title_html(f"单位排名 · {page['board_name']}", f"第{index + 1}/{total}页")
+                 rows_per_page: int = ROWS_PER_PAGE, big: bool = False, width: float | None = None) -> str:
+    """One page of a ranking board. Unit names and values are never cut: the value column is as
+    wide as its longest value, and a long unit name wraps onto two lines or gets smaller type."""
+    width = width or INNER_W[2]
+    title = title_html(f"单位排名 · {page['board_name']}", f"第{index + 1}/{total}页", width)
     body_h = height - TITLE_H - 2 * PANEL_PAD_Y - 26
     row_h = max(28, int((body_h - 30) // rows_per_page))
-    unit = page.get("unit") or ""
+    td, th = (25, 17) if big else (19, 15)
     measure = page.get("measure") or "得分"
     if len(measure) > 5:  # the board title names the indicator; the column only needs a short label
         measure = "指标值"
-    head = (f'<tr style="height:30px"><th style="width:64px;text-align:center">名次</th><th>单位</th>'
-            f'<th style="width:150px;text-align:right">{esc(measure)}</th><th style="width:104px">较上期</th>'
-            f'<th style="width:64px">等级</th></tr>')
+    part = rows.iloc[page["start"]:page["start"] + rows_per_page]
+    values, shown = rank_values(list(part["score"]), page.get("unit"))
+    label = f"{measure}({shown})" if shown else measure
+    value_w = int(max([text_em(v) * td for v in values] + [text_em(label) * th]) + 16)
+    rank_w, change_w, tier_w = (80, 130, 80) if big else (58, 100, 60)
+    name_w = width - rank_w - value_w - change_w - tier_w - 5 * 12 - 2
+    head = (f'<tr style="height:30px"><th style="width:{rank_w}px;text-align:center">名次</th><th>单位</th>'
+            f'<th style="width:{value_w}px;text-align:right">{esc(label)}</th>'
+            f'<th style="width:{change_w}px">较上期</th><th style="width:{tier_w}px">等级</th></tr>')
     body = []
-    for r in rows.iloc[page["start"]:page["start"] + rows_per_page].itertuples(index=False):
-        score = f"{r.score:.1f}" if unit in ("分", "%") and _isnum(r.score) else fmt_value(r.score, unit)
-        if unit == "%" and _isnum(r.score):
-            score += "%"
+    for r, value in zip(part.itertuples(index=False), values):
+        name = str(r.unit_name)
+        size = fit_font(name, name_w, td, 14)
+        if size < td * 0.8:  # two lines read better than tiny type
+            size = min(fit_font(name, name_w, td, 12, lines=2), int((row_h - 2) / 2.3))
+            name_td = f'<td class="nm" style="font-size:{size}px;white-space:normal;line-height:1.1">'
+        else:
+            name_td = f'<td class="nm" style="font-size:{size}px">' if size < td else '<td class="nm">'
         body.append(
-            f'<tr style="height:{row_h}px"><td class="r scr-num">{int(r.rank)}</td><td>{esc(r.unit_name)}</td>'
-            f'<td class="sc scr-num">{esc(score)}</td><td>{rank_change_html(r.rank_change)}</td>'
+            f'<tr style="height:{row_h}px"><td class="r scr-num">{int(r.rank)}</td>{name_td}{esc(name)}</td>'
+            f'<td class="sc scr-num">{esc(value)}</td><td>{rank_change_html(r.rank_change)}</td>'
             f'<td>{badge_html(r.tier, r.band)}</td></tr>')
     note = (f'<div class="scr-note">{esc(fmt_period(page["period"]))} · 等级 {TIER_NOTE} · '
             f'较上期 ▲升 ▼降</div>')
@@ -132,6 +177,19 @@ def _latest_two(frame: pd.DataFrame) -> tuple[str | None, str | None]:
     return (periods[-1] if periods else None, periods[-2] if len(periods) > 1 else None)
 
 
+def change_or_hidden(now, before, *, unit: str, word: str, higher_is_worse: bool = False,
+                     had_before: bool = True) -> str:
+    """The change line of a tile: blank when the count itself is 不公开, 上月/上季不公开 when only
+    the earlier one is, otherwise ▲/▼ with words."""
+    if not _isnum(now):
+        return "&nbsp;"
+    if not had_before:
+        return f'<span class="scr-muted">{esc(word)}:无数据</span>'
+    if not _isnum(before):
+        return f'<span class="scr-muted">{esc(word[1:])}{HIDDEN}</span>'
+    return change_html(float(now) - float(before), higher_is_worse=higher_is_worse, unit=unit, word=word)
+
+
 def card_tiles_html(cards: pd.DataFrame) -> str:
     latest, prev = _latest_two(cards)
     if latest is None:
@@ -142,12 +200,12 @@ def card_tiles_html(cards: pd.DataFrame) -> str:
     for card in ("红", "橙", "黄", "绿"):
         n = now["n_tasks"].get(card) if card in now.index else None
         p = before["n_tasks"].get(card) if before is not None and card in before.index else None
-        change = (float(n) - float(p)) if _isnum(n) and _isnum(p) else None
+        change = change_or_hidden(n, p, unit="项", word="较上月", higher_is_worse=card != "绿",
+                                  had_before=before is not None)
         tiles.append(
             f'<div class="scr-tile" style="border-top-color:{CARD_COLOURS[card]}">'
             f'<div class="k">{esc(CARD_WORDS[card])}</div>'
-            f'<div class="c scr-num">{fmt_count(n)}<small>项任务</small></div>'
-            f'<div class="d">{change_html(change, higher_is_worse=card != "绿", unit="项", word="较上月")}</div></div>')
+            f'<div class="c scr-num">{count_html(n, "项任务")}</div><div class="d">{change}</div></div>')
     return f'<div class="scr-tiles" style="grid-template-columns:repeat(4,1fr)">{"".join(tiles)}</div>'
 
 
@@ -162,7 +220,7 @@ def flag_tiles_html(flags: pd.DataFrame, has_flags: bool) -> str:
         n = by["n_flags"].get(sev) if sev in by.index else 0
         tiles.append(
             f'<div class="scr-tile" style="border-top-color:{SEVERITY_COLOURS[sev]}">'
-            f'<div class="k">{sev}色 需核查线索</div><div class="c scr-num">{fmt_count(n)}<small>条</small></div></div>')
+            f'<div class="k">{sev}色 需核查线索</div><div class="c scr-num">{count_html(n, "条")}</div></div>')
     return f'<div class="scr-tiles" style="grid-template-columns:repeat(3,1fr)">{"".join(tiles)}</div>'
 
 
@@ -175,16 +233,22 @@ def flag_rules_html(rules: pd.DataFrame, height: int, has_flags: bool) -> str:
     rows = []
     for r in rules.sort_values("seq").itertuples(index=False):
         width = 100 * float(r.n_flags) / top if _isnum(r.n_flags) and top else 0
+        count = f"{fmt_count(r.n_flags)}条" if _isnum(r.n_flags) else HIDDEN
+        size = fit_font(str(r.category), 200, 20, 13)
         rows.append(
-            f'<div style="display:grid;grid-template-columns:150px 1fr 70px;align-items:center;column-gap:10px;'
-            f'height:46px;font-size:20px"><span>{esc(r.category)}</span>'
+            f'<div style="display:grid;grid-template-columns:200px 1fr 80px;align-items:center;column-gap:10px;'
+            f'height:46px;font-size:20px"><span style="font-size:{size}px">{esc(r.category)}</span>'
             f'<div class="scr-bar" style="height:18px"><i style="width:{width:.1f}%;background:{ACCENT}"></i></div>'
-            f'<span class="scr-num" style="text-align:right">{fmt_count(r.n_flags)}{"条" if _isnum(r.n_flags) else ""}</span></div>')
-    note = f'<div class="scr-note">线索为“需核查”,不是结论 · {SUPPRESSED_NOTE}</div>'
-    return f'{title}{"".join(rows)}{note}'
+            f'<span class="scr-num" style="text-align:right">{count}</span></div>')
+    return f'{title}{"".join(rows)}'
+
+
+OTHER_ACCENTS = ["#94a3b8", "#64748b", "#475569"]
 
 
 def quadrant_html(quads: pd.DataFrame, height: int, big: bool = False) -> str:
+    """Four quadrant tiles on 实绩 × 个人贡献 axes and, in a column of their own, the groups that
+    are in no quadrant (贡献不确定, 不可判定): often the largest, never a footnote."""
     latest, prev = _latest_two(quads)
     if latest is None:
         return empty_html("暂无象限数据:需要任职(assignments)以及任务进度或所任单位的指标数据", height)
@@ -192,32 +256,34 @@ def quadrant_html(quads: pd.DataFrame, height: int, big: bool = False) -> str:
     before = quads[quads["period"] == prev].set_index("quadrant") if prev else None
     names = list(now.sort_values("seq").index)
     main = names[:4]
-    rest = names[4:]
+    rest = names[4:4 + 2]
 
     def tile(name: str, accent: str) -> str:
         n = now["n_people"].get(name)
         p = before["n_people"].get(name) if before is not None and name in before.index else None
-        change = (float(n) - float(p)) if _isnum(n) and _isnum(p) else None
+        change = change_or_hidden(n, p, unit="人", word="较上季", had_before=before is not None)
         size = 96 if big else 36
         return (f'<div class="scr-tile" style="border-top-color:{accent};display:flex;flex-direction:column;'
                 f'justify-content:center"><div class="k">{esc(name)}</div>'
-                f'<div class="c scr-num" style="font-size:{size}px">{fmt_count(n)}<small>人</small></div>'
-                f'<div class="d">{change_html(change, unit="人", word="较上季")}</div></div>')
+                f'<div class="c scr-num" style="font-size:{size}px">{count_html(n, "人")}</div>'
+                f'<div class="d">{change}</div></div>')
 
     accents = ["#22c55e", "#5cc8ff", "#facc15", "#ef4444"]
     by_pos = dict(zip(main, accents))
-    # x = 个人贡献 (right = high), y = 实绩 (top = high): III I / IV II
+    # x = 个人贡献 (right = high), y = 实绩 (top = high): III I / IV II; the others on the right
     layout = [main[2] if len(main) > 2 else None, main[0] if main else None,
               main[3] if len(main) > 3 else None, main[1] if len(main) > 1 else None]
     cells = [tile(n, by_pos[n]) if n else "<div></div>" for n in layout]
-    extra = " · ".join(f"{esc(n)} {fmt_count(now['n_people'].get(n))} 人" for n in rest)
+    side = [tile(n, OTHER_ACCENTS[i]) for i, n in enumerate(rest)] + ["<div></div>"] * (2 - len(rest))
+    columns = "26px 1fr 1fr" + (" 0.9fr" if rest else "")
+    side_axis = '<div class="ax">未归入象限</div>' if rest else ""
     grid_h = height - TITLE_H - 2 * PANEL_PAD_Y - 30
     title = title_html("实绩象限分布(人数)", f"{esc(fmt_period(latest))}")
     return (
         f'<div class="{"scr-bigmode" if big else ""}">'
-        f'{title}<div class="scr-quad" style="height:{grid_h}px">'
-        f'<div class="ax ay">实绩 高</div>{cells[0]}{cells[1]}'
-        f'<div class="ax ay">实绩 低</div>{cells[2]}{cells[3]}'
-        f'<div></div><div class="ax">个人贡献 低</div><div class="ax">个人贡献 高 →</div></div>'
-        f'<div class="scr-note">{extra}{" · " if extra else ""}只显示人数,不显示姓名 · {SUPPRESSED_NOTE}</div></div>'
+        f'{title}<div class="scr-quad" style="height:{grid_h}px;grid-template-columns:{columns}">'
+        f'<div class="ax ay">实绩 高</div>{cells[0]}{cells[1]}{side[0] if rest else ""}'
+        f'<div class="ax ay">实绩 低</div>{cells[2]}{cells[3]}{side[1] if rest else ""}'
+        f'<div></div><div class="ax">个人贡献 低</div><div class="ax">个人贡献 高 →</div>{side_axis}</div>'
+        f'<div class="scr-note">只显示人数,不显示姓名 · {SUPPRESSED_NOTE}</div></div>'
     )

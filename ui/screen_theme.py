@@ -7,19 +7,35 @@ import re
 
 import pandas as pd
 
+from pipelines.suppression import MIN_GROUP
 from ui import format as fmt
 
 # --- geometry (CSS px of the 1920×1080 design) -------------------------------------------------
+# The page is one 1920×1080 canvas scaled as a whole to the viewport (CSS transform, as DataEase's
+# 大屏 does): every size below is a canvas pixel at any resolution or device scale factor.
+CANVAS_W, CANVAS_H = 1920, 1080
 PAD = 10
 GAP = 10
 HEADER_H = 70
-BODY_H = 1080 - 2 * PAD - HEADER_H - GAP          # 980
+BODY_H = CANVAS_H - 2 * PAD - HEADER_H - GAP          # 980
 KPI_H = 350
 TRENDS_H = BODY_H - KPI_H - GAP                     # 620
 RANK_H = 600
 QUAD_H = BODY_H - RANK_H - GAP                      # 370
 PANEL_PAD_Y = 10
 TITLE_H = 40
+PANEL_PAD_X = 14
+# Overview columns (st.columns([36, 32, 32])) and the inner width of a panel in each.
+BODY_W = CANVAS_W - 2 * PAD
+OVERVIEW_COLS = (36, 32, 32)
+COL_W = tuple((BODY_W - GAP * (len(OVERVIEW_COLS) - 1)) * c / sum(OVERVIEW_COLS) for c in OVERVIEW_COLS)
+INNER_W = tuple(int(w - 2 * PANEL_PAD_X - 2) for w in COL_W)
+BIG_INNER_W = int(BODY_W - 2 * PANEL_PAD_X - 2)
+
+
+def split_w(total: float, weights: tuple[int, ...]) -> list[int]:
+    """Widths of st.columns(weights) inside ``total`` canvas px (GAP between them), rounded down."""
+    return [int((total - GAP * (len(weights) - 1)) * w / sum(weights)) - 1 for w in weights]
 
 REFRESH_SECONDS = 60      # data panels re-read the CURRENT pointer this often
 PAGE_SECONDS = 10         # the ranking board turns a page this often
@@ -51,7 +67,8 @@ CARD_TEXT = {"绿": "#04210f", "黄": "#2a2100", "橙": "#2b1300", "红": "#ffff
 CARD_WORDS = {"绿": "绿牌 正常", "黄": "黄牌 提醒", "橙": "橙牌 警示", "红": "红牌 滞后"}
 SEVERITY_COLOURS = {"红": "#ef4444", "橙": "#fb923c", "黄": "#facc15"}
 TIER_NOTE = "优 前25% · 良 25–50% · 中 50–75% · 差 后25%"
-SUPPRESSED_NOTE = "— 表示该组不足5人或可据此推算出不足5人的组,按规定不公开"
+HIDDEN = "不公开"
+SUPPRESSED_NOTE = f"{HIDDEN} = 不足{MIN_GROUP}人或可据此推算出不足{MIN_GROUP}人的组"
 LINE_COLOURS = ["#5cc8ff", "#f472b6", "#a3e635", "#fbbf24", "#c084fc", "#2dd4bf"]
 LINE_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]
 
@@ -119,8 +136,28 @@ def short_period(period: str) -> str:
     return fmt_period(p)[5:] if "-Q" in p else fmt_period(p)
 
 
+def text_em(text: str) -> float:
+    """Width of ``text`` in em of the screen font (a slight overestimate: CJK 1, %·M·W 0.9, others 0.62)."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.9 if ch in "%MW—" else 0.62 for ch in str(text))
+
+
+def fit_font(text: str, width: float, base: float, smallest: float = 12, lines: int = 1) -> int:
+    """The largest font size ≤ ``base`` (px) at which ``text`` fits ``lines`` lines of ``width`` px.
+    Nothing on the wall is cut with an ellipsis: long names get smaller type instead."""
+    em = text_em(text) or 1.0
+    return int(max(smallest, min(base, width * lines * 0.96 / (em + 0.5 * (lines - 1)))))
+
+
 def fmt_count(value) -> str:
-    return "—" if not _isnum(value) else f"{int(value):,}"
+    """A count; a missing one is a suppressed small group on the wall (see SUPPRESSED_NOTE)."""
+    return HIDDEN if not _isnum(value) else f"{int(value):,}"
+
+
+def count_html(value, unit: str) -> str:
+    """A big count with its unit, or 不公开 (smaller, without a unit) for a suppressed group."""
+    if not _isnum(value):
+        return f'<span class="scr-hidden">{HIDDEN}</span>'
+    return f"{int(value):,}<small>{esc(unit)}</small>"
 
 
 def change_html(change, *, higher_is_worse: bool = False, unit: str = "", word: str = "较上期") -> str:
@@ -177,9 +214,14 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
 [data-testid="stStatusWidget"], [data-testid="stBottom"], footer {{ display: none !important; }}
-[data-testid="stMain"] {{ overflow: hidden; }}
+html, body, [data-testid="stMain"], [data-testid="stAppViewContainer"] {{ overflow: hidden !important; }}
 [data-testid="stMainBlockContainer"] {{
-  padding: {PAD}px {PAD}px 0 {PAD}px !important; max-width: none !important; min-width: 0 !important;
+  --scr-scale: min(tan(atan2(100vw, {CANVAS_W}px)), tan(atan2(100vh, {CANVAS_H}px)));
+  position: fixed !important; left: 50%; top: 50%; box-sizing: border-box;
+  width: {CANVAS_W}px !important; height: {CANVAS_H}px !important; overflow: hidden;
+  max-width: none !important; min-width: 0 !important; margin: 0 !important;
+  padding: {PAD}px {PAD}px 0 {PAD}px !important;
+  transform: translate(-50%, -50%) scale(var(--scr-scale)); transform-origin: 50% 50%;
 }}
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] {{ gap: {GAP}px !important; }}
 [data-testid="stMainBlockContainer"] [data-testid="stHorizontalBlock"] {{ gap: {GAP}px !important; flex-wrap: nowrap !important; }}
@@ -201,10 +243,14 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
   margin-right: 10px; vertical-align: -2px; border-radius: 2px; }}
 .scr-title span {{ font-size: 15px; color: {MUTED}; flex-shrink: 0; margin-left: 10px; }}
 .scr-muted {{ color: {MUTED}; }}
+.scr-hidden {{ font-size: .5em; font-weight: 700; color: {MUTED}; letter-spacing: 2px; }}
+.scr-exit {{ margin-left: 18px; padding: 4px 12px; border: 1px solid {BORDER}; border-radius: 14px; font-size: 15px;
+  color: {MUTED} !important; text-decoration: none !important; white-space: nowrap; opacity: .75; }}
+.scr-exit:hover, .scr-exit:focus {{ opacity: 1; color: {TEXT} !important; border-color: {ACCENT}; }}
 .scr-good {{ color: {GOOD}; font-weight: 600; }}
 .scr-bad {{ color: {BAD}; font-weight: 600; }}
 .scr-num {{ font-variant-numeric: tabular-nums; }}
-.scr-note {{ font-size: 13px; color: {MUTED}; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.scr-note {{ font-size: 14px; color: {MUTED}; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
 .scr-header {{ display: flex; align-items: center; justify-content: space-between; height: {HEADER_H - 2}px; }}
 .scr-header h1 {{ font-size: 34px; margin: 0; padding: 0; color: {TEXT}; letter-spacing: 4px; font-weight: 700;
   text-shadow: 0 0 18px rgba(92, 200, 255, .45); }}
@@ -228,9 +274,9 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .scr-bar em {{ position: absolute; top: -4px; bottom: -4px; width: 3px; background: #ffffff; border-radius: 2px; }}
 table.scr-rank {{ width: 100%; border-collapse: collapse; table-layout: fixed; }}
 table.scr-rank th {{ font-size: 15px; color: {MUTED}; font-weight: 500; text-align: left; padding: 0 6px; height: 30px;
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+  white-space: nowrap; overflow: hidden; }}
 table.scr-rank td {{ font-size: 19px; color: {TEXT}; padding: 0 6px; border-top: 1px solid rgba(159, 179, 209, .14);
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+  white-space: nowrap; overflow: hidden; }}
 table.scr-rank td.r {{ font-size: 22px; font-weight: 700; color: {ACCENT}; text-align: center; }}
 table.scr-rank td.sc {{ text-align: right; font-weight: 600; }}
 .scr-badge {{ display: inline-block; min-width: 34px; text-align: center; border-radius: 6px; padding: 1px 8px;
@@ -266,6 +312,32 @@ table.scr-rank td.sc {{ text-align: right; font-weight: 600; }}
 </style>"""
 
 
+SCREEN_JS = """<span style="position:fixed"></span><script>
+(() => {
+  if (window.__shijiScreen) return;
+  window.__shijiScreen = true;
+  // Streamlit sizes a plotly chart to its frame's getBoundingClientRect(), which includes the
+  // canvas's scale: on a 4K wall the figure would be drawn twice its slot. Those two frames are
+  // measured in canvas pixels instead; plotly's own measurements inside the chart are untouched.
+  const rect = Element.prototype.getBoundingClientRect;
+  Element.prototype.getBoundingClientRect = function () {
+    const r = rect.call(this);
+    const id = this.getAttribute && this.getAttribute('data-testid');
+    if (id !== 'stPlotlyChart' && id !== 'stFullScreenFrame') return r;
+    const canvas = this.closest('[data-testid="stMainBlockContainer"]');
+    if (!canvas || !canvas.querySelector('.scr-header') || !canvas.offsetWidth) return r;
+    const scale = rect.call(canvas).width / canvas.offsetWidth;
+    return scale > 0 && Math.abs(scale - 1) > 1e-3 ? new DOMRect(r.x, r.y, r.width / scale, r.height / scale) : r;
+  };
+  // Esc leaves the wall for the normal pages (the corner button does the same).
+  document.addEventListener('keydown', (e) => {
+    const exit = document.querySelector('a.scr-exit');
+    if (e.key === 'Escape' && exit) exit.click();
+  });
+})();
+</script>"""
+
+
 def plotly_layout(height: int, **extra) -> dict:
     """The dark plotly template of the screen (CJK font, transparent background)."""
     layout = dict(
@@ -286,4 +358,6 @@ def bottom_legend(height: int, top: int = 40, bottom: int = 78) -> dict:
     return dict(orientation="h", yanchor="top", y=-34 / plot_h, x=0, font=dict(size=14), bgcolor="rgba(0,0,0,0)")
 
 
-PLOTLY_CONFIG = {"displayModeBar": False, "staticPlot": True, "responsive": True}
+# Fixed pixel sizes, never "responsive": plotly would measure the scaled canvas on screen
+# (getBoundingClientRect) and draw a 4K wall's charts at twice the size of their slot.
+PLOTLY_CONFIG = {"displayModeBar": False, "staticPlot": True, "responsive": False}
