@@ -7,6 +7,7 @@ from pipelines.build import built_by_older_code, is_demo
 from ui.auth import resolve_scope, visible_pages
 from ui.data import current_home, ensure_published
 from ui.session import set_scope
+from ui.widgets_zh import inject as chinese_widget_text
 
 st.set_page_config(page_title="实绩 · 干部实绩监测", page_icon=":material/insights:", layout="wide")
 
@@ -31,6 +32,7 @@ set_scope(scope)
 # formula-escaped downloads and exports.
 st.html('<style>[data-testid="stElementToolbar"] button[aria-label="Download as CSV"]'
         '{display:none !important}</style>')
+chinese_widget_text()
 if is_demo(home.current_path()):
     # A fixed badge, so every page (the big screen too) says it shows demo data.
     st.html('<div style="position:fixed;right:12px;bottom:10px;z-index:1000;padding:2px 10px;border-radius:4px;'

@@ -51,12 +51,16 @@ years = [*sorted(flags["year"].unique(), reverse=True), ALL_YEARS]
 wanted = params.get("year") or (as_of[:4] if as_of[:4] in years else years[0])
 c0, c1, c2, c3, c4 = st.columns([1.2, 2, 2, 2, 2])
 year = c0.selectbox("年份", years, index=years.index(wanted) if wanted in years else 0,
-                    help="默认只看数据截至年份;往年的预警按距今时长降低排序权重")
-severities = c1.multiselect("等级", ["红", "橙", "黄"], default=params.get_all("severity") or ["红", "橙", "黄"])
+                    placeholder="选择年份", help="默认只看数据截至年份;往年的预警按距今时长降低排序权重")
+severities = c1.multiselect("等级", ["红", "橙", "黄"], default=params.get_all("severity") or ["红", "橙", "黄"],
+                            placeholder="请选择等级", select_all=False)
 LEVELS = {"series": "指标序列", "task": "任务", "cadre": "360度评价"}
-levels = c2.multiselect("类型", list(LEVELS), default=params.get_all("level") or list(LEVELS), format_func=LEVELS.get)
-rules = c3.multiselect("规则", sorted(flags["rule"].unique()), default=params.get_all("rule"))
-statuses = c4.multiselect("标记状态", ["未标记", *MARK_STATUSES], default=params.get_all("status") or ["未标记", "属实"])
+levels = c2.multiselect("类型", list(LEVELS), default=params.get_all("level") or list(LEVELS), format_func=LEVELS.get,
+                        placeholder="请选择类型", select_all=False)
+rules = c3.multiselect("规则", sorted(flags["rule"].unique()), default=params.get_all("rule"),
+                       placeholder="不限规则", select_all=False)
+statuses = c4.multiselect("标记状态", ["未标记", *MARK_STATUSES], default=params.get_all("status") or ["未标记", "属实"],
+                          placeholder="请选择标记状态", select_all=False)
 show_suppressed = st.toggle("显示已说明而被抑制的重复预警", value=False)
 st.query_params.update({"year": year, "severity": severities, "level": levels, "rule": rules,
                         "status": statuses})

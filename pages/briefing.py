@@ -57,9 +57,9 @@ if unknown:
 st.markdown("#### 考察篮")
 c1, c2 = st.columns(2)
 chosen_units = c1.multiselect("单位", list(unit_label), format_func=unit_label.get, key="brief_units",
-                              placeholder="输入单位名称添加")
+                              placeholder="输入单位名称添加", select_all=False)
 chosen_cadres = c2.multiselect("干部", list(cadre_label), format_func=cadre_label.get, key="brief_cadres",
-                               placeholder="输入干部姓名添加")
+                               placeholder="输入干部姓名添加", select_all=False)
 new_url = (list(chosen_units), list(chosen_cadres))
 st.session_state["brief_url"] = new_url
 remember_basket(*new_url)

@@ -1,23 +1,17 @@
 """数据管理: upload a batch (validated exactly like the CLI), see versions, roll back."""
-import hashlib
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from pipelines import audit
 from pipelines.build import is_demo
 from pipelines.contract import TABLES
-from pipelines.export import safe_frame
-from pipelines.home import LockedError
 from pipelines.ingest import rollback
-from pipelines.report import REPORT_HEADER, InputError, sort_issues
 from pipelines.status import versions_table
-from pipelines.worker import ingest_isolated
 from ui.auth import exposure_warning, load_access
 from ui import format as fmt
 from ui.data import current_home
+from ui.ingest_view import latest_job, show_last, start
 from ui.session import current_scope
 
 scope = current_scope("data")
@@ -30,8 +24,8 @@ st.subheader("导入数据批次")
 st.caption("一个批次可以是多个 CSV/XLSX 文件(文件名即表名,中英文均可),或一个多工作表的 .xlsx 工作簿。"
            "任何错误都会整批拒绝,当前版本保持不变。")
 uploads = st.file_uploader("选择文件", type=["csv", "xlsx", "xlsm"], accept_multiple_files=True)
-replace = st.multiselect("整表替换(可选)", list(TABLES), format_func=lambda t: f"{TABLES[t].zh}({t})",
-                         placeholder="不选则按主键合并",
+replace = st.multiselect("整表替换(可选)", list(TABLES), format_func=lambda t: TABLES[t].zh,
+                         placeholder="不选则按主键合并", select_all=False,
                          help="选中的表以本批次为准整表替换,用于更正主键(如任职起始日期);本批次必须包含这些表的全部行。")
 holds_demo = home.current_path() is not None and is_demo(home.current_path())
 start_over = holds_demo and st.checkbox(
@@ -43,39 +37,12 @@ clicked = bool(uploads) and st.button("校验并导入", type="primary")
 if clicked and twice:  # written to one folder, the later copy would silently replace the earlier
     st.error(f"同名文件出现了不止一次:{'、'.join(fmt.md(n) for n in twice)}。请在上方列表中删去多余的一份,再导入。")
 if clicked and not twice:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "batch"
-        folder.mkdir()
-        for f in uploads:
-            (folder / Path(f.name).name).write_bytes(f.getvalue())
-        single = len(uploads) == 1 and uploads[0].name.lower().endswith((".xlsx", ".xlsm"))
-        path = folder / Path(uploads[0].name).name if single else folder
-        for f in uploads:
-            audit.append(home, scope.identity, scope.role, "upload", page="data", filters={"file": f.name},
-                         file_hash=hashlib.sha256(f.getvalue()).hexdigest())
-        try:
-            with st.spinner("正在校验并构建新版本……"):
-                # In a child process with a memory cap: a huge upload cannot starve the server.
-                outcome = ingest_isolated(path, home, replace=tuple(replace), start_over=start_over)
-        except (LockedError, InputError) as e:
-            st.error(fmt.md(str(e)))  # may quote an uploaded file's name
-            outcome = None
-    if outcome is not None:
-        for notice in outcome.notices:
-            st.caption(f"提示:{fmt.md(notice)}")  # names files, sheets and columns of the upload
-        if outcome.status == "rejected":
-            st.error(f"数据校验未通过:共 {len(outcome.issues)} 个问题,本批次未发布,当前版本保持不变。")
-            report = pd.DataFrame([[i.source, i.row, i.column, i.rule, i.value, i.message]
-                                   for i in sort_issues(outcome.issues)], columns=REPORT_HEADER)
-            st.dataframe(report, hide_index=True, width="stretch")
-            st.download_button("下载校验报告 CSV", safe_frame(report).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"),
-                               file_name="校验报告.csv", mime="text/csv")
-        elif outcome.status == "unchanged":
-            st.info(f"这些文件都已导入过,没有变化(当前版本 {outcome.version})。")
-        else:
-            st.success(f"已发布版本 {outcome.version}:" + "、".join(
-                f"{TABLES[k].zh} {n} 行" for k, n in outcome.rows.items() if n))
-            st.cache_data.clear()
+    running = latest_job(home)
+    if running is not None and not running.finished():
+        st.error("上一个批次仍在导入,请等它完成后再导入。")
+    else:
+        start(home, uploads, tuple(replace), start_over, scope)
+show_last(home)
 
 st.subheader("版本")
 versions = pd.DataFrame(versions_table(home))
@@ -92,7 +59,7 @@ older = versions.loc[~versions["current"], "version"].tolist()
 if not older:
     st.caption("没有可回退的更早版本。")
 else:
-    target = st.selectbox("回退到版本", older)
+    target = st.selectbox("回退到版本", older, placeholder="选择要回退到的版本")
     confirm = st.checkbox(f"确认将当前数据指向 {target}(不会删除任何版本,可以再次切换)")
     if st.button("回退", disabled=not confirm):
         st.success(f"已回退到版本 {rollback(home, target)}。")

@@ -269,6 +269,6 @@ with tabs[6]:
 # --- 配置原文 -------------------------------------------------------------------------------------------------
 with tabs[7]:
     files = sorted(reference_dir().glob("*.yaml"))
-    name = st.selectbox("配置文件", [p.name for p in files], key="methods_yaml")
+    name = st.selectbox("配置文件", [p.name for p in files], key="methods_yaml", placeholder="选择配置文件")
     if name:
         st.code((reference_dir() / name).read_text(encoding="utf-8"), language="yaml", line_numbers=False)

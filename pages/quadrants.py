@@ -78,7 +78,7 @@ def url_multiselect(column, label: str, options: list, param: str) -> list:
         else:
             st.query_params.pop(param, None)
 
-    return column.multiselect(label, options, key=key, on_change=sync, placeholder="全部")
+    return column.multiselect(label, options, key=key, on_change=sync, placeholder="全部", select_all=False)
 
 
 f1, f2, f3, f4, f5 = st.columns([1.2, 1.3, 1.3, 1.1, 1.3])
@@ -95,7 +95,8 @@ def _set_period():
         st.query_params["period"] = st.session_state["period_pick"]
 
 
-f1.selectbox("季度", periods, key="period_pick", on_change=_set_period, format_func=fmt.period_label)
+f1.selectbox("季度", periods, key="period_pick", on_change=_set_period, format_func=fmt.period_label,
+             placeholder="选择季度")
 unit_types = url_multiselect(f2, "单位类型", sorted(points["unit_type"].dropna().unique()), "unit_type")
 role_types = url_multiselect(f3, "分管条线", sorted(points["role_type"].dropna().unique()), "role_type")
 ranks = url_multiselect(f4, "职级", sorted(points["rank"].dropna().unique()), "rank")

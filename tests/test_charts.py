@@ -160,7 +160,7 @@ def test_task_chart_draws_the_check_beside_the_reported_progress():
     assert check.marker.symbol == "diamond"
     assert all(t.marker.symbol != "diamond" for t in fig.data if t is not check)
     hover = _hover(check)
-    for words in ("核验记录 K001", "进度不实", "2024-07-10", "考察组", "核验 30%", "填报 45%", "-15.0 pp"):
+    for words in ("核验记录 K001", "进度不实", "2024-07-10", "考察组", "核验 30%", "填报 45%", "-15.0 个百分点"):
         assert words in hover
     assert "&lt;b&gt;现场&lt;/b&gt;" in hover and "<b>现场" not in hover  # data text is escaped for plotly
     reported = {t.name: t for t in fig.data}["填报进度"]

@@ -41,9 +41,10 @@ def test_percent_and_percentage_points():
     assert fmt.pct(0.1234) == "12.3%"
     assert fmt.pct(0.5, 0) == "50%"
     assert fmt.pct_value(12.34) == "12.3%"
-    assert fmt.pp(2.5) == "+2.5 pp"
-    assert fmt.pp(-10) == "-10.0 pp"
-    assert fmt.pp(0) == "0.0 pp"
+    assert fmt.pp(2.5) == "+2.5 个百分点"
+    assert fmt.pp(-10) == "-10.0 个百分点"
+    assert fmt.pp(0) == "0.0 个百分点"
+    assert fmt.sd(-3.371) == "-3.37 标准差"
     assert fmt.number(0.3, 2, signed=True) == "+0.30"
     assert fmt.number(-0.0001, 2, signed=True) == "0.00"   # no "-0.00"
 
@@ -52,9 +53,17 @@ def test_values_in_their_indicator_unit():
     assert fmt.with_unit(23_326.8, "万元") == "2.33 亿元"
     assert fmt.with_unit(5.26, "%") == "5.3%"
     assert fmt.with_unit(12, "万千瓦时") == "12.0 万千瓦时"
-    assert fmt.with_unit(-3.0, "pp") == "-3.0 pp"
-    assert fmt.with_unit(0.56, "SD", 2, signed=True) == "+0.56 SD"
-    assert fmt.interval(-0.5, 1.2, "SD") == "[-0.50 SD, 1.20 SD]"
+    assert fmt.with_unit(35_846.3, "万千瓦时") == "3.58 亿千瓦时"  # the 亿 rule for every 万 unit
+    assert fmt.with_unit(-3.0, "pp") == "-3.0 个百分点"
+    assert fmt.with_unit(0.56, "SD", 2, signed=True) == "+0.56 标准差"
+    assert fmt.interval(-0.5, 1.2, "SD") == "[-0.50 标准差, 1.20 标准差]"
+
+
+def test_rules_and_counts_in_chinese_units():
+    assert fmt.pp_words("差距-16.4pp‹-10pp→黄") == "差距-16.4个百分点‹-10个百分点→黄"
+    assert fmt.pp_words("偏离 -3.37 SD") == "偏离 -3.37标准差"
+    assert fmt.pp_words("app 2pp") == "app 2个百分点"   # only a unit after a number
+    assert fmt.count(1234.0, "人") == "1,234 人" and fmt.count(None) == "—"
 
 
 def test_flags_become_chinese_and_unknown_codes_survive():
@@ -108,8 +117,8 @@ def test_contribution_rows_never_print_a_number_for_unidentified():
          "n_platform": 0, "period_effect": 10.0, "observed": 23_000.0, "mean_share": 0.3},
     ])
     rows = fmt.contribution_rows(contrib, {"exports": "货物出口额"}, {"exports": "万元"})
-    assert rows.loc[0, "个人贡献"] == "+0.30 SD"
-    assert rows.loc[0, "95% 区间"] == "[-0.10 SD, 0.70 SD]"
+    assert rows.loc[0, "个人贡献"] == "+0.30 标准差"
+    assert rows.loc[0, "95% 区间"] == "[-0.10 标准差, 0.70 标准差]"
     assert rows.loc[1, "个人贡献"] == "不可判定"
     assert rows.loc[1, "95% 区间"] == "—"
     assert rows.loc[1, "平台效应"] == "不可分离"

@@ -1,7 +1,9 @@
-"""Number and label formatting for pages: 万元/亿元, %, pp, intervals, Chinese labels.
+"""Number and label formatting for pages: 万元/亿元, %, 个百分点, 标准差, intervals, periods, counts,
+Chinese labels; one function per concept, so every page (and the wall) writes a number the same way.
 
 Pure functions (no Streamlit): every page formats numbers the same way, and tests pin it.
-Missing values (None, NaN) always format as "—".
+Missing values (None, NaN) always format as "—". A number and its Chinese unit are separated by
+one space ("1.23 亿元", "+2.5 个百分点"); "%" follows the number directly.
 """
 from __future__ import annotations
 
@@ -114,12 +116,26 @@ def compact(v: Any) -> str:
 
 def money_wan(v: Any, digits: int = 1, signed: bool = False) -> str:
     """A money amount stored in 万元: "8,123.4 万元", or "1.23 亿元" from 1 亿 (10,000 万) up."""
+    return wan(v, "元", digits, signed)
+
+
+def wan(v: Any, base: str, digits: int = 1, signed: bool = False) -> str:
+    """An amount stored in 万<base> (万元, 万千瓦时, 万美元): "8,123.4 万<base>" below 1 亿, else
+    "1.23 亿<base>" — the one magnitude rule for every 万 unit on every page."""
     if is_missing(v):
         return DASH
     v = float(v)
     if abs(v) >= 10_000:
-        return f"{number(v / 10_000, 2, signed)} 亿元"
-    return f"{number(v, digits, signed)} 万元"
+        return f"{number(v / 10_000, 2, signed)} 亿{base}"
+    return f"{number(v, digits, signed)} 万{base}"
+
+
+def count(v: Any, unit: str = "") -> str:
+    """A whole count with thousands separators and its measure word: 1234, "人" → "1,234 人"."""
+    if is_missing(v):
+        return DASH
+    text = f"{int(round(float(v))):,}"
+    return f"{text} {unit}" if unit else text
 
 
 def pct(v: Any, digits: int = 1, signed: bool = False) -> str:
@@ -136,11 +152,36 @@ def pct_value(v: Any, digits: int = 1, signed: bool = False) -> str:
     return f"{number(v, digits, signed)}%"
 
 
+PP = "个百分点"
+SD = "标准差"
+# The models write these unit codes; a person reads the Chinese.
+UNIT_WORDS = {"pp": PP, "SD": SD}
+
+
 def pp(v: Any, digits: int = 1) -> str:
-    """A difference of percentages in percentage points, always signed: "+2.5 pp", "-10.0 pp"."""
+    """A difference of percentages in percentage points, always signed: "+2.5 个百分点"."""
     if is_missing(v):
         return DASH
-    return f"{number(v, digits, signed=True)} pp"
+    return f"{number(v, digits, signed=True)} {PP}"
+
+
+def sd(v: Any, digits: int = 2, signed: bool = False) -> str:
+    """A standardised score in standard deviations: "+0.56 标准差"."""
+    if is_missing(v):
+        return DASH
+    return f"{number(v, digits, signed)} {SD}"
+
+
+def pp_words(text: Any) -> str:
+    """A rule the models write with "pp" / "SD" ("差距-16.4pp‹-10pp→黄") in Chinese units
+    ("差距-16.4个百分点‹-10个百分点→黄")."""
+    if is_missing(text):
+        return DASH
+    return _SD_WORD.sub(SD, _PP_WORD.sub(PP, str(text)))
+
+
+_PP_WORD = re.compile(r"(?<=\d)\s*pp\b")
+_SD_WORD = re.compile(r"(?<=\d)\s*SD\b")
 
 
 def with_unit(v: Any, unit: str | None, digits: int = 1, signed: bool = False) -> str:
@@ -148,12 +189,11 @@ def with_unit(v: Any, unit: str | None, digits: int = 1, signed: bool = False) -
     if is_missing(v):
         return DASH
     unit = (unit or "").strip()
-    if unit == "万元":
-        return money_wan(v, digits, signed)
+    if unit.startswith("万") and len(unit) > 1:
+        return wan(v, unit[1:], digits, signed)
     if unit == "%":
         return pct_value(v, digits, signed)
-    if unit == "pp":
-        return f"{number(v, digits, signed)} pp"
+    unit = UNIT_WORDS.get(unit, unit)
     text = number(v, digits, signed)
     return f"{text} {unit}" if unit else text
 
@@ -237,7 +277,7 @@ def contribution_rows(contrib: pd.DataFrame, names: dict[str, str] | None = None
         rows.append({
             "indicator": r.indicator,
             "指标": indicator_label(r.indicator, names),
-            "单位": {"SD": "标准差", "pp": "百分点"}.get(unit, unit) or DASH,
+            "单位": UNIT_WORDS.get(unit, unit) or DASH,
             "个人贡献": with_unit(r.effect, unit, 2, signed=True) if identified else "不可判定",
             "95% 区间": interval(r.ci_low, r.ci_high, unit, 2) if identified else DASH,
             "判定": BAND_LABELS.get(r.band, r.band) if not is_missing(r.band) else DASH,
