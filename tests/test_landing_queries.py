@@ -161,3 +161,10 @@ def test_flags_of_the_as_of_year_else_the_latest_year_with_flags():
     assert (year, len(mine), new) == ("2025", 2, 1)
     year, mine, new = ld.flags_of_year(flags.iloc[2:], "2025-06")
     assert (year, len(mine), new) == ("2024", 1, 0)
+
+
+def test_an_unreadable_previous_version_is_said_not_raised(fresh):
+    db.close_all()
+    fresh.version_path("v000001").write_bytes(b"not a database")
+    diff = lq.changes(ALL, fresh)
+    assert diff["version"] == "v000001" and diff["error"] and "rows" not in diff

@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import streamlit as st
 
 from pipelines import build
 from pipelines.home import Home
 from ui.profile_queries import table_exists
-from ui.queries import Scope, run, seen_in_full
+from ui.queries import Scope, current_version_path, run, seen_in_full
 
 CARD_ORDER = {"绿": 0, "黄": 1, "橙": 2, "红": 3}
 OPEN_STATUSES = ("未标记", "属实")  # a flag still needing a check, or confirmed and not yet dealt with
@@ -49,7 +50,18 @@ class _ScopedFull:
 def headline(scope: Scope) -> pd.DataFrame:
     """The core indicators that have a target, at their latest period: value, target, 完成率,
     时序进度 (for amounts summed over the year) and the gap, as on the big screen."""
+    version_file = current_version_path()
+    if version_file is None:
+        return pd.DataFrame()
+    return _headline(str(version_file), scope.key, scope).copy()
+
+
+@st.cache_data(show_spinner=False, ttl=3600, max_entries=256)
+def _headline(version_file: str, scope_key: tuple, _scope: Scope) -> pd.DataFrame:
+    """Cached per version file and scope (``_scope`` itself is not hashed: its key is)."""
     from pipelines.public import indicator_board
+
+    scope = _scope
 
     board = indicator_board(_ScopedFull(scope))
     if board.empty or not table_exists(scope, "staging", "indicators"):
@@ -150,9 +162,15 @@ def changes(scope: Scope, home: Home) -> dict | None:
     prev = previous_version(home)
     if prev is None:
         return None
-    now_path, prev_path = home.current_path(), home.version_path(prev)
-    out = {"version": prev, "as_of": build.read_info(prev_path).get("as_of", ""), "error": None}
+    return _changes(str(home.current_path()), str(home.version_path(prev)), scope.key, scope)
+
+
+@st.cache_data(show_spinner=False, ttl=3600, max_entries=128)
+def _changes(now_file: str, prev_file: str, scope_key: tuple, _scope: Scope) -> dict:
+    scope, now_path, prev_path = _scope, Path(now_file), Path(prev_file)
+    out = {"version": prev_path.name[:7], "as_of": "", "error": None}
     try:
+        out["as_of"] = build.read_info(prev_path).get("as_of", "")
         now_rows, prev_rows = build.row_counts(now_path), build.row_counts(prev_path)
         now_flags, now_cards = _version_rows(scope, now_path)
         old_flags, old_cards = _version_rows(scope, prev_path)
