@@ -7,7 +7,7 @@ import pytest
 
 from pipelines import db
 from pipelines.state import add_mark
-from tests.landing_world import landing_home
+from tests.landing_world import VALUES, landing_home
 from ui import landing as ld
 from ui import landing_queries as lq
 from ui.queries import Scope
@@ -168,3 +168,23 @@ def test_an_unreadable_previous_version_is_said_not_raised(fresh):
     fresh.version_path("v000001").write_bytes(b"not a database")
     diff = lq.changes(ALL, fresh)
     assert diff["version"] == "v000001" and diff["error"] and "rows" not in diff
+
+
+HOMES = {"C01": "T01", "C02": "T02", "C03": "T03", "C04": "T02"}  # current (or last) post of each cadre
+
+
+@pytest.mark.parametrize("units", [set(), {"T01"}, {"T02"}, {"T01", "T03"}, {"T01", "T02", "T03"}])
+def test_every_landing_query_stays_inside_the_scope(two, units):
+    scope = Scope(role="inspector", units=frozenset(units), identity=f"lq-{'-'.join(sorted(units))}")
+    diff = lq.changes(scope, two)
+    frames = {"cards": lq.latest_cards(scope), "flags": lq.open_flags(scope, two),
+              "quadrants": lq.quadrant_latest(scope), "new_flags": diff["new_flags"], "changed": diff["cards"]}
+    for name, frame in frames.items():
+        for row in frame.to_dict("records"):
+            if "unit_id" in row:
+                assert row["unit_id"] in units, (name, row)
+            if "cadre_id" in row and not pd.isna(row["cadre_id"]):
+                assert HOMES[row["cadre_id"]] in units, (name, row)
+    board = lq.headline(scope)
+    expected = sum(v for u, i, p, v, _ in VALUES if i == "gpb_revenue" and p == "2025-06" and u in units)
+    assert board[board["indicator"] == "gpb_revenue"]["value"].sum() == expected
