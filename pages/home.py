@@ -46,7 +46,8 @@ with left:
         red = cards[cards["card"] == "红"]
         st.metric(f"{fmt.period_label(cards['period'].iloc[0])} 红牌", f"{len(red)} 项",
                   help="任务进度落后计划达到红牌线(见“方法说明”)")
-        st.caption(f"本期亮牌 {len(cards)} 项:{ld.card_line(cards)}。" + ("红牌最多的牵头单位与干部:" if len(red) and "unit" in can else ""))
+        st.caption(f"本期亮牌 {len(cards)} 项:{ld.card_line(cards)}。"
+                   + ("红牌最多的牵头单位与干部:" if len(red) and "unit" in can else ""))
         c1, c2 = st.columns(2)
         links(ld.top_units(red), "unit", "unit", c1, "项")
         links(ld.top_cadres(red), "cadre", "cadre", c2, "项")
@@ -69,7 +70,7 @@ with right:
                              query_params={"year": year, "severity": sev, "status": list(lq.OPEN_STATUSES)})
         links(ld.top_units(this_year), "unit", "unit", f2, "条")
 
-st.subheader("核心指标完成情况")
+st.subheader("核心指标完成情况" + ("" if scope.units is None else "(本人负责的单位)"))
 board = lq.headline(scope)
 if board.empty:
     st.info("没有可对照目标的核心指标:数据中没有核心指标的数据,或都没有填报目标值。")

@@ -94,7 +94,8 @@ def _frames(as_of: str, cards: dict, flags: list, progress_rows: int, parts: set
         status["period_end"] = [_month_end(p) for p in status["period"]]
         out.update({"staging.tasks": tasks, "marts.task_status": status, "raw.tasks": tasks[["task_id"]],
                     "raw.task_progress": pd.DataFrame({"task_id": ["K1"] * progress_rows})})
-        f = pd.DataFrame(flags, columns=["flag_id", "level", "unit_id", "severity", "period_end", "status", "suppressed"])
+        f = pd.DataFrame(flags, columns=["flag_id", "level", "unit_id", "severity", "period_end", "status",
+                                         "suppressed"])
         for col in ("cadre_id", "task_id", "indicator", "indicator_name", "rule", "rules", "reason", "check_hint",
                     "measure", "onset", "check_id", "check_result"):
             f[col] = None

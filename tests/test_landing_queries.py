@@ -110,7 +110,8 @@ def test_changes_since_the_previous_version(two):
     assert diff["version"] == "v000001" and diff["as_of"] == "2025-06" and diff["error"] is None
     assert list(diff["new_flags"]["flag_id"]) == ["F6"]
     cards = diff["cards"].set_index("task_id")
-    assert cards["card_before"].to_dict() == {"K1": "红", "K3": "绿"} and cards["card"].to_dict() == {"K1": "绿", "K3": "橙"}
+    assert cards["card_before"].to_dict() == {"K1": "红", "K3": "绿"}
+    assert cards["card"].to_dict() == {"K1": "绿", "K3": "橙"}
     assert cards["worse"].to_dict() == {"K1": False, "K3": True}
     worse = ld.worse_cards(diff["cards"])
     assert worse.to_dict("records") == [{"任务": "老旧小区", "单位": "东湖镇", "上一版本": "绿(2025年6月)",
