@@ -9,14 +9,21 @@ tasks, ratings, contributions, quadrants, flags) are returned only when the scop
 in full (current or last post in an allowed unit), and then all of them; a unit's rows name a
 person who only served there with the post alone (``in_full`` false, nothing else about them).
 Rater identities never leave this module: rating queries aggregate or drop ``rater_id``.
+
+Task figures a 核验记录 replaced (issue 13) carry the reported figure beside the verified one
+(``reported_pct``, ``check_id``); cards and scores use the verified one.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from models.quadrant import UNCERTAIN_NAME
 from pipelines.steps import TASK_PERIOD
 from ui.queries import HOME_POSTS, Scope, run, seen_in_full
+# The unit page's queries and the catalogue helpers live in their own modules; re-exported here
+# because other pages and older tests read them under this name.
+from ui.unit_queries import (unit_assignments, unit_cadre_groups, unit_cadres,  # noqa: F401
+                             unit_directory, unit_platform_effects, unit_profile, unit_scores, unit_tasks)
+from ui.version_queries import as_of, column_or_null, has_column, table_exists  # noqa: F401
 
 # The cadre's current post, else the last one (the unit a cadre is scoped and filtered by).
 _CURRENT_POST = HOME_POSTS
@@ -28,21 +35,6 @@ _CADRES = f"""
     LEFT JOIN ({_CURRENT_POST}) AS p USING (cadre_id)
     LEFT JOIN staging.units AS u USING (unit_id)
 """
-
-
-def table_exists(scope: Scope, schema: str, name: str) -> bool:
-    """Whether a relation exists in the current version (catalogue only: no unit data)."""
-    frame = run(scope, """
-        SELECT count(*) AS n FROM information_schema.tables
-        WHERE table_schema = $schema AND table_name = $name
-    """, {"schema": schema, "name": name}, unit_column=None)
-    return bool(len(frame)) and int(frame["n"].iloc[0]) > 0
-
-
-def as_of(scope: Scope) -> str | None:
-    """The 'YYYY-MM' the current version's data run up to."""
-    frame = run(scope, "SELECT value FROM meta.info WHERE key = 'as_of'", unit_column=None)
-    return None if frame.empty else str(frame["value"].iloc[0])
 
 
 # --- 实绩象限 ---------------------------------------------------------------------------------
@@ -69,7 +61,10 @@ SELECT q.* EXCLUDE (q_start, q_end), c.name,
        u.name AS unit_name, u.unit_type, coalesce(h.post, c.post) AS post,
        c.rank, c.role_type, c.birth_year,
        k.effect AS x_current, k.se, k.ci_low, k.ci_high, k.band, k.flags, k.component_id,
-       k.identified AS identified_current
+       k.identified AS identified_current,
+       -- the quarter fitted on all the data (it ends in the as-of month) is the current estimate
+       coalesce(strftime(q.q_end, '%Y-%m') = (SELECT value FROM meta.info WHERE key = 'as_of')
+                AND q.x IS NOT NULL AND k.effect IS NOT NULL, false) AS ci_applies
 FROM q
 LEFT JOIN ({_CADRES}) AS c USING (cadre_id)
 LEFT JOIN held AS h ON h.cadre_id = q.cadre_id AND h.period = q.period
@@ -85,12 +80,11 @@ def quadrant_points(scope: Scope) -> pd.DataFrame:
     Data versions built since issue 12 also carry the quadrant's own evidence: x_low, x_high,
     p_side, x_status (a cadre is in a quadrant only when x_status is "determined").
 
-    The interval belongs to the current estimate: it applies to a quarter only where
-    ``x == x_current`` (the latest quarter, fitted on all the data)."""
+    The interval belongs to the current estimate: ``ci_applies`` marks the quarter whose x is
+    that estimate, the quarter ending in the as-of month (the build fits it on all the data)."""
     frame = run(scope, _QUADRANT_POINTS, unit_column=None, person_column="cadre_id")
-    if frame.empty:
-        return frame
-    frame["ci_applies"] = (frame["x"] - frame["x_current"]).abs().lt(1e-9).fillna(False).astype(bool)
+    if not frame.empty:
+        frame["ci_applies"] = frame["ci_applies"].fillna(False).astype(bool)
     return frame
 
 
@@ -138,9 +132,10 @@ WITH mine AS (
     WHERE t.lead_cadre_id = $cadre OR list_contains(string_split(t.co_cadre_ids, ';'), $cadre)
 ),
 latest AS (
-    SELECT task_id, period AS last_period, planned_pct, actual_pct, gap_pp, status, card, card_rule, talk_level
-    FROM marts.task_status
-    WHERE task_id IN (SELECT task_id FROM mine)
+    SELECT s.task_id, s.period AS last_period, s.planned_pct, s.actual_pct, s.reported_pct, {check}, s.gap_pp,
+           s.status, s.card, s.card_rule, s.talk_level
+    FROM marts.task_status AS s
+    WHERE s.task_id IN (SELECT task_id FROM mine)
     QUALIFY row_number() OVER (PARTITION BY task_id ORDER BY period DESC) = 1
 ),
 cards AS (
@@ -154,7 +149,7 @@ cards AS (
     GROUP BY task_id
 )
 SELECT $cadre AS cadre_id, m.task_id, m.year, m.title, m.category, m.unit_id, u.name AS unit_name, m.role, m.due, m.difficulty,
-       l.last_period, l.planned_pct, l.actual_pct, l.gap_pp, l.status, l.card, l.card_rule, l.talk_level,
+       l.last_period, l.planned_pct, l.actual_pct, l.reported_pct, l.check_id, l.gap_pp, l.status, l.card, l.card_rule, l.talk_level,
        coalesce(c.n_yellow, 0) AS n_yellow, coalesce(c.n_orange, 0) AS n_orange, coalesce(c.n_red, 0) AS n_red,
        coalesce(c.deduction, 0) AS deduction
 FROM mine AS m
@@ -166,12 +161,17 @@ ORDER BY m.year DESC, m.task_id
 
 
 def cadre_tasks(scope: Scope, cadre_id: str) -> pd.DataFrame:
-    """Tasks the cadre leads (责任人) or co-owns (配合), with the latest status and card counts."""
-    return run(scope, _TASKS_OF_CADRE, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
+    """Tasks the cadre leads (责任人) or co-owns (配合), with the latest status and card counts.
+    ``actual_pct`` is the figure the card uses; ``reported_pct`` the report and ``check_id`` the
+    核验记录 that replaced it (null where none did)."""
+    check = column_or_null(scope, "marts", "task_status", "check_id", "s")
+    return run(scope, _TASKS_OF_CADRE.format(check=check), {"cadre": cadre_id}, unit_column=None,
+               person_column="cadre_id")
 
 
 _CARD_HISTORY = """
-SELECT $cadre AS cadre_id, s.task_id, s.period, s.card, s.gap_pp, s.status, s.card_rule, t.title, t.unit_id
+SELECT $cadre AS cadre_id, s.task_id, s.period, s.card, s.gap_pp, s.status, s.card_rule, t.title, t.unit_id,
+       s.actual_pct, s.reported_pct, {check}
 FROM marts.task_status AS s JOIN staging.tasks AS t USING (task_id)
 WHERE t.lead_cadre_id = $cadre OR list_contains(string_split(t.co_cadre_ids, ';'), $cadre)
 ORDER BY s.task_id, s.period
@@ -179,8 +179,11 @@ ORDER BY s.task_id, s.period
 
 
 def cadre_card_history(scope: Scope, cadre_id: str) -> pd.DataFrame:
-    """Monthly cards of the cadre's tasks (task × month)."""
-    return run(scope, _CARD_HISTORY, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
+    """Monthly cards of the cadre's tasks (task × month), with the reported figure and the
+    核验记录 of a month a check replaced."""
+    check = column_or_null(scope, "marts", "task_status", "check_id", "s")
+    return run(scope, _CARD_HISTORY.format(check=check), {"cadre": cadre_id}, unit_column=None,
+               person_column="cadre_id")
 
 
 def cadre_rating_scores(scope: Scope, cadre_id: str) -> pd.DataFrame:
@@ -278,18 +281,13 @@ WITH ind AS (
     JOIN marts.indicator_outcomes AS o USING (unit_id, indicator, period)
     WHERE s.cadre_id = $cadre AND s.share > 0 AND o.outcome IS NOT NULL
 ),
+shares AS (SELECT unnest($task_ids) AS task_id, unnest($task_shares) AS share),
 task AS (
-    SELECT 'task' AS indicator, t.unit_id, {TASK_PERIOD} AS period,
-           CASE WHEN t.lead_cadre_id = $cadre
-                THEN CASE WHEN len(list_filter(string_split(t.co_cadre_ids, ';'), lambda x: x <> '')) = 0
-                          THEN 1.0 ELSE $lead_share END
-                ELSE $co_share / greatest(len(list_filter(string_split(t.co_cadre_ids, ';'), lambda x: x <> '')), 1)
-           END AS share,
+    SELECT 'task' AS indicator, t.unit_id, {TASK_PERIOD} AS period, any_value(sh.share) AS share,
            avg(s.gap_pp) AS y
-    FROM staging.tasks AS t JOIN marts.task_status AS s USING (task_id)
-    WHERE (t.lead_cadre_id = $cadre OR list_contains(string_split(t.co_cadre_ids, ';'), $cadre))
-      AND s.gap_pp IS NOT NULL
-    GROUP BY t.task_id, t.category, t.unit_id, t.year, t.lead_cadre_id, t.co_cadre_ids
+    FROM staging.tasks AS t JOIN shares AS sh USING (task_id) JOIN marts.task_status AS s USING (task_id)
+    WHERE sh.share > 0 AND s.gap_pp IS NOT NULL
+    GROUP BY t.task_id, t.category, t.unit_id, t.year
 ),
 recs AS (SELECT * FROM ind UNION ALL SELECT * FROM task),
 decomp AS (
@@ -313,12 +311,38 @@ ORDER BY k.indicator = '*' DESC, k.indicator
 """
 
 
-def cadre_contributions(scope: Scope, cadre_id: str, lead_share: float = 0.6, co_share: float = 0.4) -> pd.DataFrame:
+# Candidates only (a superset: any delivered separator): the shares decide who is on a task.
+_TASK_CANDIDATES = """
+SELECT task_id, year, lead_cadre_id, co_cadre_ids FROM staging.tasks
+WHERE lead_cadre_id = $cadre OR strpos(coalesce(co_cadre_ids, ''), $cadre) > 0
+"""
+
+
+def cadre_task_shares(scope: Scope, cadre_id: str) -> pd.DataFrame:
+    """task_id, role and share of each task the cadre is on, by the rule the build's attribution
+    uses (:func:`models.cards.task_roles`, weights.yaml ``role_shares``). The build does not
+    store task shares (marts.attribution_shares holds indicator records only), so the rule is
+    called here rather than written again in SQL."""
+    from models.cards import task_roles
+
+    tasks = run(scope, _TASK_CANDIDATES, {"cadre": cadre_id}, unit_column=None)
+    if tasks.empty:
+        return pd.DataFrame(columns=["task_id", "role", "share"])
+    roles = task_roles(tasks)
+    return roles.loc[roles["cadre_id"] == cadre_id, ["task_id", "role", "share"]].reset_index(drop=True)
+
+
+def cadre_contributions(scope: Scope, cadre_id: str, lead_share: float | None = None,
+                        co_share: float | None = None) -> pd.DataFrame:
     """One row per indicator the cadre has a contribution for ('*' = composite first): the
     estimate with its 95 % interval, band and flags, and the decomposition of the cadre's
-    records (observed mean, platform effect, period effect, mean responsibility share)."""
-    return run(scope, _DECOMPOSITION, {"cadre": cadre_id, "lead_share": float(lead_share),
-                                       "co_share": float(co_share)}, unit_column=None, person_column="cadre_id")
+    records (observed mean, platform effect, period effect, mean responsibility share).
+    Task shares come from :func:`cadre_task_shares`; ``lead_share``/``co_share`` are ignored
+    (kept so callers that still pass weights.yaml's shares keep working)."""
+    shares = cadre_task_shares(scope, cadre_id)
+    return run(scope, _DECOMPOSITION, {"cadre": cadre_id, "task_ids": shares["task_id"].astype(str).tolist() or [""],
+                                       "task_shares": shares["share"].astype(float).tolist() or [0.0]},
+               unit_column=None, person_column="cadre_id")
 
 
 def cadre_quadrants(scope: Scope, cadre_id: str) -> pd.DataFrame:
@@ -347,131 +371,6 @@ def anomalies(scope: Scope, cadre_id: str | None = None, unit_id: str | None = N
     if cadre_id is not None:
         return run(scope, _ANOMALIES_OF_CADRE, {"key": cadre_id}, unit_column=None, person_column="cadre_id")
     return run(scope, _ANOMALIES_OF_UNIT, {"key": unit_id})
-
-
-# --- units ----------------------------------------------------------------------------------------
-
-def unit_profile(scope: Scope, unit_id: str) -> pd.DataFrame:
-    return run(scope, """
-        SELECT u.unit_id, u.name, u.unit_type, u.parent_id, pu.name AS parent_name, u.is_town_level
-        FROM staging.units AS u LEFT JOIN staging.units AS pu ON pu.unit_id = u.parent_id
-        WHERE u.unit_id = $unit
-    """, {"unit": unit_id})
-
-
-def unit_assignments(scope: Scope, unit_id: str) -> pd.DataFrame:
-    """Every post held in the unit over time, with the cadre's name; rank and role type only for
-    cadres the scope sees in full (``in_full``), the others are the unit's history alone."""
-    return run(scope, f"""
-        SELECT a.unit_id, a.cadre_id, c.name, CASE WHEN f.in_full THEN c.rank END AS rank,
-               CASE WHEN f.in_full THEN c.role_type END AS role_type, a.post, a.start, a."end", a.share,
-               a.indicators, a.in_post, f.in_full
-        FROM staging.assignments AS a LEFT JOIN staging.cadres AS c USING (cadre_id)
-        JOIN (SELECT DISTINCT cadre_id, {seen_in_full('cadre_id')} AS in_full
-              FROM staging.assignments WHERE unit_id = $unit) AS f USING (cadre_id)
-        WHERE a.unit_id = $unit
-        ORDER BY a.start, a.cadre_id
-    """, {"unit": unit_id})
-
-
-def unit_scores(scope: Scope, unit_id: str) -> pd.DataFrame:
-    """marts.unit_scores of one unit with the indicator's name and unit."""
-    return run(scope, """
-        SELECT s.unit_id, s.indicator, i.name AS indicator_name, i.unit AS indicator_unit, s.period,
-               s.period_kind, s.year, s.value, s.target, s.completion, s.rank, s.n_comparable, s.score,
-               s.band, s.method_used, s.value_source, s.progress_gap_pp
-        FROM marts.unit_scores AS s LEFT JOIN staging.indicators AS i USING (indicator)
-        WHERE s.unit_id = $unit
-        ORDER BY s.indicator, s.period
-    """, {"unit": unit_id})
-
-
-def unit_tasks(scope: Scope, unit_id: str) -> pd.DataFrame:
-    """The unit's tasks with the latest status and card counts; the lead is named only when the
-    scope sees that person in full (co-owners are not returned)."""
-    return run(scope, f"""
-        WITH latest AS (
-            SELECT task_id, period AS last_period, planned_pct, actual_pct, gap_pp, status, card, card_rule
-            FROM marts.task_status WHERE unit_id = $unit
-            QUALIFY row_number() OVER (PARTITION BY task_id ORDER BY period DESC) = 1
-        ),
-        cards AS (
-            SELECT task_id,
-                   count(*) FILTER (WHERE card = '黄') AS n_yellow,
-                   count(*) FILTER (WHERE card = '橙') AS n_orange,
-                   count(*) FILTER (WHERE card = '红') AS n_red
-            FROM marts.task_status WHERE unit_id = $unit GROUP BY task_id
-        )
-        SELECT t.task_id, t.year, t.title, t.category, t.unit_id,
-               CASE WHEN {seen_in_full('t.lead_cadre_id')} THEN t.lead_cadre_id END AS lead_cadre_id,
-               CASE WHEN {seen_in_full('t.lead_cadre_id')} THEN c.name END AS lead_name,
-               t.due, l.last_period, l.planned_pct, l.actual_pct, l.gap_pp, l.status, l.card,
-               l.card_rule, coalesce(k.n_yellow, 0) AS n_yellow, coalesce(k.n_orange, 0) AS n_orange,
-               coalesce(k.n_red, 0) AS n_red
-        FROM staging.tasks AS t
-        LEFT JOIN latest AS l USING (task_id)
-        LEFT JOIN cards AS k USING (task_id)
-        LEFT JOIN staging.cadres AS c ON c.cadre_id = t.lead_cadre_id
-        WHERE t.unit_id = $unit
-        ORDER BY t.year DESC, t.task_id
-    """, {"unit": unit_id})
-
-
-def unit_platform_effects(scope: Scope, unit_id: str) -> pd.DataFrame:
-    """The unit's platform effect per indicator (NaN where it cannot be separated)."""
-    return run(scope, """
-        SELECT unit_id, indicator, effect, se, n_movers, component_id, identified
-        FROM marts.platform_effects WHERE unit_id = $unit ORDER BY indicator
-    """, {"unit": unit_id})
-
-
-def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
-    """Cadres who held a post in the unit; for those the scope sees in full (``in_full``) also
-    their composite contribution (interval, band, flags), latest quadrant (贡献不确定 where the
-    quarter's x is estimated but not determined) and latest 综合得分 /
-    grade. The others carry their posts here and nothing else."""
-    return run(scope, f"""
-        WITH posts AS (
-            SELECT cadre_id, min(start) AS first_start, max(coalesce("end", DATE '9999-12-31')) AS last_end,
-                   bool_or(in_post) AS in_post, string_agg(DISTINCT post, '、') AS posts
-            FROM staging.assignments WHERE unit_id = $unit GROUP BY cadre_id
-        ),
-        seen AS (SELECT cadre_id FROM posts WHERE {seen_in_full('cadre_id')}),
-        lastq AS (
-            SELECT cadre_id, period,
-                   CASE WHEN x_status = 'uncertain' THEN '{UNCERTAIN_NAME}' ELSE quadrant END AS quadrant
-            FROM marts.quadrants
-            QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY period DESC) = 1
-        ),
-        lasts AS (
-            SELECT cadre_id, year, total, grade, grade_by_score, excellent_rank, excellent_quota_n
-            FROM marts.cadre_scores
-            QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY year DESC) = 1
-        )
-        SELECT $unit AS unit_id, p.cadre_id, c.name, CASE WHEN f.cadre_id IS NOT NULL THEN c.rank END AS rank,
-               CASE WHEN f.cadre_id IS NOT NULL THEN c.role_type END AS role_type, p.posts, p.first_start,
-               nullif(p.last_end, DATE '9999-12-31') AS last_end, p.in_post, f.cadre_id IS NOT NULL AS in_full,
-               k.effect, k.se, k.ci_low, k.ci_high, k.band, k.flags, k.identified, k.component_id,
-               q.period AS quadrant_period, q.quadrant, s.year AS score_year, s.total, s.grade,
-               s.grade_by_score, s.excellent_rank, s.excellent_quota_n
-        FROM posts AS p
-        LEFT JOIN staging.cadres AS c USING (cadre_id)
-        LEFT JOIN seen AS f ON f.cadre_id = p.cadre_id
-        LEFT JOIN marts.contributions AS k ON k.cadre_id = f.cadre_id AND k.indicator = '*'
-        LEFT JOIN lastq AS q ON q.cadre_id = f.cadre_id
-        LEFT JOIN lasts AS s ON s.cadre_id = f.cadre_id
-        ORDER BY p.in_post DESC, p.first_start DESC, p.cadre_id
-    """, {"unit": unit_id})
-
-
-def unit_directory(scope: Scope) -> pd.DataFrame:
-    """Units with type and the number of cadres currently in post (for pickers)."""
-    return run(scope, """
-        SELECT u.unit_id, u.name, u.unit_type, u.is_town_level,
-               count(DISTINCT a.cadre_id) FILTER (WHERE a.in_post) AS n_in_post
-        FROM staging.units AS u LEFT JOIN staging.assignments AS a USING (unit_id)
-        GROUP BY ALL ORDER BY u.unit_id
-    """)
 
 
 # --- 方法说明 --------------------------------------------------------------------------------------
@@ -542,15 +441,3 @@ def comparison_groups(scope: Scope) -> pd.DataFrame:
     ``indicator_units`` count the whole version (computed before the scope keeps its units'
     rows), so a label says how large the group is even where the reader sees few of its names."""
     return run(scope, _COMPARISON_GROUPS)
-
-
-def unit_cadre_groups(scope: Scope, unit_id: str) -> pd.DataFrame:
-    """Per-indicator comparison group (component_id, identified) of the cadres who held a post in
-    the unit and whom the scope sees in full (the composite '*' row excluded)."""
-    return run(scope, """
-        SELECT k.cadre_id, k.indicator, k.component_id, k.identified
-        FROM marts.contributions AS k
-        WHERE k.indicator <> '*'
-          AND k.cadre_id IN (SELECT cadre_id FROM staging.assignments WHERE unit_id = $unit)
-        ORDER BY k.cadre_id, k.indicator
-    """, {"unit": unit_id}, unit_column=None, person_column="cadre_id")

@@ -1,0 +1,72 @@
+"""The profile queries (ui/profile_queries.py, ui/unit_queries.py) on the small batch with two
+核验记录 (tests/checks_batch.py): the verified figure the cards and scores use comes with the
+reported one beside it, and task shares follow the build's rule and the weights in use."""
+import shutil
+
+import pytest
+import yaml
+
+from pipelines import db
+from ui import profile_queries as pq
+from ui import unit_queries as uq
+from ui.queries import Scope
+
+
+@pytest.fixture()
+def checked(tmp_path_factory, monkeypatch):
+    from tests.checks_batch import checked_home
+
+    home = checked_home(tmp_path_factory)
+    monkeypatch.setenv("SHIJI_HOME", str(home.root))
+    yield home
+    db.close_reader(home.current_path())
+
+
+def test_a_cadres_task_shows_the_verified_figure_with_the_report_beside_it(checked):
+    from tests.checks_batch import TASK
+
+    tasks = pq.cadre_tasks(Scope(), "C02").set_index("task_id")
+    row = tasks.loc[TASK["task_id"]]
+    assert row["last_period"] == TASK["period"]
+    assert (row["actual_pct"], row["reported_pct"], row["check_id"]) == (TASK["verified"], TASK["reported"], "K001")
+    assert row["gap_pp"] == pytest.approx(TASK["verified"] - TASK["planned"])  # the card's gap uses the check
+    history = pq.cadre_card_history(Scope(), "C02").set_index(["task_id", "period"])
+    assert history.loc[(TASK["task_id"], TASK["period"]), "check_id"] == "K001"
+    assert history.drop(index=(TASK["task_id"], TASK["period"]))["check_id"].isna().all()
+
+
+def test_a_units_tasks_and_scores_carry_the_check_and_the_reported_figure(checked):
+    from tests.checks_batch import SERIES, TASK
+
+    task = uq.unit_tasks(Scope(), "U01").set_index("task_id").loc[TASK["task_id"]]
+    assert (task["actual_pct"], task["reported_pct"], task["check_id"]) == (TASK["verified"], TASK["reported"], "K001")
+    scores = uq.unit_scores(Scope(), SERIES["unit_id"]).set_index(["indicator", "period"])
+    row = scores.loc[(SERIES["indicator"], SERIES["period"])]
+    assert (row["value"], row["reported_value"], row["check_id"]) == (SERIES["verified"], SERIES["reported"], "K002")
+    assert row["value_source"] == "现场核验"
+    rest = scores.drop(index=(SERIES["indicator"], SERIES["period"]))
+    assert rest["check_id"].isna().all() and rest["reported_value"].isna().all()
+    # another unit's inspector sees none of it
+    assert uq.unit_scores(Scope(role="inspector", units=frozenset({"U02"}), identity="i"), "U01").empty
+
+
+def test_task_shares_are_the_builds_rule_with_the_weights_in_use(checked, tmp_path, monkeypatch):
+    from models.cards import task_roles
+    from models.config import load_reference, reference_dir
+
+    shares = load_reference("weights")["performance"]["role_shares"]
+    lead = pq.cadre_task_shares(Scope(), "C02").set_index("task_id")["share"]
+    co = pq.cadre_task_shares(Scope(), "C01").set_index("task_id")["share"]
+    assert lead["T01"] == pytest.approx(float(shares["lead"])) and co["T01"] == pytest.approx(float(shares["co"]))
+    tasks = db.query(checked.current_path(), "SELECT * FROM staging.tasks")
+    roles = task_roles(tasks)
+    assert lead.to_dict() == pytest.approx(roles[roles["cadre_id"] == "C02"].set_index("task_id")["share"].to_dict())
+    # a client who edits weights.yaml as documented: the page follows it (no defaults of its own)
+    edited = tmp_path / "reference"
+    shutil.copytree(reference_dir(), edited)
+    weights = yaml.safe_load((edited / "weights.yaml").read_text(encoding="utf-8"))
+    new_lead = round(1.0 - float(shares["lead"]) / 2, 2)
+    weights["performance"]["role_shares"] = {"lead": new_lead, "co": round(1.0 - new_lead, 2)}
+    (edited / "weights.yaml").write_text(yaml.safe_dump(weights, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(edited))
+    assert pq.cadre_task_shares(Scope(), "C02").set_index("task_id")["share"]["T01"] == pytest.approx(new_lead)
