@@ -25,7 +25,8 @@ def ref(name: str) -> dict | None:
 
 
 st.title("方法说明")
-st.caption(f"本页内容直接读取正在使用的配置文件({reference_dir()})和当前数据版本的指标字典。"
+# the folder is named by its place in the program, never by the server's absolute path
+st.caption("本页内容直接读取正在使用的配置文件(程序目录下 data/reference 中的 YAML 文件,见“配置原文”)和当前数据版本的指标字典。"
            "修改配置后,需重新构建数据版本(python -m pipelines rebuild),各页结果才随之更新。")
 
 weights, cards, ratings = ref("weights"), ref("cards"), ref("ratings")
@@ -146,14 +147,14 @@ with tabs[3]:
         t, o = cards["thresholds"], cards["overdue"]
         st.latex(r"\text{差距} = \text{实际进度} - \text{计划进度}\quad(\text{百分点})")
         rows = [
-            {"亮牌": "绿", "触发条件": f"差距 ≥ {t['yellow_below_pp']} pp", "扣分": cards["deductions"]["绿"],
+            {"亮牌": "绿", "触发条件": f"差距 ≥ {t['yellow_below_pp']} 个百分点", "扣分": cards["deductions"]["绿"],
              "谈话": cards["talk_levels"]["绿"] or fmt.DASH},
-            {"亮牌": "黄", "触发条件": f"差距 < {t['yellow_below_pp']} pp,或逾期 ≤ {o['yellow_max_days']} 天",
+            {"亮牌": "黄", "触发条件": f"差距 < {t['yellow_below_pp']} 个百分点,或逾期 ≤ {o['yellow_max_days']} 天",
              "扣分": cards["deductions"]["黄"], "谈话": cards["talk_levels"]["黄"]},
-            {"亮牌": "橙", "触发条件": f"差距 ≤ {t['orange_at_or_below_pp']} pp,或逾期 ≤ {o['orange_max_days']} 天,"
+            {"亮牌": "橙", "触发条件": f"差距 ≤ {t['orange_at_or_below_pp']} 个百分点,或逾期 ≤ {o['orange_max_days']} 天,"
                                       f"或连续 {cards['escalation']['streak_to_orange']} 期黄牌",
              "扣分": cards["deductions"]["橙"], "谈话": cards["talk_levels"]["橙"]},
-            {"亮牌": "红", "触发条件": f"差距 ≤ {t['red_at_or_below_pp']} pp,或逾期 > {o['orange_max_days']} 天,"
+            {"亮牌": "红", "触发条件": f"差距 ≤ {t['red_at_or_below_pp']} 个百分点,或逾期 > {o['orange_max_days']} 天,"
                                       f"或连续 {cards['escalation']['streak_to_red']} 期黄/橙牌,"
                                       f"或预测完成度 < {cards['forecast']['red_below_pct']}%",
              "扣分": cards["deductions"]["红"], "谈话": cards["talk_levels"]["红"]},

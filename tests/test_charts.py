@@ -96,7 +96,30 @@ def test_jitter_is_deterministic():
 def test_trajectory_labels_first_and_last_quarter(qcfg):
     pts = _points(qcfg).iloc[:4].assign(period=["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"])
     fig = charts.trajectory(pts, qcfg)
-    assert list(fig.data[0].text) == ["25Q1", "", "", "25Q4"]
+    assert list(fig.data[0].text) == ["2025年一季度", "", "", "2025年四季度"]
+
+
+def test_period_axes_read_chinese_never_english_months():
+    """Months and quarters on a category axis are labelled 2025年3月 / 2025年一季度 from one label
+    function; the categories stay the period codes (hover and shading use them)."""
+    fig = charts.score_lines(pd.DataFrame({"label": ["甲"] * 3, "period": ["2025-01", "2025-02", "2025-03"],
+                                           "score": [90.0, 95.0, 99.0]}))
+    assert list(fig.layout.xaxis.ticktext) == ["2025年1月", "2025年2月", "2025年3月"]
+    assert list(fig.layout.xaxis.tickvals) == ["2025-01", "2025-02", "2025-03"]
+    heat = charts.category_heatmap(pd.DataFrame({"row": ["a", "a"], "period": ["2025-Q1", "2025-Q2"],
+                                                 "card": ["红", "绿"]}), "row", "period", "card", charts.CARD_COLORS)
+    assert list(heat.layout.xaxis.ticktext) == ["2025年一季度", "2025年二季度"]
+    plain = charts.score_lines(pd.DataFrame({"label": ["甲"], "period": ["第一批"], "score": [1.0]}))
+    assert plain.layout.xaxis.ticktext is None   # not periods: left alone
+
+
+def test_one_palette_for_cards_everywhere():
+    from ui import desk_charts, palette
+    from ui import format as fmt
+
+    assert charts.CARD_COLORS == palette.CARD and fmt.CARD_BACKGROUNDS == palette.CARD_TINT
+    assert desk_charts.CHECK_COLOUR == palette.CARD["红"]
+    assert charts.QUADRANT_COLORS == palette.QUADRANT and set(palette.CARD_TINT) == set(palette.CARD)
 
 
 def test_interval_chart_scales_rows_and_marks_unidentified():

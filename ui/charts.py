@@ -14,30 +14,38 @@ import plotly.graph_objects as go
 
 from models.quadrant import UNCERTAIN_NAME
 from ui import format as fmt
+from ui import palette
 
 FONT = dict(family="'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif",
             size=13)
 
-QUADRANT_COLORS = {
-    "high_high": "#2e7d32",   # 高贡献区
-    "high_low": "#1565c0",    # 逆势担当区
-    "low_high": "#ef6c00",    # 平台红利区
-    "low_low": "#c62828",     # 低效区
-    "unidentified": "#8d8d8d",
-    "uncertain": "#546e7a",
-}
+QUADRANT_COLORS = palette.QUADRANT
 UNCERTAIN_LABEL = UNCERTAIN_NAME  # x_status "uncertain": in no quadrant, drawn in the strip at the cut
-QUADRANT_FILLS = {
-    "high_high": "rgba(46,125,50,0.07)",
-    "high_low": "rgba(21,101,192,0.07)",
-    "low_high": "rgba(239,108,0,0.07)",
-    "low_low": "rgba(198,40,40,0.07)",
-}
-CARD_COLORS = {"绿": "#43a047", "黄": "#fdd835", "橙": "#fb8c00", "红": "#e53935"}
-BAND_COLORS = {"高": "#2e7d32", "中": "#607d8b", "低": "#c62828", "不可判定": "#9e9e9e"}
+# the quadrant's colour, faint, behind its area
+QUADRANT_FILLS = {code: f"rgba({int(c[1:3], 16)},{int(c[3:5], 16)},{int(c[5:7], 16)},0.07)"
+                  for code, c in palette.QUADRANT.items() if code.startswith(("high", "low"))}
+CARD_COLORS = palette.CARD
+BAND_COLORS = palette.BAND
 
 X_TITLE = "个人贡献 x(综合,剔除平台与周期;0 = 比较组平均)"
 Y_TITLE = "实绩分百分位 y(含平台)"
+
+
+def period_ticks(fig: go.Figure, axis: str = "x") -> go.Figure:
+    """Label a category axis of periods ("2025-03", "2025-Q1") in Chinese ("2025年3月",
+    "2025年一季度") through :func:`ui.format.period_label`, keeping the period codes as the
+    categories (hover, click and shading still see the codes). Dates are never plotly dates here:
+    plotly would write "Jan 2023"."""
+    seen: list = []
+    for trace in fig.data:
+        values = getattr(trace, axis, None)
+        if values is not None and (getattr(trace, f"{axis}axis", axis) or axis) == axis:
+            seen += [v for v in values if v is not None]
+    codes = sorted(dict.fromkeys(str(v) for v in seen))
+    if codes and all(fmt.period_label(c) != c for c in codes):
+        fig.update_layout({f"{axis}axis": dict(tickmode="array", tickvals=codes,
+                                                 ticktext=[fmt.period_label(c) for c in codes])})
+    return fig
 
 
 def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
@@ -236,8 +244,8 @@ def trajectory(history: pd.DataFrame, config: dict, height: int = 380) -> go.Fig
     if len(placed):
         data.append(dict(
             type="scatter", x=placed["x"].tolist(), y=placed["y"].tolist(), mode="lines+markers+text",
-            text=[f"{p[2:4]}Q{p[-1]}" if i in (0, len(placed) - 1) else "" for i, p in enumerate(placed["period"])],
-            textposition="top center", customdata=[f"{p[2:4]}Q{p[-1]}" for p in placed["period"]],
+            text=[fmt.period_label(p) if i in (0, len(placed) - 1) else "" for i, p in enumerate(placed["period"])],
+            textposition="top center", customdata=[fmt.period_label(p) for p in placed["period"]],
             line=dict(color="#90a4ae", width=1.5), showlegend=False,
             marker=dict(size=11, color=[QUADRANT_COLORS[quadrant_code(q, names)] for q in placed["quadrant"]],
                         line=dict(width=1, color="white")),
@@ -367,6 +375,7 @@ def category_heatmap(frame: pd.DataFrame, row: str, col: str, value: str, colors
         hovertemplate="%{y} · %{x}<br>%{text}<extra></extra>" if text is not None else "%{y} · %{x}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", tickangle=-45)
+    period_ticks(fig)
     return _layout(fig, max(160, 90 + 22 * len(rows)), margin=dict(l=10, r=10, t=10, b=10))
 
 
@@ -379,6 +388,7 @@ def score_lines(scores: pd.DataFrame, height: int = 340) -> go.Figure:
                                  marker=dict(size=5)))
     fig.add_hline(y=100, line=dict(color="#999", width=1, dash="dot"))
     fig.update_xaxes(type="category", tickangle=-45)
+    period_ticks(fig)
     fig.update_yaxes(title_text="指标得分", showgrid=True, gridcolor="#eee")
     return _layout(fig, height, legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
                    margin=dict(l=10, r=10, t=40, b=10))

@@ -6,9 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui import format as fmt
+from ui import palette
+from ui.charts import period_ticks
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"
-SEVERITY_COLOURS = {"红": "rgba(214,39,40,0.15)", "橙": "rgba(255,127,14,0.18)", "黄": "rgba(240,200,0,0.22)"}
+SEVERITY_COLOURS = palette.SEVERITY_SHADE
 
 
 def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
@@ -17,7 +19,7 @@ def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
                       legend=dict(orientation="h", y=-0.2), yaxis_title=y_title, hovermode="x unified")
     fig.update_xaxes(type="category")
     fig.update_yaxes(automargin=True)
-    return fig
+    return period_ticks(fig)
 
 
 def _span(fig: go.Figure, periods: list[str], start: str, end: str, severity: str) -> None:
@@ -30,7 +32,7 @@ def _span(fig: go.Figure, periods: list[str], start: str, end: str, severity: st
 
 
 # 核验记录 figures: one red diamond per check, joined to the reported point by a dotted line.
-CHECK_COLOUR = "#c62828"
+CHECK_COLOUR = palette.CARD["红"]
 CHECK_MARKER = dict(symbol="diamond", size=13, color=CHECK_COLOUR, line=dict(width=1.5, color="white"))
 NOTE_CHARS = 40
 

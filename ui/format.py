@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from ui import palette
+
 # Code labels and the missing marker live with the models (pipelines read them too); re-exported
 # here so pages keep one formatting namespace.
 from models.labels import (BAND_LABELS, DASH, FLAG_LABELS, flag_list, flags_text,  # noqa: F401
@@ -20,7 +22,7 @@ from models.labels import (BAND_LABELS, DASH, FLAG_LABELS, flag_list, flags_text
 
 # Cell backgrounds for 亮牌 / 色档 / severity words in tables (no emoji: offline browsers and
 # the big screen often lack an emoji font).
-CARD_BACKGROUNDS = {"绿": "#c8e6c9", "黄": "#fff59d", "橙": "#ffcc80", "红": "#ef9a9a"}
+CARD_BACKGROUNDS = palette.CARD_TINT
 
 # 年龄段 for the quadrant filters: (label, lowest age, highest age), ages in whole years.
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
