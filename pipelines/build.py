@@ -19,6 +19,7 @@ from pipelines import db
 from pipelines.coerce import empty_frame
 from pipelines.contract import TABLE_ORDER, TABLES
 from pipelines.home import Home, fsync_dir, fsync_file
+from pipelines.progress import SILENT, Progress
 
 SQL_DIR = Path(__file__).with_name("sql")
 DUCK_TYPES = {
@@ -135,12 +136,13 @@ def dictionary_frame(dictionary: dict) -> pd.DataFrame:
 
 
 def write_version(home: Home, version: str, state: dict[str, pd.DataFrame], manifest: dict,
-                  dictionary: dict, steps=()) -> Path:
+                  dictionary: dict, steps=(), progress: Progress = SILENT) -> Path:
     """Build ``version`` from ``state`` under its ``.building`` name (checkpointed, closed and
     fsynced) and return that path; ``finalize_version`` gives it its final name once the public
     file exists. Raises on any failure."""
     building = home.building_path(version)
     building.unlink(missing_ok=True)
+    progress.stage("构建")
     con = db.connect_writer(building)
     try:
         for schema in ("raw", "staging", "marts", "meta"):
@@ -153,6 +155,7 @@ def write_version(home: Home, version: str, state: dict[str, pd.DataFrame], mani
         _write_meta(con, version, manifest, state)
         run_sql(con)
         for step in steps:
+            progress.step(step)
             step(con)
         _check_counts(con, state)
         con.execute("CHECKPOINT")

@@ -80,9 +80,10 @@ def cmd_demo(args, home) -> int:
 
 def cmd_ingest(args, home) -> int:
     from pipelines.ingest import ingest
+    from pipelines.progress import Progress
 
     replace = tuple(t.strip() for t in args.replace.split(",") if t.strip())
-    outcome = ingest(args.path, home, replace=replace, start_over=args.start_over)
+    outcome = ingest(args.path, home, replace=replace, start_over=args.start_over, progress=Progress(stream=sys.stderr))
     for notice in outcome.notices:
         print(f"提示: {notice}")
     if outcome.status == "rejected":
@@ -101,8 +102,9 @@ def cmd_ingest(args, home) -> int:
 
 def cmd_rebuild(args, home) -> int:
     from pipelines.ingest import rebuild
+    from pipelines.progress import Progress
 
-    outcome = rebuild(home)
+    outcome = rebuild(home, progress=Progress(stream=sys.stderr))
     if outcome.status == "rejected":
         print(format_report(outcome.issues), file=sys.stderr)
         return EXIT_REJECTED

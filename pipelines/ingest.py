@@ -17,6 +17,7 @@ from pipelines import build, validate
 from pipelines.coerce import coerce
 from pipelines.dictionary import indicator_dictionary
 from pipelines.home import Home, sha256_file
+from pipelines.progress import SILENT, Progress
 from pipelines.public import build_public
 from pipelines.readers import SUPPORTED_SUFFIXES, read_batch
 from pipelines.report import InputError, Issue, sort_issues, write_report_csv
@@ -43,10 +44,13 @@ def batch_files(path: Path) -> list[Path]:
     return [path] if path.is_file() else []
 
 
-def parse_batch(path: Path, state: dict[str, pd.DataFrame], today: dt.date, replace: tuple[str, ...] = ()):
+def parse_batch(path: Path, state: dict[str, pd.DataFrame], today: dt.date, replace: tuple[str, ...] = (),
+                progress: Progress = SILENT):
     """Read and check a batch against ``state``; the ``replace`` tables are taken whole from the
     batch instead of merged by key. Returns (batch frames, merged state, issues, notices)."""
+    progress.stage("读取")
     tables, issues, notices = read_batch(path)
+    progress.stage("校验")
     missing = [t for t in replace if t not in {raw.table.name for raw in tables}]
     if missing:
         raise InputError(f"--replace 指定的表 {'、'.join(missing)} 不在本批次中:整表替换需要随批次提供该表的全部行")
@@ -85,7 +89,7 @@ def check_replace(replace: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def ingest(path: Path, home: Home, today: dt.date | None = None, steps=None, replace: tuple[str, ...] = (),
-           start_over: bool = False) -> Outcome:
+           start_over: bool = False, progress: Progress = SILENT) -> Outcome:
     """Validate and publish a batch. ``replace``: tables taken whole from the batch (to correct a
     key). ``start_over``: build from this batch alone, dropping the current data (the demo)."""
     today = today or dt.date.today()
@@ -111,7 +115,7 @@ def ingest(path: Path, home: Home, today: dt.date | None = None, steps=None, rep
             return Outcome("unchanged", current["version"] if current else None,
                            notices=["本批次的所有文件都已导入过,没有变化"])
         state = build.load_state(cur_path)
-        frames, merged, issues, notices, dictionary = parse_batch(path, state, today, replace)
+        frames, merged, issues, notices, dictionary = parse_batch(path, state, today, replace, progress)
         if issues:
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             report = write_report_csv(issues, home.reports / f"rejected-{stamp}-{path.name}.csv")
@@ -128,7 +132,7 @@ def ingest(path: Path, home: Home, today: dt.date | None = None, steps=None, rep
         entry["demo"] = demo  # by the files' hashes the generator recorded, not by a file in the batch
         entry["replace"] = list(replace)
         manifest["batches"].append(entry)
-        version = _build_and_publish(home, merged, manifest, dictionary, steps)
+        version = _build_and_publish(home, merged, manifest, dictionary, steps, progress)
         return Outcome("published", version, notices=notices, rows={k: int(v["_new"].sum()) for k, v in merged.items()})
 
 
@@ -146,14 +150,15 @@ def _refuse_mixing(manifest: dict, demo: bool) -> None:
         raise InputError("这是演示数据批次,不能并入真实数据。如确需查看演示,请使用另一个数据目录(--home)。")
 
 
-def _build_and_publish(home: Home, state, manifest, dictionary, steps) -> str:
+def _build_and_publish(home: Home, state, manifest, dictionary, steps, progress: Progress = SILENT) -> str:
     if steps is None:
         from pipelines.steps import default_steps
         steps = default_steps(home)
     version = home.next_version()
     # Order matters for a kill at any moment: the version gets its final name only after its
     # public file is complete, so an unfinished version is never listed or reachable by rollback.
-    building = build.write_version(home, version, state, manifest, dictionary, steps)
+    building = build.write_version(home, version, state, manifest, dictionary, steps, progress)
+    progress.stage("发布")
     build_public(building, home.public_path(version))
     build.finalize_version(home, version)
     home.publish(version)
@@ -161,11 +166,12 @@ def _build_and_publish(home: Home, state, manifest, dictionary, steps) -> str:
     return version
 
 
-def replay(home: Home, manifest: dict, today: dt.date):
+def replay(home: Home, manifest: dict, today: dt.date, progress: Progress = SILENT):
     """The merged state rebuilt from archived files, batch by batch, in acceptance order."""
     state = build.load_state(None)
     dictionary = indicator_dictionary(None)
-    for batch in manifest["batches"]:
+    for k, batch in enumerate(manifest["batches"], 1):
+        progress.stage("读取", f"归档批次 {k}/{len(manifest['batches'])}")
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             for f in batch["files"]:
@@ -181,7 +187,7 @@ def replay(home: Home, manifest: dict, today: dt.date):
     return state, [], dictionary
 
 
-def rebuild(home: Home, today: dt.date | None = None, steps=None) -> Outcome:
+def rebuild(home: Home, today: dt.date | None = None, steps=None, progress: Progress = SILENT) -> Outcome:
     """Rebuild the current data from the archive into a new version (after a config change)."""
     today = today or dt.date.today()
     with home.writer_lock():
@@ -190,10 +196,10 @@ def rebuild(home: Home, today: dt.date | None = None, steps=None) -> Outcome:
         if current is None:
             return Outcome("unchanged", None, notices=["尚无已发布的数据,无需重建"])
         manifest = build.read_manifest(current["path"])
-        state, issues, dictionary = replay(home, manifest, today)
+        state, issues, dictionary = replay(home, manifest, today, progress)
         if issues:
             return Outcome("rejected", current["version"], issues)
-        version = _build_and_publish(home, state, manifest, dictionary, steps)
+        version = _build_and_publish(home, state, manifest, dictionary, steps, progress)
         return Outcome("published", version)
 
 

@@ -4,6 +4,7 @@ results back as ``marts.*`` tables of the same new file."""
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -350,8 +351,8 @@ def default_steps(home=None) -> list:
             con.unregister("app_checks_df")
         record_stamp(con, applied)
 
-    return [with_state, assessment_step, lambda con: anomaly_step(con, marks), attribution_step, quadrant_step,
-            lambda con: inspection_step(con, marks)]
+    return [with_state, assessment_step, partial(anomaly_step, marks=marks), attribution_step, quadrant_step,
+            partial(inspection_step, marks=marks)]
 
 
 def target_links(targets: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:

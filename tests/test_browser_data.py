@@ -1,5 +1,6 @@
-"""数据管理 in a real browser: an upload is ingested by the capped child process and its outcome
-(a rejection report or a new version) comes back to the page."""
+"""数据管理 in a real browser: an upload is ingested by the capped child process, its stages show
+while it runs (also after leaving the page and coming back), and its outcome (a rejection report
+or a new version) comes back to the page."""
 from __future__ import annotations
 
 import bcrypt
@@ -42,6 +43,13 @@ def test_uploads_are_ingested_outside_the_server(published_home, tmp_path, brows
         try:
             _upload(page, sorted(good.iterdir()))
             page.get_by_role("button", name="校验并导入").click()
+            # each stage shows while it runs; the page can be left and the run found again
+            page.get_by_text("正在导入").first.wait_for(timeout=60_000)
+            page.screenshot(path=str(screenshot_path("data-upload-progress.png")), full_page=True)
+            nav = page.locator("[data-testid='stSidebarNav']")
+            nav.get_by_text("方法说明", exact=True).click()
+            page.get_by_text("导入数据批次").wait_for(state="detached", timeout=60_000)
+            nav.get_by_text("数据管理", exact=True).click()
             page.get_by_text("已发布版本 v000002").wait_for(timeout=180_000)
             wait_for_app(page)
             assert page.locator("[data-testid='stException']").count() == 0
