@@ -133,9 +133,12 @@ def _references(state, replaced: set[str] = frozenset()) -> list[Issue]:
         values = values[values != ""]
         known = set(state[ref_table][ref_col].dropna().astype(str))
         rule = REFERENCE_RULES[ref_table]
+        # the person fixing the file knows the tables by their Chinese names, not by code
+        ref = TABLES[ref_table]
+        where = f"{ref.zh}表的{(ref.column(ref_col).aliases or (ref_col,))[0]}"
         for idx, v in values[~values.isin(known)].items():
             issues.append(_issue(frame.loc[idx], col, rule, v,
-                                 f"{ref_table}.{ref_col} 中没有「{v}」(本批次和已发布数据中都找不到)"))
+                                 f"{where}中没有「{v}」(本批次和已发布数据中都找不到)"))
     return issues
 
 

@@ -183,3 +183,21 @@ def test_a_bad_check_row_is_refused_naming_file_row_and_column(row, rule, column
     assert any(i["rule"] == rule and i["column"] == column and i["row"] == "2" and i["source"] == "checks.csv"
                for i in issues), issues
     assert snapshot(published_home) == before
+
+
+def test_unknown_reference_names_the_table_in_chinese():
+    """A dangling code is reported against the referenced table's Chinese name and column, never
+    as "units.unit_id"."""
+    import pandas as pd
+
+    from pipelines.contract import TABLES
+    from pipelines.validate import _references
+
+    state = {name: pd.DataFrame() for name in TABLES}
+    state["units"] = pd.DataFrame({"unit_id": ["U1"], "_new": [True], "_source": ["units.csv"], "_row": [2]})
+    state["assignments"] = pd.DataFrame({"cadre_id": ["C1"], "unit_id": ["X99"], "_new": [True],
+                                         "_source": ["assignments.csv"], "_row": [2]})
+    state["cadres"] = pd.DataFrame({"cadre_id": ["C1"], "_new": [True], "_source": ["cadres.csv"], "_row": [2]})
+    messages = [i.message for i in _references(state) if i.value == "X99"]
+    assert messages and all("单位表" in m and "单位编码" in m and "「X99」" in m for m in messages), messages
+    assert not any("units." in m or "unit_id" in m for m in messages), messages
