@@ -258,3 +258,4 @@ def published_home(published_template, tmp_path) -> Home:
 from tests.browser import app_url, browser  # noqa: E402,F401
 from tests.demo_world import demo_batch, demo_world  # noqa: E402,F401
 from tests.hostile import hostile_template  # noqa: E402,F401
+from tests.worlds import built_world  # noqa: E402,F401

@@ -23,8 +23,7 @@ from pipelines import db
 from pipelines.export import FORMULA_PREFIXES, write_table
 from pipelines.home import Home
 from ui import desk_queries, profile_queries, queries
-from tests.test_worlds import build
-from tests.worlds import World, run_page
+from tests.worlds import MOVERS, run_page
 from ui.queries import Scope
 
 MODULES = (queries, desk_queries, profile_queries)
@@ -159,15 +158,15 @@ def test_exports_never_carry_a_formula(tmp_path, rows):
 
 
 # --- who may be seen: a small world with movers (issue 11, item 5) ------------------------------
-# seed 0: C001 led T01 and moved to a deputy post in T02; C002 left T02 and holds no post now (last
-# post T02); C004 left T01 (last post T01); C006 never held a post. The facts are asserted below.
-MOVERS = World(seed=0, n_units=3, n_cadres=7)
+# tests/worlds.py MOVERS (seed 0): C001 led T01 and moved to a deputy post in T02; C002 left T02
+# and holds no post now (last post T02); C004 left T01 (last post T01); C006 never held a post.
+# The facts are asserted below.
 MOVER, MOVED_FROM, MOVED_TO = "C001", "T01", "T02"
 
 
 @pytest.fixture(scope="module")
-def movers(tmp_path_factory):
-    home = build(MOVERS, tmp_path_factory.mktemp("movers"))
+def movers(built_world):
+    home = built_world(MOVERS)  # built once per session, shared with test_worlds
     posts = db.query(home.current_path(), 'SELECT cadre_id, unit_id, in_post FROM staging.assignments')
     mover = posts[posts["cadre_id"] == MOVER]
     assert set(mover["unit_id"]) == {MOVED_FROM, MOVED_TO}

@@ -8,8 +8,6 @@ failures found by trying fifteen realistic batches.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import re
 from pathlib import Path
@@ -19,10 +17,10 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from streamlit.testing.v1 import AppTest
 
-from pipelines import cli, db
+from pipelines import db
 from pipelines.home import Home
 from tests.demo_world import ROOT
-from tests.worlds import ALL_TABLES, World, run_page, worlds, write_world
+from tests.worlds import ALL_TABLES, MOVERS, World, build, run_page, worlds
 
 EXPORTS = ("contributions", "platform_effects", "quadrants", "anomalies", "task_status", "cadre_scores",
            "unit_scores", "inspection_targets")
@@ -42,28 +40,10 @@ NAMED = {
 }
 
 
-def build(world: World, base: Path) -> Home:
-    """Write and ingest ``world`` through the CLI's entry point; returns its home (asserts exit 0)."""
-    batch = write_world(world, base / "batch")
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = cli.main(["ingest", str(batch), "--home", str(base / "home")])
-    db.close_all()
-    assert code == 0, err.getvalue()[-3000:]
-    return Home(base / "home")
-
-
 @pytest.fixture(scope="module")
-def named(tmp_path_factory):
-    """named('people_only') → the home of that named world, built once per module."""
-    homes: dict[str, Home] = {}
-
-    def get(name: str) -> Home:
-        if name not in homes:
-            homes[name] = build(NAMED[name], tmp_path_factory.mktemp(name))
-        return homes[name]
-
-    return get
+def named(built_world):
+    """named('people_only') → the home of that named world, built once per session."""
+    return lambda name: built_world(NAMED[name])
 
 
 def run_exports(home: Home, out: Path, briefing: bool = False) -> None:
@@ -210,10 +190,13 @@ def open_page(home: Home, monkeypatch, page: str, **params) -> AppTest:
     return at
 
 
-def test_cadre_without_any_post_has_a_profile(tmp_path, monkeypatch):
-    home = build(World(seed=0, n_units=2, n_cadres=6), tmp_path)  # C005 holds no post
-    at = open_page(home, monkeypatch, "cadre", cadre="C005")
-    assert "C005" in shown_text(at) and not LITERAL_MISSING.search(shown_text(at))
+def test_cadre_without_any_post_has_a_profile(built_world, monkeypatch):
+    home = built_world(MOVERS)  # the session's movers world (test_scoping): C006 holds no post
+    posts = db.query(home.current_path(), "SELECT cadre_id FROM staging.assignments")["cadre_id"]
+    cadres = db.query(home.current_path(), "SELECT cadre_id FROM staging.cadres")["cadre_id"]
+    assert "C006" in set(cadres) and "C006" not in set(posts)
+    at = open_page(home, monkeypatch, "cadre", cadre="C006")
+    assert "C006" in shown_text(at) and not LITERAL_MISSING.search(shown_text(at))
     assert any("没有任职记录" in t for t in shown_text(at).splitlines())
 
 

@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from hypothesis import strategies as st
 
 ALL_TABLES = ("indicators", "units", "cadres", "assignments", "indicator_values", "tasks",
@@ -314,6 +315,43 @@ def worlds(draw) -> World:
         open_end=draw(st.sampled_from(("", "9999-12-31"))),
         checks=draw(st.booleans()),
     )
+
+
+def build(world: World, base: Path):
+    """Write and ingest ``world`` through the CLI's entry point; returns its home (asserts exit 0)."""
+    import contextlib
+    import io
+
+    from pipelines import cli, db
+    from pipelines.home import Home
+
+    batch = write_world(world, base / "batch")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = cli.main(["ingest", str(batch), "--home", str(base / "home")])
+    db.close_all()
+    assert code == 0, err.getvalue()[-3000:]
+    return Home(base / "home")
+
+
+# seed 0: C001 led T01 and moved to a deputy post in T02; C002 left T02 and holds no post now (last
+# post T02); C004 left T01 (last post T01); C006 never held a post (test_scoping asserts the facts).
+MOVERS = World(seed=0, n_units=3, n_cadres=7)
+
+
+@pytest.fixture(scope="session")
+def built_world(tmp_path_factory):
+    """built_world(World) → the Home of that world, written and ingested once per session for
+    every module that reads it. A test writes its own access.yaml before opening a page and saves
+    no mark (a test that changes the home builds its own)."""
+    homes: dict = {}
+
+    def get(world: World):
+        if world not in homes:
+            homes[world] = build(world, tmp_path_factory.mktemp(f"world{world.seed}_"))
+        return homes[world]
+
+    return get
 
 
 def run_page(identity: str, page: str, **params):
