@@ -110,7 +110,7 @@ else:
     rows = ld.row_delta_table(diff["rows"])
     if rows.empty:
         st.caption("各表行数与上一版本相同。")
-    else:
+    else:  # whole-version row counts (no unit data), as in the expander below
         st.dataframe(rows, hide_index=True, width="content")
     worse = ld.worse_cards(diff["cards"])
     if len(worse):
