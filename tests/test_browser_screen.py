@@ -1,6 +1,7 @@
 """The big screen in Debian's Chromium: 1920×1080 and device scale factor 2 (a 3840×2160 picture),
-no scrollbars, no error elements, Chinese fonts present, panels refreshing in place.
-Screenshots: artifacts/screenshots/screen_*.png."""
+no scrollbars, no error elements, Chinese fonts present, panels refreshing in place; the canvas
+scaled to fit 1366×768 … 3840×2160 with nothing cut and charts drawn in their slots; Esc and the
+corner button lead back to the pages. Screenshots: artifacts/screenshots/screen_*.png."""
 from __future__ import annotations
 
 import struct
@@ -132,4 +133,78 @@ def test_carousel_rotates_on_one_url(app_url, wall):
     assert page.url == url                      # same URL, no navigation
     wait_for_app(page)
     assert_fits(page)
+    page.close()
+
+
+FIT_JS = """() => {
+  const c = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect();
+  const cut = [...document.querySelectorAll(
+      '.st-key-scr-ranking td, .st-key-scr-ranking th, .scr-title b, .scr-title span, .scr-tile .k, .scr-tile .c,'
+      + ' .scr-tile .d, .scr-note, .scr-ind .n, .scr-ind .v, .scr-stamp, .scr-exit')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1
+                 || (getComputedStyle(e).overflowY !== 'visible' && e.scrollHeight > e.clientHeight + 1))
+    .map(e => e.innerText);
+  const ellipsis = [...document.querySelectorAll('.st-key-scr-ranking *')].flatMap(e => [...e.childNodes])
+    .filter(n => n.nodeType === 3 && /(…|\\.\\.\\.)\\s*$/.test(n.textContent)).map(n => n.textContent);
+  const clipped = [...document.querySelectorAll('.st-key-scr-ranking td, .st-key-scr-ranking th')]
+    .filter(e => getComputedStyle(e).textOverflow === 'ellipsis').length;
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(f => {
+    const svg = f.querySelector('.main-svg');
+    // the element container, not the frame: the screen re-measures the frame in canvas pixels
+    const slot = f.closest('[data-testid="stElementContainer"]');
+    return svg ? [svg.getBoundingClientRect().width, slot.getBoundingClientRect().width] : null;
+  });
+  return {canvas: [c.left, c.top, c.width, c.height], cut, ellipsis, clipped, charts,
+          innerW: window.innerWidth, innerH: window.innerHeight};
+}"""
+
+VIEWPORTS = [(3840, 2160), (1366, 768), (1920, 1080), (2560, 1440)]
+
+
+def assert_scaled_to_fit(page, width: int, height: int) -> dict:
+    """The 16:9 canvas fills the viewport (≥ 95 % of its limiting side), nothing is cut, no ranking
+    text ends in an ellipsis, and every chart is drawn inside its own slot."""
+    scale = min(width / 1920, height / 1080)
+    page.wait_for_function(
+        "s => Math.abs(document.querySelector('[data-testid=\"stMainBlockContainer\"]')"
+        ".getBoundingClientRect().width - 1920 * s) < 1", arg=scale, timeout=10_000)
+    assert_fits(page)
+    info = page.evaluate(FIT_JS)
+    left, top, w, h = info["canvas"]
+    assert left >= -0.5 and top >= -0.5 and left + w <= width + 0.5 and top + h <= height + 0.5, info
+    assert max(w / width, h / height) >= 0.95, info
+    assert abs(w / h - 16 / 9) < 0.01, info
+    assert not info["cut"], info["cut"]
+    assert not info["ellipsis"] and info["clipped"] == 0, info
+    assert info["charts"] and all(c is not None for c in info["charts"]), info
+    for svg_w, slot_w in info["charts"]:
+        assert 0.9 * slot_w <= svg_w <= slot_w + 1, info["charts"]
+    return info
+
+
+def test_canvas_scales_to_fit_every_viewport(app_url, browser):
+    """One page, opened at 4K (where a chart sized from the scaled page would be drawn twice its
+    slot), then resized: the canvas follows the viewport without a reload."""
+    page = browser.new_page(viewport={"width": 3840, "height": 2160})
+    open_screen(browser, app_url, charts=2, page=page)
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        assert_scaled_to_fit(page, width, height)
+        page.screenshot(path=str(screenshot_path(f"screen_fit_{width}x{height}.png")))
+    page.close()
+
+
+def test_exit_by_escape_and_by_the_corner_button(app_url, wall):
+    page = open_screen(wall, app_url, "?rotate=30s")
+    assert page.locator("[data-testid='stSidebarNav']").count() == 0 or not page.locator(
+        "[data-testid='stSidebarNav']").is_visible()
+    page.keyboard.press("Escape")
+    page.wait_for_url("**/home", timeout=30_000)
+    page.wait_for_selector("[data-testid='stSidebarNav']", state="visible", timeout=60_000)
+    assert page.locator(".scr-header").count() == 0
+    open_screen(wall, app_url, page=page)
+    button = page.locator("a.scr-exit")
+    assert button.is_visible() and button.inner_text().strip() == "✕ 退出大屏"
+    button.click()
+    page.wait_for_url("**/home", timeout=30_000)
     page.close()

@@ -129,7 +129,7 @@ def panel_trends(home: Home, big: bool = False) -> None:
         if path is None:
             return _missing(height)
         # overview: two charts and the 不公开 note (the card chart marks hidden months)
-        chart_h = (height - 2 * PANEL_PAD_Y - 12) if big else (height - 2 * PANEL_PAD_Y - 2 - 12 - 22) // 2
+        chart_h = (height - 2 * PANEL_PAD_Y - 12) if big else (height - 2 * PANEL_PAD_Y - 2 - 12 - 30) // 2
         completion = pq.trends(path, "completion:")
         completion = pd.concat([completion, pq.trends(path, "elapsed")], ignore_index=True)
         cards = pq.card_counts(path, months=12)

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from ui.screen_theme import (  # noqa: I001
-    BIG_UNITS, HIDDEN, INNER_W, count_html, fit_font, text_em,
+    BIG_INNER_W, BIG_UNITS, HIDDEN, INNER_W, count_html, fit_font, text_em,
     ACCENT, BAD, CARD_COLOURS, CARD_WORDS, GOOD, PANEL_PAD_Y, PANELS, ROWS_PER_PAGE, SEVERITY_COLOURS,
     SUPPRESSED_NOTE, TIER_NOTE, TITLE_H, _isnum, badge_html, change_html, esc, fmt_count, fmt_diff,
     fmt_period, fmt_value, rank_change_html,
@@ -61,16 +61,20 @@ def indicator_board_html(board: pd.DataFrame, height: int, columns: int = 1) -> 
     for c in range(columns):
         rows = []
         for r in board.iloc[c * per_col:(c + 1) * per_col].itertuples(index=False):
-            rows.append(_indicator_row(r, row_h))
+            rows.append(_indicator_row(r, row_h, big=columns > 1))
         cols_html.append(f'<div>{"".join(rows)}</div>')
     grid = f"display:grid;grid-template-columns:repeat({columns}, 1fr);column-gap:36px"
     cls = ' class="scr-bigmode"' if columns > 1 else ""
     return f'<div{cls} style="{grid}">{"".join(cols_html)}</div>'
 
 
-def _indicator_row(r, row_h: int) -> str:
+def _indicator_row(r, row_h: int, big: bool = False) -> str:
     unit = r.unit
-    name = f'<div class="n">{esc(r.indicator_name)}</div>'
+    # the name column is what the value and status columns leave (see .scr-ind in the theme)
+    base, room = (26, (BIG_INNER_W - 36) / 2 - 250 - 300 - 24) if big else (19, INNER_W[0] - 172 - 196 - 24)
+    size = fit_font(str(r.indicator_name), room, base, 13)
+    style = f' style="font-size:{size}px"' if size < base else ""
+    name = f'<div class="n"{style}>{esc(r.indicator_name)}</div>'
     agg = f" · {esc(r.aggregation)}" if isinstance(r.aggregation, str) else ""
     period = f'<div class="p">{esc(fmt_period(r.period))}{agg}</div>'
     value = f'<div class="v scr-num">{esc(fmt_value(r.value, unit))}</div>'
