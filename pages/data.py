@@ -62,5 +62,8 @@ else:
     target = st.selectbox("回退到版本", older, placeholder="选择要回退到的版本")
     confirm = st.checkbox(f"确认将当前数据指向 {target}(不会删除任何版本,可以再次切换)")
     if st.button("回退", disabled=not confirm):
-        st.success(f"已回退到版本 {rollback(home, target)}。")
+        st.session_state["rolled_back"] = rollback(home, target)
         st.cache_data.clear()
+        st.rerun()  # the version table above must show the new current version
+if done := st.session_state.pop("rolled_back", None):
+    st.success(f"已回退到版本 {done}。")

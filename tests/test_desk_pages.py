@@ -165,3 +165,33 @@ def test_unit_and_cadre_pages_link_to_the_briefing_with_the_basket(app, demo_wor
     assert not app.exception
     link = next(e for e in app.get("page_link") if e.proto.label == "加入考察简报")
     assert link.proto.query_string == f"units=T01&cadres={cadre}"
+
+
+def test_a_rollback_on_the_page_shows_the_new_current_version_at_once(demo_world, monkeypatch, tmp_path):
+    """Two kept versions (the second a copy of the first): rolling back from the page marks the
+    older one 当前 in the table right away, and the kind stays 演示."""
+    import shutil
+
+    from pipelines.home import Home
+
+    root = tmp_path / "home"
+    shutil.copytree(demo_world[1], root)
+    home = Home(root)
+    first = home.current()["version"]
+    second = f"v{int(first[1:]) + 1:06d}"
+    shutil.copyfile(home.version_path(first), home.version_path(second))
+    shutil.copyfile(home.public_path(first), home.public_path(second))
+    home.publish(second)
+    monkeypatch.setenv("SHIJI_HOME", str(root))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    current = lambda: at.dataframe[0].value.set_index("版本")["当前"]
+    assert current()[second] and not current()[first]
+    next(s for s in at.selectbox if s.label == "回退到版本").set_value(first)
+    next(c for c in at.checkbox if c.label.startswith("确认将当前数据指向")).check().run()
+    next(b for b in at.button if b.label == "回退").click().run()
+    assert not at.exception
+    assert any(f"已回退到版本 {first}" in s.value for s in at.success)
+    assert current()[first] and not current()[second] and home.current()["version"] == first
+    assert set(at.dataframe[0].value["数据"]) == {"演示"}

@@ -267,6 +267,9 @@ def resolve_scope(home: Home) -> Scope:
         if home.current_path() is not None and not is_demo(home.current_path()):
             st.error("当前数据包含真实干部数据,但尚未配置身份认证,不显示任何数据。")
             st.markdown(f"请在数据目录中创建 `{access_path(home)}`(身份方式与角色表),格式见 README 的“访问控制”一节。")
+            if any(is_demo(home.version_path(v)) for v in home.versions() if home.version_path(v).exists()):
+                st.markdown("如果这批数据是误导入的(例如修改过的演示文件),可在服务器上运行 "
+                            "`python -m pipelines rollback` 回到之前的演示数据版本;已导入的版本仍保留。")
             st.stop()
         return DEMO_SCOPE
     scope = scope_for(access, current_identity(access, home))
