@@ -20,6 +20,8 @@ ENGLISH_WORDS = (
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # A code a person would have to decode: lower-case words joined by "_" (not_separable, gpb_revenue).
 RAW_CODE = re.compile(r"(?<![A-Za-z0-9_./\\-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
+# plotly's SI suffixes on value ticks ("8k", "1.2M"): a Chinese reader expects 8,000.
+SI_TICK = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?[kMGB](?![A-Za-z])")
 BANNED = re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(w) for w in ENGLISH_WORDS + MONTHS) + r")(?![A-Za-z])")
 
 # What a person sees: rendered text, chart text, placeholders (the page is settled first).
@@ -46,7 +48,24 @@ def _leaks(where: str, text: str) -> list[str]:
     found = [f"{where}: {m.group(0)!r} in …{text[max(0, m.start() - 30):m.end() + 30]!r}…"
              for m in BANNED.finditer(text)]
     found += [f"{where}: code {m.group(0)!r}" for m in RAW_CODE.finditer(text)]
+    if where.endswith("charts"):
+        found += [f"{where}: tick {m.group(0)!r}" for m in SI_TICK.finditer(text)]
     return found
+
+
+def _scan(page, label: str, url: str, home) -> list[str]:
+    page.wait_for_function(SETTLED, timeout=60_000)
+    page.wait_for_timeout(800)  # plotly draws after the run ends
+    assert page.locator("[data-testid='stException']").count() == 0, label
+    seen = page.evaluate(TEXT)
+    page.screenshot(path=str(screenshot_path(f"text_{label}.png")))
+    seen["dropdowns"] = _dropdowns(page)
+    leaks = []
+    for where, text in seen.items():
+        leaks += _leaks(f"{label} {where}", text)
+        if str(ROOT) in text or str(home) in text:  # the server's folders are nobody's business
+            leaks.append(f"{label} {where}: a server folder path")
+    return leaks
 
 
 def _dropdowns(page) -> str:
@@ -79,16 +98,11 @@ def test_every_page_reads_chinese(demo_world, browser):
         for path in paths:
             page.goto(url + path, wait_until="domcontentloaded")
             wait_for_app(page)
-            page.wait_for_function(SETTLED, timeout=60_000)
-            page.wait_for_timeout(800)  # plotly draws after the run ends
-            assert page.locator("[data-testid='stException']").count() == 0, path
-            seen = page.evaluate(TEXT)
-            name = path.strip("/").split("?")[0] or "home"
-            page.screenshot(path=str(screenshot_path(f"text_{name}.png")))
-            seen["dropdowns"] = _dropdowns(page)
-            for where, text in seen.items():
-                leaks += _leaks(f"{path} {where}", text)
-                if str(ROOT) in text or str(home) in text:  # the server's folders are nobody's business
-                    leaks.append(f"{path} {where}: a server folder path")
+            leaks += _scan(page, path.strip("/").split("?")[0] or "home", url, home)
+            if path == "/anomalies":  # the desk below the table: the top flag's chart, reason, checks
+                table = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+                page.mouse.click(table["x"] + 16, table["y"] + 36 + 17)  # first row's checkbox (canvas)
+                page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+                leaks += _scan(page, "anomalies_desk", url, home)
         page.close()
     assert not leaks, "\n".join(leaks)

@@ -109,6 +109,9 @@ def test_period_axes_read_chinese_never_english_months():
     heat = charts.category_heatmap(pd.DataFrame({"row": ["a", "a"], "period": ["2025-Q1", "2025-Q2"],
                                                  "card": ["红", "绿"]}), "row", "period", "card", charts.CARD_COLORS)
     assert list(heat.layout.xaxis.ticktext) == ["2025年一季度", "2025年二季度"]
+    months = [f"{y}-{m:02d}" for y in (2023, 2024, 2025) for m in range(1, 13)]
+    long = charts.score_lines(pd.DataFrame({"label": ["甲"] * 36, "period": months, "score": [1.0] * 36}))
+    assert len(long.layout.xaxis.tickvals) <= 8 and long.layout.xaxis.ticktext[-1] == "2025年12月"
     plain = charts.score_lines(pd.DataFrame({"label": ["甲"], "period": ["第一批"], "score": [1.0]}))
     assert plain.layout.xaxis.ticktext is None   # not periods: left alone
 

@@ -31,11 +31,12 @@ X_TITLE = "个人贡献 x(综合,剔除平台与周期;0 = 比较组平均)"
 Y_TITLE = "实绩分百分位 y(含平台)"
 
 
-def period_ticks(fig: go.Figure, axis: str = "x") -> go.Figure:
+def period_ticks(fig: go.Figure, axis: str = "x", max_labels: int = 8) -> go.Figure:
     """Label a category axis of periods ("2025-03", "2025-Q1") in Chinese ("2025年3月",
     "2025年一季度") through :func:`ui.format.period_label`, keeping the period codes as the
     categories (hover, click and shading still see the codes). Dates are never plotly dates here:
-    plotly would write "Jan 2023"."""
+    plotly would write "Jan 2023". At most ``max_labels`` ticks, evenly spaced and ending on the
+    latest period, so three years of months stay legible on a laptop."""
     seen: list = []
     for trace in fig.data:
         values = getattr(trace, axis, None)
@@ -43,8 +44,10 @@ def period_ticks(fig: go.Figure, axis: str = "x") -> go.Figure:
             seen += [v for v in values if v is not None]
     codes = sorted(dict.fromkeys(str(v) for v in seen))
     if codes and all(fmt.period_label(c) != c for c in codes):
-        fig.update_layout({f"{axis}axis": dict(tickmode="array", tickvals=codes,
-                                                 ticktext=[fmt.period_label(c) for c in codes])})
+        step = -(-len(codes) // max_labels)
+        shown = codes[::-1][::step][::-1]
+        fig.update_layout({f"{axis}axis": dict(tickmode="array", tickvals=shown,
+                                                 ticktext=[fmt.period_label(c) for c in shown])})
     return fig
 
 
@@ -375,7 +378,7 @@ def category_heatmap(frame: pd.DataFrame, row: str, col: str, value: str, colors
         hovertemplate="%{y} · %{x}<br>%{text}<extra></extra>" if text is not None else "%{y} · %{x}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", tickangle=-45)
-    period_ticks(fig)
+    period_ticks(fig, max_labels=16)  # one column per period: label most of them
     return _layout(fig, max(160, 90 + 22 * len(rows)), margin=dict(l=10, r=10, t=10, b=10))
 
 

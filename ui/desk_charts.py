@@ -15,10 +15,13 @@ SEVERITY_COLOURS = palette.SEVERITY_SHADE
 
 def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
     # Periods are categories (2024-06, 2024-Q2): as dates plotly would label them "Jun 1, 2024".
-    fig.update_layout(title=title, font_family=FONT, height=340, margin=dict(l=10, r=10, t=50, b=10),
-                      legend=dict(orientation="h", y=-0.2), yaxis_title=y_title, hovermode="x unified")
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(automargin=True)
+    # The legend sits at the figure's bottom edge (container coordinates), under the tick labels
+    # however tall they grow; values keep their digits ("8,000", never plotly's "8k").
+    fig.update_layout(title=title, font_family=FONT, height=360, margin=dict(l=10, r=10, t=50, b=36),
+                      legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0),
+                      yaxis_title=y_title, hovermode="x unified")
+    fig.update_xaxes(type="category", automargin=True)
+    fig.update_yaxes(automargin=True, exponentformat="none", separatethousands=True)
     return period_ticks(fig)
 
 
