@@ -16,11 +16,10 @@ def test_home_page_shows_data_status(app, demo_world):
     _, _, counts = demo_world
     app.run()
     assert not app.exception
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["当前版本"] == "v000001"
-    assert metrics["数据截至"] == "2025-12"
-    table = app.dataframe[0].value
-    assert int(table.loc[table["数据表"].str.contains("ratings"), "行数"].iloc[0]) == counts["ratings"]
+    # version and as-of in the caption under the title; row counts (tables in Chinese) in the expander
+    assert any("当前版本 v000001" in c.value and "数据截至 2025年12月" in c.value for c in app.caption)
+    table = next(t.value for t in app.dataframe if "说明" in getattr(t.value, "columns", []))
+    assert table.set_index("数据表").loc["评价", "行数"] == f"{counts['ratings']:,}"
 
 
 def test_a_received_home_without_a_version_says_so_and_builds_no_demo(tmp_path, monkeypatch):
