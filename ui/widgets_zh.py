@@ -1,6 +1,6 @@
 """Chinese for the few words Streamlit's widgets write themselves and no parameter reaches: the
-file uploader's "Upload", "50MB per file • CSV, XLSX, XLSM" and "Drag and drop files here", and
-a dropdown's "No results". A stylesheet hides the English span (visibility, so it is out of
+file uploader's "Upload", "50MB per file • CSV, XLSX, XLSM" and "Drag and drop files here", a
+dropdown's "No results", and the "Stop" beside the running indicator. A stylesheet hides the English span (visibility, so it is out of
 the page's text too) and draws the Chinese in its ::after.
 
 Widget parameters cover the rest and pages pass them: ``placeholder=`` on every selectbox and
@@ -12,6 +12,7 @@ import streamlit as st
 NO_MATCH = "无匹配项"
 UPLOAD = "选择文件上传"
 DROP_HERE = "松开鼠标即可上传"
+STOP = "停止运行"
 TYPES = "CSV、XLSX、XLSM"
 
 
@@ -31,6 +32,8 @@ def stylesheet(max_upload_mb: int, types: str = TYPES) -> str:
         # Streamlit's emotion target class of the drag-over overlay's text (no data-testid)
         _swap(f"{zone} .euud7oh2", DROP_HERE, "1rem"),
         _swap('[role="listbox"][data-empty="true"] [role="option"] > span', NO_MATCH),
+        # only while a run is going: the same widget's "Rerun" after a file change stays as it is
+        _swap('[data-testid="stStatusWidget"]:has([data-testid="stStatusWidgetRunningIcon"]) button', STOP),
     ]
     return "<style>" + "".join(rules) + "</style>"
 
