@@ -117,6 +117,8 @@ def test_each_carousel_panel(app_url, wall):
         charts = {"alerts": 1, "quadrants": 1, "trends": 2}.get(panel, 0)
         open_screen(wall, app_url, f"?panel={panel}", charts=charts, page=page)
         assert_fits(page)
+        cut = page.evaluate(FIT_JS)
+        assert not cut["cut"] and not cut["ellipsis"], (panel, cut)
         assert page.locator(".scr-dots span.on").inner_text() == PANELS[panel]
         page.screenshot(path=str(screenshot_path(f"screen_panel_{panel}.png")))
     page.close()

@@ -330,3 +330,12 @@ def test_canvas_geometry():
     assert screen.CANVAS_W / screen.CANVAS_H == 16 / 9
     assert abs(sum(screen.COL_W) + 2 * screen.GAP - screen.BODY_W) < 1e-6
     assert sum(screen.split_w(1000, (3, 2))) + screen.GAP <= 1000
+
+
+def test_a_hidden_quadrant_bar_is_marked_where_it_would_stand():
+    frame = quads({"高贡献区": None, "逆势担当区": 7, "平台红利区": 12, "低效区": None},
+                  {"高贡献区": 9, "逆势担当区": None, "平台红利区": 11, "低效区": 8})
+    fig = screen.quadrant_figure(frame, 400)
+    marks = sorted((a.x, a.y) for a in fig.layout.annotations if a.text == screen.HIDDEN)
+    # 4 bars per quarter, 0.2 apart around each quarter's centre (0 = 2025-Q3, 1 = 2025-Q4)
+    assert marks == [(-0.1, 0), (1 - 0.3, 0), (1 + 0.3, 0)]

@@ -117,11 +117,17 @@ def quadrant_figure(quads: pd.DataFrame, height: int) -> go.Figure:
     names = list(quads.sort_values("seq")["quadrant"].unique())[:4] if len(quads) else []  # 不可判定 in the text
     accents = ["#22c55e", "#5cc8ff", "#facc15", "#ef4444", "#64748b"]
     patterns = ["", "/", ".", "x", "-"]
+    periods = sorted(quads["period"].unique()) if len(quads) else []
     for i, name in enumerate(names):
-        part = quads[quads["quadrant"] == name]
-        fig.add_trace(go.Bar(x=[fmt_period(p) for p in part["period"]],
-                             y=part["n_people"].astype("Float64").astype(float), name=fmt.plain(name),
+        part = quads[quads["quadrant"] == name].set_index("period")["n_people"].reindex(periods)
+        y = part.astype("Float64").astype(float)
+        fig.add_trace(go.Bar(x=[fmt_period(p) for p in periods], y=y, name=fmt.plain(name),
                              marker=dict(color=accents[i % 5], pattern=dict(shape=patterns[i % 5]))))
+        for j, value in enumerate(y):
+            if value != value:  # NaN: a suppressed group, not zero; the mark sits where its bar would
+                fig.add_annotation(x=j + (i - (len(names) - 1) / 2) * 0.8 / len(names), y=0, yref="y",
+                                   text=HIDDEN, textangle=-90, showarrow=False, yanchor="bottom",
+                                   font=dict(size=13, color=MUTED))
     fig.update_layout(**plotly_layout(
         height, barmode="group",
         title=chart_title("四个象限人数(近6个季度;贡献不确定、不可判定者见左侧)"),

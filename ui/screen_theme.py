@@ -306,6 +306,7 @@ table.scr-rank td.sc {{ text-align: right; font-weight: 600; }}
 .scr-bigmode .scr-tile .d {{ font-size: 18px; }}
 .scr-bigmode .scr-tile .c {{ font-size: 60px; }}
 .scr-bigmode .scr-quad .ax {{ font-size: 18px; }}
+.scr-bigmode .scr-note {{ font-size: 17px; }}
 .scr-bigmode .scr-quad .scr-tile {{ align-items: center; text-align: center; }}
 .scr-empty {{ display: flex; align-items: center; justify-content: center; text-align: center; padding: 0 24px;
               color: {MUTED}; font-size: 20px; line-height: 1.6; }}
