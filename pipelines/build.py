@@ -35,7 +35,7 @@ PROVENANCE = ("_source", "_row", "_batch")
 # 7: raw.checks (核验记录) and marts.checks; anomalies.check_id/check_result; inspection_targets.target_type/
 # flag_ids/status; task_status and unit_scores read check figures
 SCHEMA_VERSION = 7
-FEEDBACK_TABLES = ("checks",)
+FEEDBACK_TABLES = ("checks", "unit_boundaries")  # optional: listed once delivered
 
 
 # --- state ---------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ def row_counts(version_path: Path) -> dict[str, int]:
     for name in TABLE_ORDER:
         n = int(db.query(version_path, f"SELECT count(*) AS n FROM raw.{name}")["n"].iloc[0]) \
             if _has_raw(version_path, name) else 0
-        # 核验记录 are feedback on the data, not data: listed once there are some
+        # 核验记录 (feedback on the data) and boundaries (for maps only): listed once delivered
         if n or name not in FEEDBACK_TABLES:
             counts[name] = n
     return counts

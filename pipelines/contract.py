@@ -88,6 +88,14 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "unit_boundaries", "单位边界", ("unit_id",),
+            (
+                C("unit_id", ("单位编码",)),
+                C("geometry", ("边界",), "text"),
+            ),
+            notes="delivered as units.geojson (a FeatureCollection, property unit_id); used for maps only",
+        ),
+        Table(
             "cadres", "干部", ("cadre_id",),
             (
                 C("cadre_id", ("干部编码", "干部代码")),
@@ -218,13 +226,14 @@ TABLES: dict[str, Table] = {
 
 # Build order: referenced tables before the tables that reference them.
 TABLE_ORDER = (
-    "indicators", "units", "cadres", "assignments", "indicator_values", "tasks",
+    "indicators", "units", "unit_boundaries", "cadres", "assignments", "indicator_values", "tasks",
     "task_progress", "ratings", "projects", "enterprises", "enterprise_years", "checks",
 )
 
 # (table, column) -> (referenced table, referenced column)
 REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("units", "parent_id"): ("units", "unit_id"),
+    ("unit_boundaries", "unit_id"): ("units", "unit_id"),
     ("assignments", "cadre_id"): ("cadres", "cadre_id"),
     ("assignments", "unit_id"): ("units", "unit_id"),
     ("indicator_values", "unit_id"): ("units", "unit_id"),
@@ -247,6 +256,10 @@ def table_for_name(stem: str) -> Table | None:
     """The table a file or sheet name stands for (English or Chinese), or None."""
     s = stem.strip().lower()
     for t in TABLES.values():
-        if s in (t.name, t.zh) or s in t.aliases:
+        if (s in (t.name, t.zh) or s in t.aliases) and t.name not in GEOJSON_TABLES.values():
             return t
     return None
+
+
+# Tables delivered as a GeoJSON file (by file stem), never as a sheet or CSV.
+GEOJSON_TABLES = {"units": "unit_boundaries", "单位": "unit_boundaries", "单位边界": "unit_boundaries"}

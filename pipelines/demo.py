@@ -977,6 +977,39 @@ def units_rows(world: World) -> list[list]:
     return [[u.unit_id, u.name, u.unit_type, ""] for u in world.units]
 
 
+# Where the demo county lies (玉环 is near 121.23°E, 28.13°N) and how large a town's cell is.
+MAP_ORIGIN = (121.05, 28.02)
+MAP_CELL_DEG = 0.06
+
+
+def boundaries_geojson(world: World, seed: int) -> dict:
+    """Plausible, made-up boundaries for the town-like units (乡镇街道 and the 平台): each county a
+    grid of cells whose shared interior corners are jittered, so neighbours fit without gaps;
+    counties sit side by side. Drawn from their own generator: the rest of the world is unchanged."""
+    rng = np.random.default_rng([seed, 4242])
+    features = []
+    for county in sorted({u.county for u in world.units}):
+        towns = [u for u in world.units if u.county == county and u.unit_type != "部门"]
+        if not towns:
+            continue
+        cols = int(np.ceil(np.sqrt(len(towns))))
+        rows = int(np.ceil(len(towns) / cols))
+        x0 = MAP_ORIGIN[0] + county * (cols + 1) * MAP_CELL_DEG
+        corners = np.zeros((rows + 1, cols + 1, 2))
+        for r in range(rows + 1):
+            for c in range(cols + 1):
+                inner = 0 < r < rows and 0 < c < cols  # the outline moves less: it stays a whole county
+                jitter = rng.uniform(-0.3, 0.3, 2) * MAP_CELL_DEG * (1.0 if inner else 0.5)
+                corners[r, c] = (x0 + c * MAP_CELL_DEG + jitter[0], MAP_ORIGIN[1] + r * MAP_CELL_DEG + jitter[1])
+        for k, unit in enumerate(towns):
+            r, c = divmod(k, cols)
+            ring = [corners[r, c], corners[r, c + 1], corners[r + 1, c + 1], corners[r + 1, c], corners[r, c]]
+            features.append({"type": "Feature", "properties": {"unit_id": unit.unit_id, "name": unit.name},
+                             "geometry": {"type": "Polygon",
+                                          "coordinates": [[[round(float(x), 5), round(float(y), 5)] for x, y in ring]]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
 def cadres_rows(world: World) -> list[list]:
     last: dict[int, Term] = {}
     for t in world.terms:
@@ -1722,6 +1755,8 @@ def generate(out_dir: Path, seed: int = 7, scale: str = "county") -> dict[str, i
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in OUTPUT_TABLES:
         _write_csv(out_dir / f"{name}.csv", TABLES[name].column_names, tables[name])
+    (out_dir / "units.geojson").write_text(json.dumps(boundaries_geojson(world, seed), ensure_ascii=False),
+                                           encoding="utf-8")
     comp = components(world)
     truth_dir = out_dir / "_truth"
     truth_dir.mkdir(exist_ok=True)

@@ -39,7 +39,7 @@ def batch_files(path: Path) -> list[Path]:
     path = Path(path)
     if path.is_dir():
         return sorted(p for p in path.iterdir()
-                      if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES | {".xlsm"}
+                      if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES | {".xlsm", ".geojson"}
                       and not p.name.startswith((".", "~$")))
     return [path] if path.is_file() else []
 

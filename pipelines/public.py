@@ -90,6 +90,8 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("series", "VARCHAR"), ("series_name", "VARCHAR"), ("period", "VARCHAR"), ("value", "DOUBLE"),
         ("unit", "VARCHAR"), ("n_people", "INTEGER"), ("suppressed", "BOOLEAN"),
     ],
+    # places, not people: the wall's map draws the ranking on them
+    "unit_boundaries": [("unit", "VARCHAR"), ("unit_name", "VARCHAR"), ("geometry", "VARCHAR")],
 }
 # Tables whose rows describe groups of people: each row carries n_people and may be suppressed.
 PERSON_TABLES = ("card_counts", "flag_counts", "quadrant_counts")
@@ -525,6 +527,17 @@ def trends(full: _Full, board: pd.DataFrame, as_of: str) -> pd.DataFrame:
 
 # --- writing ---------------------------------------------------------------------------------
 
+def unit_boundaries(full: _Full) -> pd.DataFrame:
+    """The delivered unit boundaries (GeoJSON geometry text) with the units' names."""
+    if not full.has("staging.unit_boundaries"):
+        return pd.DataFrame(columns=[c for c, _ in SCHEMAS["unit_boundaries"]])
+    return full.q("""
+        SELECT b.unit_id AS unit, u.name AS unit_name, b.geometry
+        FROM staging.unit_boundaries AS b JOIN staging.units AS u USING (unit_id)
+        ORDER BY b.unit_id
+    """)
+
+
 def public_tables(full_version: Path) -> dict[str, pd.DataFrame]:
     """Every public table as a frame (computed from the full version; nothing written)."""
     full = _Full(full_version)
@@ -539,6 +552,7 @@ def public_tables(full_version: Path) -> dict[str, pd.DataFrame]:
         "quadrant_counts": quadrant_counts(full),
         "trends": trends(full, board, as_of),
     })
+    tables["unit_boundaries"] = unit_boundaries(full)
     meta = {
         "version": info.get("version", ""),
         "as_of": as_of,

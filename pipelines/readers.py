@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import math
 import zipfile
 from dataclasses import dataclass
 import re
 from pathlib import Path
 
-from pipelines.contract import TABLES, Table, table_for_name
+from pipelines.contract import GEOJSON_TABLES, TABLES, Table, table_for_name
 from pipelines.normalize import clean
 from pipelines.report import Issue
 
@@ -77,7 +79,10 @@ def _read_file(f: Path, folder_batch: bool):
     suffix = f.suffix.lower()
     if suffix == ".xlsm":
         return [], [Issue(f.name, None, None, "宏文件", suffix, "不接受带宏的工作簿(.xlsm),请另存为 .xlsx")], []
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix == ".geojson" and folder_batch:
+        if f.stem.strip().lower() not in GEOJSON_TABLES:
+            return [], [], [f"{f.name}: 文件名不对应任何数据表(单位边界请命名为 units.geojson),已忽略"]
+    elif suffix not in SUPPORTED_SUFFIXES:
         if folder_batch and table_for_name(f.stem) is None:
             return [], [], [f"{f.name}: 不是 CSV/XLSX 文件,已忽略"]
         return [], [Issue(f.name, None, None, "文件类型不支持", suffix, "只接受 .csv 或 .xlsx")], []
@@ -87,12 +92,76 @@ def _read_file(f: Path, folder_batch: bool):
     if size > MAX_FILE_BYTES:
         return [], [Issue(f.name, None, None, "文件过大", str(size), f"文件超过 {MAX_FILE_BYTES // 2**20} MB 上限")], []
     data = f.read_bytes()
+    if suffix == ".geojson":
+        return read_geojson(f, data, TABLES[GEOJSON_TABLES[f.stem.strip().lower()]])
     if suffix == ".csv":
         table = table_for_name(f.stem)
         if table is None:
             return [], [], [f"{f.name}: 文件名不对应任何数据表,已忽略"]
         return _read_csv(f, data, table)
     return _read_xlsx(f, data, folder_batch)
+
+
+# --- GeoJSON (unit boundaries, for maps) -----------------------------------------------------
+
+def read_geojson(f: Path, data: bytes, table: Table):
+    """A FeatureCollection whose features carry ``properties.unit_id``: one row per feature (its
+    number is the row), the geometry kept as compact JSON text. Only Polygon and MultiPolygon with
+    closed rings of finite longitude/latitude pairs are accepted."""
+    def issue(row, column, rule, value, message):
+        return Issue(f.name, row, column, rule, str(value)[:80], message)
+
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        return [], [issue(None, None, "格式错误", "", f"不是有效的 GeoJSON(UTF-8 编码的 JSON):{err}")], []
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
+        return [], [issue(None, None, "格式错误", "", "GeoJSON 须为 FeatureCollection(含 features 列表)")], []
+    rows, numbers, issues = [], [], []
+    for i, feature in enumerate(doc["features"], 1):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        unit = props.get("unit_id") if isinstance(props, dict) else None
+        if not isinstance(unit, (str, int)) or str(unit).strip() == "":
+            issues.append(issue(i, "unit_id", "缺少单位编码", "", f"第 {i} 个要素没有 properties.unit_id"))
+            continue
+        geometry = feature.get("geometry")
+        problem = _geometry_problem(geometry)
+        if problem:
+            issues.append(issue(i, "geometry", "边界无效", unit, f"第 {i} 个要素(单位 {unit})的边界{problem}"))
+            continue
+        rows.append([str(unit).strip(), json.dumps(geometry, separators=(",", ":"), ensure_ascii=False)])
+        numbers.append(i)
+    if not rows and not issues:
+        issues.append(issue(None, None, "空批次", "", "GeoJSON 中没有任何要素"))
+    return [RawTable(table, f.name, ["unit_id", "geometry"], rows, numbers, f)], issues, []
+
+
+def _geometry_problem(geometry) -> str:
+    """'' when the geometry is a valid Polygon/MultiPolygon, else what is wrong (Chinese)."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        kind = geometry.get("type") if isinstance(geometry, dict) else "缺失"
+        return f"类型为 {kind},只接受 Polygon 或 MultiPolygon"
+    polygons = geometry.get("coordinates")
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    if not isinstance(polygons, list) or not polygons:
+        return "没有坐标"
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            return "没有坐标"
+        for ring in polygon:
+            if not isinstance(ring, list) or len(ring) < 4:
+                return "的环少于 4 个点"
+            for point in ring:
+                if (not isinstance(point, list) or len(point) < 2
+                        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                                   for v in point[:2])):
+                    return "含有非数字坐标"
+                if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
+                    return f"坐标 {point[:2]} 超出经纬度范围"
+            if ring[0][:2] != ring[-1][:2]:
+                return "的环没有闭合(首尾坐标不同)"
+    return ""
 
 
 # --- CSV -------------------------------------------------------------------------------------

@@ -637,3 +637,32 @@ def test_rollback_skips_a_version_without_public_file(published_home, tmp_path):
     ingest(write_valid_batch(tmp_path / "c", months=8), published_home)
     published_home.public_path("v000002").unlink()  # e.g. left by older code
     assert rollback(published_home) == "v000001"
+
+
+def test_unit_boundaries_are_ingested_archived_and_checked_against_the_units(published_home, tmp_path):
+    """units.geojson rides along with a batch: rows by unit, rebuilt from the archive; a feature
+    for an unknown unit rejects the batch (file, feature number, column, rule) and changes nothing."""
+    import json
+
+    def square(x):
+        return {"type": "Polygon", "coordinates": [[[x, 28], [x + 0.1, 28], [x + 0.1, 28.1], [x, 28.1], [x, 28]]]}
+
+    def write(folder, units):
+        folder.mkdir()
+        doc = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"unit_id": u}, "geometry": square(121 + k / 10)} for k, u in enumerate(units)]}
+        (folder / "units.geojson").write_text(json.dumps(doc), encoding="utf-8")
+        return folder
+
+    before = snapshot(published_home)
+    outcome = ingest(write(tmp_path / "bad", ["U01", "X99"]), published_home)
+    assert outcome.status == "rejected" and snapshot(published_home) == before
+    assert [(i.source, i.row, i.column) for i in outcome.issues] == [("units.geojson", 2, "unit_id")]
+
+    assert ingest(write(tmp_path / "good", ["U01", "U02"]), published_home).status == "published"
+    path = published_home.current_path()
+    shapes = raw_table(path, "unit_boundaries").set_index("unit_id")
+    assert sorted(shapes.index) == ["U01", "U02"] and json.loads(shapes.loc["U02", "geometry"]) == square(121.1)
+    assert build.row_counts(path)["unit_boundaries"] == 2
+    assert rebuild(published_home).status == "published"
+    pd.testing.assert_frame_equal(raw_table(published_home.current_path(), "unit_boundaries"), raw_table(path, "unit_boundaries"))

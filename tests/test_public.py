@@ -99,6 +99,19 @@ def test_public_file_is_written_next_to_the_version(demo):
     assert meta["version"] == "v000001" and meta["as_of"] == "2025-12" and meta["min_group"] == "5"
 
 
+def test_the_demo_boundaries_reach_the_public_file_for_the_wall_map(demo):
+    """The demo ships units.geojson: every 乡镇街道 and the 平台 has a closed polygon, departments none."""
+    import json
+
+    _, full, public = demo
+    shapes = tables_of(public)["unit_boundaries"]
+    towns = db.query(full, "SELECT unit_id, name FROM staging.units WHERE unit_type <> '部门' ORDER BY unit_id")
+    assert shapes["unit"].tolist() == towns["unit_id"].tolist() and shapes["unit_name"].tolist() == towns["name"].tolist()
+    for g in shapes["geometry"]:
+        ring = json.loads(g)["coordinates"][0]
+        assert len(ring) == 5 and ring[0] == ring[-1]
+
+
 def test_scan_finds_no_personal_columns_and_no_group_under_5(demo):
     _, full, public = demo
     assert scan_public(public, full) == []

@@ -392,3 +392,67 @@ def test_the_layout_scan_finds_tags_cut_by_a_chunk_boundary(tmp_path):
 def test_the_readme_states_the_workbook_limit():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"at most {readers.MAX_WORKBOOK_CELLS // 10**6} million cells" in readme.replace("\n", " ")
+
+
+# --- units.geojson (unit boundaries for maps) -------------------------------------------------
+
+def _square(x, y, d=0.1):
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]}
+
+
+def _feature(unit, geometry):
+    return {"type": "Feature", "properties": {"unit_id": unit, "name": "任意"}, "geometry": geometry}
+
+
+def test_a_geojson_of_unit_boundaries_is_read_as_one_row_per_feature(tmp_path):
+    import json
+
+    from pipelines.readers import read_batch
+
+    doc = {"type": "FeatureCollection", "features": [
+        _feature("U01", _square(121.2, 28.1)),
+        _feature("U02", {"type": "MultiPolygon", "coordinates": [_square(121.4, 28.1)["coordinates"]]})]}
+    (tmp_path / "units.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    tables, issues, notices = read_batch(tmp_path)
+    assert issues == [] and notices == []
+    (t,) = tables
+    assert t.table.name == "unit_boundaries" and t.row_numbers == [1, 2]
+    assert [r[0] for r in t.rows] == ["U01", "U02"]
+    assert json.loads(t.rows[0][1]) == _square(121.2, 28.1)
+
+
+@pytest.mark.parametrize("geometry, words", [
+    ({"type": "Point", "coordinates": [121.0, 28.0]}, "只接受 Polygon 或 MultiPolygon"),
+    ({"type": "Polygon", "coordinates": [[[121, 28], [122, 28], [122, 29]]]}, "少于 4 个点"),
+    ({"type": "Polygon", "coordinates": [[[121, 28], [122, 28], [122, 29], [121.5, 29]]]}, "没有闭合"),
+    ({"type": "Polygon", "coordinates": [[[121, 28], ["x", 28], [122, 29], [121, 28]]]}, "非数字坐标"),
+    ({"type": "Polygon", "coordinates": [[[121, 28], [200, 28], [122, 29], [121, 28]]]}, "超出经纬度范围"),
+    (None, "类型为 缺失"),
+])
+def test_an_invalid_boundary_names_the_feature_and_the_rule(tmp_path, geometry, words):
+    import json
+
+    from pipelines.readers import read_batch
+
+    doc = {"type": "FeatureCollection", "features": [_feature("U01", _square(121.2, 28.1)), _feature("U02", geometry)]}
+    (tmp_path / "units.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    _, issues, _ = read_batch(tmp_path)
+    assert [(i.source, i.row, i.column, i.rule) for i in issues] == [("units.geojson", 2, "geometry", "边界无效")]
+    assert words in issues[0].message and "第 2 个要素(单位 U02)" in issues[0].message
+
+
+def test_a_geojson_that_is_not_a_feature_collection_or_lacks_unit_ids_is_refused(tmp_path):
+    import json
+
+    from pipelines.readers import read_batch
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "units.geojson").write_text('{"type": "Feature"}', encoding="utf-8")
+    assert [i.rule for i in read_batch(tmp_path / "a")[1]] == ["格式错误"]
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "units.geojson").write_text("{not json", encoding="utf-8")
+    assert [i.rule for i in read_batch(tmp_path / "b")[1]] == ["格式错误"]
+    (tmp_path / "c").mkdir()
+    doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": _square(1, 1)}]}
+    (tmp_path / "c" / "units.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    assert [(i.row, i.column, i.rule) for i in read_batch(tmp_path / "c")[1]] == [(1, "unit_id", "缺少单位编码")]
