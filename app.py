@@ -11,9 +11,15 @@ from ui.widgets_zh import inject as chinese_widget_text
 
 st.set_page_config(page_title="实绩 · 干部实绩监测", page_icon=":material/insights:", layout="wide")
 
+chinese_widget_text()  # first, so even the first run's "Stop" reads Chinese
 home = current_home()
+# Until st.navigation runs below, Streamlit lists the pages/ folder's file names in the sidebar
+# (home, screen, …): hidden while the first run builds the demo, then the real navigation shows.
+file_list = st.empty()
+file_list.markdown('<style>[data-testid="stSidebarNav"]{display:none}</style>', unsafe_allow_html=True)
 with st.spinner("首次运行:正在生成并导入演示数据……"):
     published = ensure_published(home)
+file_list.empty()
 if published is None:
     # A home that received real data never gets the demo mixed in, even when nothing is published yet.
     st.error("数据目录已收到过数据批次,但还没有可用的版本(导入被拒绝或中途失败)。")
@@ -32,7 +38,6 @@ set_scope(scope)
 # formula-escaped downloads and exports.
 st.html('<style>[data-testid="stElementToolbar"] button[aria-label="Download as CSV"]'
         '{display:none !important}</style>')
-chinese_widget_text()
 if is_demo(home.current_path()):
     # A fixed badge, so every page (the big screen too) says it shows demo data.
     st.html('<div style="position:fixed;right:12px;bottom:10px;z-index:1000;padding:2px 10px;border-radius:4px;'
