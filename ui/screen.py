@@ -1,10 +1,12 @@
 """城市大脑大屏: URL modes and the Streamlit rendering of the big screen (pages/screen.py is the page;
 ui/screen_theme.py geometry, theme and formatting; ui/screen_panels.py panel HTML; ui/screen_figures.py charts).
 
-Design: 1920×1080 CSS pixels, no scrolling (a 4K wall runs the browser at device scale factor 2,
-the CSS layout is the same). Every panel is a fixed-height block and refreshes in its own
-``st.fragment(run_every=...)``; the ranking board pages itself; ``?rotate=20s`` turns the body
-into a carousel of panels on one URL, ``?panel=<name>`` pins one panel.
+Design: one 1920×1080 canvas, no scrolling, scaled as a whole to the viewport by a CSS transform
+(1366×768 … 3840×2160, any device scale factor; other aspect ratios are letterboxed); charts get
+fixed canvas-pixel sizes. Esc or the corner button leaves for the normal pages. Every panel is
+a fixed-height block and refreshes in its own ``st.fragment(run_every=...)``; the ranking board
+pages itself; ``?rotate=20s`` turns the body into a carousel of panels on one URL,
+``?panel=<name>`` pins one panel.
 
 Only the PUBLIC file is read (ui/public_queries.py): aggregates, no names of people.
 Colour is never the only cue: arrows (▲▼), words (快于时序, 优/良/中/差, 红牌) and legends
