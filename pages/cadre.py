@@ -2,13 +2,12 @@
 contributions with intervals, the quadrant trajectory and flags. Deep link: ``?cadre=C0001``.
 Widgets and layout only: the tabs are drawn by ui.cadre_view."""
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
-from models.config import load_reference
 from ui import cadre_view as cv
 from ui import format as fmt
 from ui import profile_queries as pq
 from ui import profile_view as pv
+from ui.auth import visible_pages
 from ui.briefing import add_to_briefing_link
 from ui.picker import sync_to_url, url_choice
 from ui.session import audit_view, current_scope
@@ -32,11 +31,9 @@ pick.selectbox("选择干部", [None] + sorted(labels), key="cadre_pick", on_cha
                format_func=lambda c: "— 输入姓名或编号搜索 —" if c is None else labels.get(c, c))
 # Filters the quadrant explorer passed along come back with the cadre.
 carried = {k: st.query_params.get_all(k) for k in QUADRANT_FILTERS if st.query_params.get_all(k)}
-try:  # roles without the quadrant explorer (inspectors) get no link to it
+if visible_pages(scope, ["quadrants"]):  # roles without the quadrant explorer (inspectors) get no link
     back.page_link("pages/quadrants.py", label="返回实绩象限", icon=":material/arrow_back:",
                    query_params={**carried, **({"cadre": cadre} if cadre else {})})
-except StreamlitAPIException:
-    pass
 if cadre is None:
     st.info("选择一名干部,或从实绩象限、单位档案点进来(链接形如 …/cadre?cadre=C0001)。")
     st.stop()
@@ -60,7 +57,7 @@ st.caption(f"{fmt.md(prof['rank'])} · {fmt.md(prof['role_type'])}条线 · 出�
 dictionary = pq.indicator_dictionary(scope)
 ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))
 ind_units = dict(zip(dictionary["indicator"], dictionary["unit"]))
-qcfg = load_reference("quadrants")
+qcfg = cv.quadrant_config()
 scores = pq.cadre_scores(scope, cadre)
 contrib = pq.cadre_contributions(scope, cadre)
 history = pq.cadre_quadrants(scope, cadre)

@@ -3,14 +3,13 @@ platform effects and the contributions of its cadres with intervals, flags. Deep
 Widgets and layout only: the tabs are drawn by ui.unit_view."""
 import streamlit as st
 
-from models.config import load_reference
 from ui import format as fmt
 from ui import groups as grp
 from ui import profile_view as pv
 from ui import unit_queries as uq
 from ui import unit_view as uv
 from ui.briefing import add_to_briefing_link
-from ui.cadre_view import side_level
+from ui.cadre_view import quadrant_config, side_level
 from ui.picker import sync_to_url, url_choice
 from ui.profile_queries import anomalies, as_of as version_as_of, comparison_groups, indicator_dictionary
 from ui.session import audit_view, current_scope
@@ -65,7 +64,7 @@ cadres = cadres[cadres["in_full"].astype(bool)] if len(cadres) else cadres
 groups = grp.composite_groups(cadres, uq.unit_cadre_groups(scope, unit), comparison_groups(scope), ind_names)
 with tabs[3]:
     uv.platform_tab(uq.unit_platform_effects(scope, unit), cadres, groups, moved_out, ind_names, ind_units,
-                    side_level(load_reference("quadrants")))
+                    side_level(quadrant_config()))
 with tabs[4]:
     named = cadres[["cadre_id", "name"]]
     pv.show_flags(anomalies(scope, unit_id=unit), ind_names, "单位",

@@ -16,13 +16,18 @@ from ui.queries import Scope
 NO_BAR = {"displayModeBar": False}
 
 
+def quadrant_config() -> dict:
+    """quadrants.yaml in use (names, cut, the placement level), read for the pages."""
+    return load_reference("quadrants")
+
+
 def side_level(qcfg: dict) -> float:
     """The central level of the interval the quadrant places x by (80 % for x_side_level 0.9)."""
     return 2 * float(qcfg.get("x_side_level", 0.9)) - 1
 
 
 def headline(scores: pd.DataFrame, contrib: pd.DataFrame, history: pd.DataFrame, qcfg: dict, ind_names: dict) -> None:
-    m = st.columns([1, 1, 1, 1, 1.2, 1.5])
+    m = st.columns([1, 1.4, 0.9, 0.9, 1.1, 1.6])  # 等级 words (基本称职) need the room
     if len(scores):
         last = scores.iloc[-1]
         m[0].metric(f"{int(last['year'])} 综合得分", fmt.number(last["total"], 1))

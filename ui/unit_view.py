@@ -78,7 +78,10 @@ def scores_tab(scores: pd.DataFrame, ind_names: dict) -> None:
         return
     table = latest_scores_table(scores, ind_names)
     st.markdown("**最新一期**")
-    st.dataframe(fmt.style_cards(fmt.cells(table), ["色档"]), hide_index=True, width="stretch")
+    st.dataframe(fmt.style_cards(fmt.cells(table), ["色档"]), hide_index=True, width="stretch",
+                 column_config={"数值": st.column_config.TextColumn(width="medium"),
+                                "填报": st.column_config.TextColumn(width="medium"),
+                                "核验记录": st.column_config.TextColumn(help="替换了单位填报数的现场核验记录编号")})
     if "核验记录" in table:
         st.caption(pv.CHECK_VALUE_CAPTION)
     elif pv.has_check(scores):
