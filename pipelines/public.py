@@ -72,7 +72,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("board", "VARCHAR"), ("board_name", "VARCHAR"), ("board_seq", "INTEGER"), ("period", "VARCHAR"),
         ("measure", "VARCHAR"), ("unit", "VARCHAR"), ("unit_name", "VARCHAR"), ("unit_type", "VARCHAR"),
         ("rank", "INTEGER"), ("prev_rank", "INTEGER"), ("rank_change", "INTEGER"), ("score", "DOUBLE"),
-        ("band", "VARCHAR"), ("tier", "VARCHAR"), ("n_units", "INTEGER"),
+        ("band", "VARCHAR"), ("tier", "VARCHAR"), ("n_units", "INTEGER"), ("unit_id", "VARCHAR"),
     ],
     "card_counts": [
         ("period", "VARCHAR"), ("card", "VARCHAR"), ("card_seq", "INTEGER"), ("n_tasks", "INTEGER"),
@@ -91,7 +91,7 @@ SCHEMAS: dict[str, list[tuple[str, str]]] = {
         ("unit", "VARCHAR"), ("n_people", "INTEGER"), ("suppressed", "BOOLEAN"),
     ],
     # places, not people: the wall's map draws the ranking on them
-    "unit_boundaries": [("unit", "VARCHAR"), ("unit_name", "VARCHAR"), ("geometry", "VARCHAR")],
+    "unit_boundaries": [("unit_id", "VARCHAR"), ("unit_name", "VARCHAR"), ("geometry", "VARCHAR")],
 }
 # Tables whose rows describe groups of people: each row carries n_people and may be suppressed.
 PERSON_TABLES = ("card_counts", "flag_counts", "quadrant_counts")
@@ -532,7 +532,7 @@ def unit_boundaries(full: _Full) -> pd.DataFrame:
     if not full.has("staging.unit_boundaries"):
         return pd.DataFrame(columns=[c for c, _ in SCHEMAS["unit_boundaries"]])
     return full.q("""
-        SELECT b.unit_id AS unit, u.name AS unit_name, b.geometry
+        SELECT b.unit_id, u.name AS unit_name, b.geometry
         FROM staging.unit_boundaries AS b JOIN staging.units AS u USING (unit_id)
         ORDER BY b.unit_id
     """)

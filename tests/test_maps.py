@@ -11,12 +11,12 @@ def _square(x, d=0.1):
 
 
 def test_units_are_filled_by_value_with_escaped_names_and_no_data_in_grey():
-    shapes = pd.DataFrame({"unit": ["A", "B", "C"], "unit_name": ["<b>甲</b>", "乙镇", "丙乡"],
+    shapes = pd.DataFrame({"unit_id": ["A", "B", "C"], "unit_name": ["<b>甲</b>", "乙镇", "丙乡"],
                            "geometry": [_square(121.0), _square(121.1),
                                         json.dumps({"type": "MultiPolygon", "coordinates": [
                                             json.loads(_square(121.2))["coordinates"],
                                             json.loads(_square(121.4))["coordinates"]]})]})
-    values = pd.DataFrame({"unit": ["A", "C"], "value": [1.0, 3.0], "text": ["1.0 分", "3.0 分"]})
+    values = pd.DataFrame({"unit_id": ["A", "C"], "value": [1.0, 3.0], "text": ["1.0 分", "3.0 分"]})
     fig = choropleth(shapes, values, measure="综合得分", height_px=400, highlight="C")
     fills = [t for t in fig.data if t.fill == "toself"]
     assert len(fills) == 4  # A, B and C's two islands
@@ -31,5 +31,5 @@ def test_units_are_filled_by_value_with_escaped_names_and_no_data_in_grey():
 
 
 def test_no_boundaries_no_map():
-    empty = pd.DataFrame(columns=["unit", "unit_name", "geometry"])
-    assert choropleth(empty, pd.DataFrame(columns=["unit", "value", "text"]), measure="x", height_px=300) is None
+    empty = pd.DataFrame(columns=["unit_id", "unit_name", "geometry"])
+    assert choropleth(empty, pd.DataFrame(columns=["unit_id", "value", "text"]), measure="x", height_px=300) is None

@@ -106,7 +106,9 @@ def test_the_demo_boundaries_reach_the_public_file_for_the_wall_map(demo):
     _, full, public = demo
     shapes = tables_of(public)["unit_boundaries"]
     towns = db.query(full, "SELECT unit_id, name FROM staging.units WHERE unit_type <> '部门' ORDER BY unit_id")
-    assert shapes["unit"].tolist() == towns["unit_id"].tolist() and shapes["unit_name"].tolist() == towns["name"].tolist()
+    assert shapes["unit_id"].tolist() == towns["unit_id"].tolist() and shapes["unit_name"].tolist() == towns["name"].tolist()
+    ranked = tables_of(public)["unit_ranking"]  # the map colours places by a board: joined by unit_id
+    assert set(ranked.loc[ranked["board"] == "total:town", "unit_id"]) <= set(shapes["unit_id"])
     for g in shapes["geometry"]:
         ring = json.loads(g)["coordinates"][0]
         assert len(ring) == 5 and ring[0] == ring[-1]

@@ -29,14 +29,14 @@ def _rings(geometry: dict) -> list[list]:
 def choropleth(shapes: pd.DataFrame, values: pd.DataFrame, *, measure: str, height_px: int,
                dark: bool = False, highlight: str | None = None, labels: bool = True,
                label_size: int = 12) -> go.Figure | None:
-    """Units (rows of ``shapes``: unit, unit_name, geometry JSON) filled by ``values.value``
-    (rows: unit, value, text); a unit without a value is grey and its hover says 无数据.
+    """Units (rows of ``shapes``: unit_id, unit_name, geometry JSON) filled by ``values.value``
+    (rows: unit_id, value, text); a unit without a value is grey and its hover says 无数据.
     None when there are no boundaries."""
     if shapes.empty:
         return None
     mode = "dark" if dark else "light"
     ink, edge = ("#e8eef7", "#0b1220") if dark else ("#1f2933", "#ffffff")
-    merged = shapes.merge(values[["unit", "value", "text"]], on="unit", how="left")
+    merged = shapes.merge(values[["unit_id", "value", "text"]], on="unit_id", how="left")
     known = merged["value"].dropna()
     lo, hi = (float(known.min()), float(known.max())) if len(known) else (0.0, 1.0)
     fig = go.Figure()
@@ -53,8 +53,8 @@ def choropleth(shapes: pd.DataFrame, values: pd.DataFrame, *, measure: str, heig
             all_points.append(xy)
             fig.add_trace(go.Scatter(
                 x=xy[:, 0], y=xy[:, 1], fill="toself", fillcolor=fill, mode="lines",
-                line={"color": "#d62728" if row.unit == highlight else edge,
-                      "width": 3 if row.unit == highlight else 1},
+                line={"color": "#d62728" if row.unit_id == highlight else edge,
+                      "width": 3 if row.unit_id == highlight else 1},
                 hoveron="fills", text=f"{name}<br>{hover}", hoverinfo="text", showlegend=False))
     if labels:  # names at each unit's largest polygon's centre of vertices
         spots = [(plain(r.unit_name), *np.asarray(max(_rings(json.loads(r.geometry)), key=len), dtype=float)[:-1, :2]
