@@ -126,7 +126,8 @@ with right:
     st.markdown("**触发的全部规则**")
     st.text(str(flag["rules"]).replace(";", "、"))
     if pd.notna(flag.get("actual")):
-        st.text(f"实际 {flag['actual']:.4g} · 预期 {flag['expected']:.4g} · 同类中位数 {flag['peer_median']:.4g}"
+        st.text(f"实际 {fmt.figure(flag['actual'])} · 预期 {fmt.figure(flag['expected'])} · "
+                f"同类中位数 {fmt.figure(flag['peer_median'])}"
                 f"({flag.get('measure') or ''})")
     if pd.notna(flag.get("iforest_score")):
         st.caption(f"孤立森林第二意见:{flag['iforest_score']:.2f}(越高越异常)")

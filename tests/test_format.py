@@ -59,6 +59,11 @@ def test_values_in_their_indicator_unit():
     assert fmt.interval(-0.5, 1.2, "SD") == "[-0.50 标准差, 1.20 标准差]"
 
 
+def test_figures_never_in_exponent_form():
+    assert fmt.figure(61_827.0) == "61,827" and fmt.figure(0.0583) == "0.0583" and fmt.figure(12.345) == "12.35"
+    assert fmt.figure(-0.0) == "0" and fmt.figure(None) == "—"
+
+
 def test_rules_and_counts_in_chinese_units():
     assert fmt.pp_words("差距-16.4pp‹-10pp→黄") == "差距-16.4个百分点‹-10个百分点→黄"
     assert fmt.pp_words("偏离 -3.37 SD") == "偏离 -3.37标准差"

@@ -41,7 +41,10 @@ NOTE_CHARS = 40
 
 
 def _num(v, unit: str | None = None) -> str:
-    """A figure without a trailing .0 (45 %, 1,180 万元), in its unit when given."""
+    """A figure without a trailing .0 (45 %, 1,180 万元), in its unit when given; from 1 亿 up a
+    万 unit switches to 亿 as everywhere else (1.20 亿元)."""
+    if unit and str(unit).startswith("万") and not fmt.is_missing(v) and abs(float(v)) >= 10_000:
+        return fmt.plain(fmt.with_unit(v, unit))
     text = fmt.number(v, 1)
     if text != fmt.DASH and text.endswith(".0"):
         text = text[:-2]

@@ -105,6 +105,18 @@ def number(v: Any, digits: int = 1, signed: bool = False) -> str:
     return f"+{text}" if signed and v > 0 else text
 
 
+def figure(v: Any) -> str:
+    """A measured figure at a readable precision, never in exponent form: thousands separators
+    and no decimals from 100 up ("61,827"), four significant digits below ("0.0583", "12.35")."""
+    if is_missing(v):
+        return DASH
+    v = float(v)
+    if abs(v) >= 100:
+        return number(v, 0)
+    text = f"{v:.4g}"
+    return "0" if text in ("-0", "0") else text
+
+
 def compact(v: Any) -> str:
     """A bound or count in Chinese magnitude words: 100000000 → "1亿", 5000000 → "500万", 300 → "300"."""
     if is_missing(v):
