@@ -70,3 +70,22 @@ def test_task_shares_are_the_builds_rule_with_the_weights_in_use(checked, tmp_pa
     (edited / "weights.yaml").write_text(yaml.safe_dump(weights, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(edited))
     assert pq.cadre_task_shares(Scope(), "C02").set_index("task_id")["share"]["T01"] == pytest.approx(new_lead)
+
+
+def test_the_interval_applies_to_the_quarter_fitted_on_all_the_data(demo_world, monkeypatch):
+    """ci_applies marks the quarter ending in the as-of month (the build fits it on all the data,
+    like the current estimate), not quarters whose x happens to equal the current one."""
+    from pipelines.home import Home
+
+    home = demo_world[1]
+    monkeypatch.setenv("SHIJI_HOME", str(home))
+    points = pq.quadrant_points(Scope())
+    as_of = pq.as_of(Scope())
+    year, quarter = points["period"].str[:4].astype(int), points["period"].str[-1].astype(int)
+    ends_at_as_of = (year.astype(str) + "-" + (3 * quarter).map("{:02d}".format)) == as_of
+    expected = ends_at_as_of & points["x"].notna() & points["x_current"].notna()
+    assert points["ci_applies"].tolist() == expected.tolist()
+    applied = points[points["ci_applies"]]
+    if len(applied):  # the build's fit of that quarter is the current estimate
+        assert (applied["x"] - applied["x_current"]).abs().max() < 1e-6
+    db.close_reader(Home(home).current_path())
