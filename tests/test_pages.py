@@ -9,6 +9,7 @@ from models.config import load_reference
 from pipelines import db
 from pipelines.home import Home
 from tests.demo_world import ROOT
+from tests.worlds import open_on
 
 RATER_ID = re.compile(r"^R[0-9a-f]{6,}$")
 
@@ -31,11 +32,7 @@ def open_page(demo_world, monkeypatch):
 
     def _open(page: str, **params) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.run()  # st.navigation registers the url paths on the first run
-        at.switch_page(f"pages/{page}.py")
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
+        open_on(at, page, **params)  # the first run opens the page, as a deep link does
         assert not at.exception, [e.value for e in at.exception]
         return at
 
@@ -459,17 +456,14 @@ def test_hostile_names_and_titles_render_literally_on_every_page(hostile_home, m
     monkeypatch.setenv("SHIJI_HOME", str(hostile_home.root))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.session_state["_local_identity"] = "ana"
-    at.run()
     views = [("anomalies", {}), ("briefing", {"unit": "T01", "cadre": "C001"}), ("unit", {"unit": "T01"}),
              ("cadre", {"cadre": "C001"}), ("quadrants", {"cadre": "C001"}), ("screen", {}), ("methods", {}),
              ("home", {})]
     sinks: dict[str, list] = {}
-    for page, params in views:
-        at.switch_page(f"pages/{page}.py")
+    for page, params in views:  # the first view is the session's first run, as a deep link
         for key in list(at.query_params):
             del at.query_params[key]
-        at.query_params.update(params)
-        at.run()
+        open_on(at, page, **params)
         assert not at.exception, (page, [e.stack_trace for e in at.exception])
         sinks[page] = hostile_sinks(at)
         if page == "anomalies":  # the desk's detail: one flag of a task, one of an indicator series

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines import db
 from pipelines.home import Home
 from tests.demo_world import ROOT
-from tests.worlds import ALL_TABLES, MOVERS, World, build, run_page, worlds
+from tests.worlds import ALL_TABLES, MOVERS, World, build, open_on, run_page, worlds
 
 EXPORTS = ("contributions", "platform_effects", "quadrants", "anomalies", "task_status", "cadre_scores",
            "unit_scores", "inspection_targets")
@@ -98,10 +98,8 @@ def render_pages(home: Home, monkeypatch) -> dict[str, str]:
     for identity, pages in (("ana", ANALYST_PAGES), ("adm", ADMIN_PAGES)):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
         at.session_state["_local_identity"] = identity
-        at.run()  # st.navigation registers the pages; then each page in the same session
-        for page in pages:
-            at.switch_page(f"pages/{page}.py")
-            at.run()
+        for page in pages:  # each page in the same session, the first one opened as a deep link
+            open_on(at, page)
             assert not at.exception, (page, [e.stack_trace for e in at.exception])
             text = shown_text(at)
             assert not LITERAL_MISSING.search(text), (page, LITERAL_MISSING.search(text), text[:2000])

@@ -354,16 +354,31 @@ def built_world(tmp_path_factory):
     return get
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def open_on(at, page: str, **params):
+    """Run ``at`` on ``page`` with URL ``params``. On a fresh AppTest this is its first run, as
+    a browser opening a deep link (/cadre?cadre=…) does: no run of the user's landing page first,
+    which every page test used to pay for. Each url_path in app.py is its script's stem, so the
+    page is found by file name before st.navigation has run; afterwards the check below makes
+    sure st.navigation registered that page for this user (a page the role may not open would
+    otherwise be replaced by the landing page and pass unseen)."""
+    at.switch_page(f"pages/{page}.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    script = at._registered_pages.get(at._page_hash, {}).get("script_path")
+    assert script and Path(str(script)).resolve() == (ROOT / "pages" / f"{page}.py").resolve(), \
+        (page, "not a page of this user", [i.get("url_pathname") for i in at._registered_pages.values()])
+    return at
+
+
 def run_page(identity: str, page: str, **params):
     """``page`` opened through app.py (navigation, scope) by the logged-in local user
     ``identity``, with URL ``params``; the caller points SHIJI_HOME at the data home."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.session_state["_local_identity"] = identity
-    at.run()  # st.navigation registers the url paths on the first run
-    at.switch_page(f"pages/{page}.py")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    return at
+    return open_on(at, page, **params)
