@@ -40,7 +40,8 @@ with tabs[0]:
     per = (weights or {}).get("indicator_scoring", {}).get("indicators", {}) or {}
     defaults = (weights or {}).get("indicator_scoring", {}).get("defaults", {}) or {}
     table = pd.DataFrame({
-        "代码": dictionary["indicator"], "名称": dictionary["name"], "单位": dictionary["unit"],
+        # the code is what the data files write in the 指标 column: kept, after the name
+        "名称": dictionary["name"], "代码": dictionary["indicator"], "单位": dictionary["unit"],
         "方向": dictionary["direction"].map({1: "正向", -1: "逆向"}),
         "频率": dictionary["frequency"].map(FREQ).fillna(dictionary["frequency"]),
         "累计": [fmt.yes_no(v) for v in dictionary["cumulative"]],
@@ -228,7 +229,7 @@ with tabs[5]:
     st.markdown("**提示标记**")
     st.dataframe(pd.DataFrame({"提示": [v[0] for v in fmt.FLAG_LABELS.values()],
                                "含义": [v[1] for v in fmt.FLAG_LABELS.values()],
-                               "代码": list(fmt.FLAG_LABELS)}), hide_index=True, width="stretch")
+                               "导出文件中的写法": list(fmt.FLAG_LABELS)}), hide_index=True, width="stretch")
 
 # --- 实绩象限 -------------------------------------------------------------------------------------------------
 with tabs[6]:
