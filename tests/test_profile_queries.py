@@ -89,3 +89,8 @@ def test_the_interval_applies_to_the_quarter_fitted_on_all_the_data(demo_world, 
     if len(applied):  # the build's fit of that quarter is the current estimate
         assert (applied["x"] - applied["x_current"]).abs().max() < 1e-6
     db.close_reader(Home(home).current_path())
+
+
+def test_task_shares_of_a_cadre_outside_the_scope_are_not_returned(checked):
+    inspector = Scope(role="inspector", units=frozenset({"U02"}), identity="i")
+    assert len(pq.cadre_task_shares(Scope(), "C02")) and pq.cadre_task_shares(inspector, "C02").empty

@@ -313,7 +313,7 @@ ORDER BY k.indicator = '*' DESC, k.indicator
 
 # Candidates only (a superset: any delivered separator): the shares decide who is on a task.
 _TASK_CANDIDATES = """
-SELECT task_id, year, lead_cadre_id, co_cadre_ids FROM staging.tasks
+SELECT $cadre AS cadre_id, task_id, year, lead_cadre_id, co_cadre_ids FROM staging.tasks
 WHERE lead_cadre_id = $cadre OR strpos(coalesce(co_cadre_ids, ''), $cadre) > 0
 """
 
@@ -325,10 +325,10 @@ def cadre_task_shares(scope: Scope, cadre_id: str) -> pd.DataFrame:
     called here rather than written again in SQL."""
     from models.cards import task_roles
 
-    tasks = run(scope, _TASK_CANDIDATES, {"cadre": cadre_id}, unit_column=None)
+    tasks = run(scope, _TASK_CANDIDATES, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
     if tasks.empty:
         return pd.DataFrame(columns=["task_id", "role", "share"])
-    roles = task_roles(tasks)
+    roles = task_roles(tasks.drop(columns="cadre_id"))
     return roles.loc[roles["cadre_id"] == cadre_id, ["task_id", "role", "share"]].reset_index(drop=True)
 
 
