@@ -52,7 +52,13 @@ if versions.empty:
 labels = {"version": "版本", "current": "当前", "kind": "数据", "as_of": "数据截至", "built_at": "构建时间",
           "batches": "批次数"}
 labels.update({name: TABLES[name].zh for name in TABLES})
-st.dataframe(versions.rename(columns=labels), hide_index=True, width="stretch")
+shown = versions.copy()
+if "as_of" in shown:
+    shown["as_of"] = [fmt.period_label(v) for v in shown["as_of"]]
+if "built_at" in shown:  # an ISO stamp ("2026-12-03T18:06:10") read as date and minute
+    stamps = pd.to_datetime(shown["built_at"], errors="coerce")
+    shown["built_at"] = [fmt.DASH if pd.isna(t) else f"{t:%Y-%m-%d %H:%M}" for t in stamps]
+st.dataframe(fmt.cells(shown.rename(columns=labels)), hide_index=True, width="stretch")
 
 st.subheader("回退")
 older = versions.loc[~versions["current"], "version"].tolist()
