@@ -34,7 +34,9 @@ PROVENANCE = ("_source", "_row", "_batch")
 # cadre_scores.performance_continuous/task_lead (y's tie-break)
 # 7: raw.checks (核验记录) and marts.checks; anomalies.check_id/check_result; inspection_targets.target_type/
 # flag_ids/status; task_status and unit_scores read check figures
-SCHEMA_VERSION = 7
+# 8: raw/staging.unit_boundaries (units.geojson); meta.app_checks and meta.info state_*; public
+# unit_boundaries and unit_ranking.unit_id
+SCHEMA_VERSION = 8
 FEEDBACK_TABLES = ("checks", "unit_boundaries")  # optional: listed once delivered
 
 

@@ -114,7 +114,7 @@ def test_screen_4k_at_device_scale_factor_2(app_url, browser):
 def test_each_carousel_panel(app_url, wall):
     page = wall.new_page()
     for panel in [p for p in PANELS if p != "overview"]:
-        charts = {"alerts": 1, "quadrants": 1, "trends": 2}.get(panel, 0)
+        charts = {"alerts": 1, "quadrants": 1, "trends": 2, "map": 1}.get(panel, 0)
         open_screen(wall, app_url, f"?panel={panel}", charts=charts, page=page)
         assert_fits(page)
         cut = page.evaluate(FIT_JS)

@@ -109,11 +109,37 @@ def test_carousel_rotates_panels_on_one_url(demo_root, monkeypatch):
     assert seen == list(screen.PANELS.values())
 
 
-@pytest.mark.parametrize("panel", ["indicators", "ranking", "alerts", "quadrants", "trends"])
+@pytest.mark.parametrize("panel", ["indicators", "ranking", "alerts", "quadrants", "trends", "map"])
 def test_each_panel_alone(demo_root, monkeypatch, panel):
     at = screen_app(demo_root, monkeypatch, panel=panel)
     assert not at.exception
     assert f'<span class="on">{screen.PANELS[panel]}</span>' in html_of(at)
+
+
+def test_the_map_colours_the_demo_towns_by_a_ranking_board(demo_root, monkeypatch):
+    at = screen_app(demo_root, monkeypatch, panel="map")
+    assert "单位分布 · 乡镇街道·平台 综合得分" in html_of(at)
+    (chart,) = at.get("plotly_chart")
+    import json
+
+    fig = json.loads(chart.proto.spec)
+    filled = [t for t in fig["data"] if t.get("fill") == "toself"]
+    assert len(filled) >= 12 and all("综合得分:" in t["text"] for t in filled)  # every town has a score
+    assert fig["layout"]["width"] > 0 and fig["layout"]["autosize"] is False  # a fixed canvas size
+
+
+def test_the_map_says_why_it_is_empty_without_boundaries(demo_root, tmp_path, monkeypatch):
+    from pipelines import db
+
+    root = tmp_path / "home"
+    shutil.copytree(demo_root, root)
+    home = Home(root)
+    con = db.connect_writer(home.public_path(home.current()["version"]))  # a batch without units.geojson
+    con.execute("DELETE FROM public.unit_boundaries")
+    con.close()
+    at = screen_app(root, monkeypatch, panel="map")
+    assert not at.exception
+    assert "批次中没有单位边界" in html_of(at)
 
 
 def test_new_publish_shows_without_restart(demo_root, tmp_path, monkeypatch):

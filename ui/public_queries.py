@@ -21,7 +21,8 @@ import streamlit as st
 from pipelines import db
 from pipelines.home import Home
 
-TABLES = ("meta", "indicator_board", "unit_ranking", "card_counts", "flag_counts", "quadrant_counts", "trends")
+TABLES = ("meta", "indicator_board", "unit_ranking", "card_counts", "flag_counts", "quadrant_counts", "trends",
+          "unit_boundaries")
 KEEP_READERS = 3
 
 _seen: OrderedDict[str, None] = OrderedDict()
@@ -90,9 +91,14 @@ def ranking_boards(public: Path) -> pd.DataFrame:
 def ranking(public: Path, board: str) -> pd.DataFrame:
     return run(public, """
         SELECT unit_name, unit_type, rank, prev_rank, rank_change, score, band, tier, n_units,
-               measure, unit, period, board_name
+               measure, unit, period, board_name, unit_id
         FROM public.unit_ranking WHERE board = $board ORDER BY rank, unit_name
     """, {"board": board})
+
+
+def unit_boundaries(public: Path) -> pd.DataFrame:
+    """Delivered unit boundaries (unit_id, unit_name, geometry as GeoJSON text); places, not people."""
+    return run(public, "SELECT unit_id, unit_name, geometry FROM public.unit_boundaries ORDER BY unit_id")
 
 
 def card_counts(public: Path, months: int = 24) -> pd.DataFrame:

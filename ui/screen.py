@@ -23,6 +23,8 @@ import streamlit as st
 
 from pipelines.home import Home
 from ui import public_queries as pq
+from ui.format import plain
+from ui.maps import choropleth
 from ui.screen_figures import cards_figure, completion_figure, enlarge, quadrant_figure
 from ui.screen_panels import (  # noqa: F401 (the pure helpers are part of this module's interface)
     _latest_two, card_tiles_html, dots_html, empty_html, flag_rules_html, flag_tiles_html, header_html,
@@ -205,12 +207,43 @@ def panel_quadrants(home: Home, big: bool = False) -> None:
             st.html(quadrant_html(quads, height - 2 * PANEL_PAD_Y))
 
 
+def panel_map(home: Home, big: bool = True, advance: bool = True) -> None:
+    """The county's own boundaries coloured by one ranking board at a time (the board turns with
+    the ranking's pace), its ranking beside the map."""
+    path, _ = _public(home)
+    with st.container(key="scr-big"):
+        if path is None:
+            return _missing(BODY_H)
+        shapes = pq.unit_boundaries(path)
+        found = _rank_page(path, "scr_map_board", advance) if len(shapes) else None
+        if found is None:
+            st.html(title_html("单位分布地图"))
+            reason = ("批次中没有单位边界(可随数据附 units.geojson,要素属性 unit_id)" if shapes.empty
+                      else "暂无单位排名:需要至少 3 个同级单位报送同一项指标")
+            st.html(empty_html(reason, BODY_H - TITLE_H - 2 * PANEL_PAD_Y))
+            return
+        rows, page, index, total = found
+        shown, unit = rank_values(rows["score"], rows["unit"].iloc[0])
+        rows = rows.assign(value=rows["score"], text=[f"{v} {unit}".strip() for v in shown])
+        left_w, right_w = split_w(BIG_INNER_W, (3, 2))
+        left, right = st.columns([3, 2])
+        with left:
+            st.html(title_html(f"单位分布 · {page['board_name']}", esc(fmt_period(page.get("period"))),
+                               width=left_w))
+            fig = choropleth(shapes, rows, measure=plain(page.get("measure") or ""), dark=True, label_size=15,
+                             height_px=BODY_H - TITLE_H - 2 * PANEL_PAD_Y - 16)
+            _chart(fig, "chart-map-big", left_w)
+        with right:
+            st.html(ranking_html(rows, page, BODY_H, index, total, big=True, width=right_w))
+
+
 BIG_PANELS = {
     "indicators": panel_indicators,
     "ranking": panel_ranking,
     "alerts": panel_kpi,
     "quadrants": panel_quadrants,
     "trends": panel_trends,
+    "map": panel_map,
 }
 
 

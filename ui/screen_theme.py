@@ -51,6 +51,7 @@ PANELS = {
     "alerts": "亮牌与预警",
     "quadrants": "实绩象限",
     "trends": "趋势",
+    "map": "地图",
 }
 
 FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
