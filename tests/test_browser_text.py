@@ -90,7 +90,7 @@ def test_every_page_reads_chinese(demo_world, browser):
     batch, home, _ = demo_world
     cadre = (batch / "cadres.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[0]
     unit = (batch / "units.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[0]
-    paths = ["/", "/quadrants", f"/cadre?cadre={cadre}", f"/unit?unit={unit}", "/anomalies",
+    paths = ["/", f"/quadrants?cadre={cadre}", f"/cadre?cadre={cadre}", f"/unit?unit={unit}", "/anomalies",
              f"/briefing?units={unit}", "/data", "/methods"]
     leaks: list[str] = []
     with serve(home) as url:
