@@ -54,6 +54,8 @@ def test_values_in_their_indicator_unit():
     assert fmt.with_unit(5.26, "%") == "5.3%"
     assert fmt.with_unit(12, "万千瓦时") == "12.0 万千瓦时"
     assert fmt.with_unit(35_846.3, "万千瓦时") == "3.58 亿千瓦时"  # the 亿 rule for every 万 unit
+    assert fmt.with_unit(123_456, "家") == "12.35 万家" and fmt.with_unit(2.5e8, "元") == "2.50 亿元"
+    assert fmt.with_unit(9_999, "家") == "9,999.0 家" and fmt.with_unit(12_000, "pp") == "12,000.0 个百分点"
     assert fmt.with_unit(-3.0, "pp") == "-3.0 个百分点"
     assert fmt.with_unit(0.56, "SD", 2, signed=True) == "+0.56 标准差"
     assert fmt.interval(-0.5, 1.2, "SD") == "[-0.50 标准差, 1.20 标准差]"

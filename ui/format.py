@@ -199,7 +199,9 @@ _SD_WORD = re.compile(r"(?<=\d)\s*SD\b")
 
 
 def with_unit(v: Any, unit: str | None, digits: int = 1, signed: bool = False) -> str:
-    """A value in its indicator unit: 万元 → 万元/亿元, % → "%", else "<number> <unit>"."""
+    """A value in its indicator unit, one magnitude rule for every unit: a 万 unit reads in 亿
+    from 10,000 万 up ("3.58 亿千瓦时" beside "24.01 亿元"), a plain unit in 万 from 10,000 and
+    in 亿 from 10^8 ("12.35 万家"); "%" follows the number; pp and SD read 个百分点 and 标准差."""
     if is_missing(v):
         return DASH
     unit = (unit or "").strip()
@@ -208,6 +210,12 @@ def with_unit(v: Any, unit: str | None, digits: int = 1, signed: bool = False) -
     if unit == "%":
         return pct_value(v, digits, signed)
     unit = UNIT_WORDS.get(unit, unit)
+    x = float(v)
+    if unit and unit not in UNIT_WORDS.values() and not unit.startswith("亿"):
+        # a count or amount in a plain unit reads in 万 / 亿 like money ("12.35 万家")
+        for size, word in ((1e8, "亿"), (1e4, "万")):
+            if abs(x) >= size:
+                return f"{number(x / size, 2, signed)} {word}{unit}"
     text = number(v, digits, signed)
     return f"{text} {unit}" if unit else text
 
