@@ -78,7 +78,7 @@ def test_anomaly_desk_shows_a_hostile_task_title_literally(hostile_url, analyst)
     page = open_page(analyst, f"{hostile_url}/anomalies?level=task&year=全部年份", "text=在表格中选择一条预警")
     grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
     page.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17)  # the first row's selection box
-    page.wait_for_selector("text=标记这条预警", timeout=60_000)
+    page.wait_for_selector("text=保存核验记录", timeout=60_000)  # the detail's last part: the check form
     wait_for_app(page)
     page.wait_for_timeout(1500)
     heading = page.locator("h3").filter(has_text=EVIL).first.inner_text().replace("\u2060", "")
