@@ -148,8 +148,9 @@ cards AS (
     WHERE task_id IN (SELECT task_id FROM mine)
     GROUP BY task_id
 )
-SELECT $cadre AS cadre_id, m.task_id, m.year, m.title, m.category, m.unit_id, u.name AS unit_name, m.role, m.due, m.difficulty,
-       l.last_period, l.planned_pct, l.actual_pct, l.reported_pct, l.check_id, l.gap_pp, l.status, l.card, l.card_rule, l.talk_level,
+SELECT $cadre AS cadre_id, m.task_id, m.year, m.title, m.category, m.unit_id, u.name AS unit_name, m.role, m.due,
+       m.difficulty, l.last_period, l.planned_pct, l.actual_pct, l.reported_pct, l.check_id, l.gap_pp, l.status,
+       l.card, l.card_rule, l.talk_level,
        coalesce(c.n_yellow, 0) AS n_yellow, coalesce(c.n_orange, 0) AS n_orange, coalesce(c.n_red, 0) AS n_red,
        coalesce(c.deduction, 0) AS deduction
 FROM mine AS m

@@ -1,8 +1,8 @@
 """Presentation shared by the 干部画像 and 单位档案 pages: task tables with verified and reported
 progress side by side, the 需核查 list, Chinese units and date ticks.
 
-Local formatting helpers (``points``, ``measure``, ``rule_text``) live here rather than in
-:mod:`ui.format` while that module is being reworked; they only call its existing helpers.
+Local formatting helpers (``points``, ``rule_text``) live here rather than in :mod:`ui.format`
+while that module is being reworked; ``measure`` is its one magnitude rule.
 """
 from __future__ import annotations
 
@@ -33,22 +33,9 @@ def rule_text(rule: Any) -> str:
 
 
 def measure(v: Any, unit: str | None, digits: int = 1, signed: bool = False) -> str:
-    """A value in its indicator unit with one magnitude rule for every unit, the rule money
-    follows (:func:`ui.format.money_wan`): a 万-unit from 10,000 up reads in 亿 ("3.58 亿千瓦时"
-    beside "24.01 亿元"); a plain unit reads in 万 from 10,000 and in 亿 from 10^8."""
-    if fmt.is_missing(v):
-        return fmt.DASH
-    unit = UNIT_WORDS.get((unit or "").strip(), (unit or "").strip())
-    if unit in ("万元", "%") or unit == "":
-        return fmt.with_unit(v, unit, digits, signed)
-    x = float(v)
-    if unit.startswith("万") and abs(x) >= 10_000:
-        return f"{fmt.number(x / 10_000, 2, signed)} 亿{unit[1:]}"
-    if not unit.startswith(("万", "亿")) and unit not in UNIT_WORDS.values():
-        for size, word in ((1e8, "亿"), (1e4, "万")):
-            if abs(x) >= size:
-                return f"{fmt.number(x / size, 2, signed)} {word}{unit}"
-    return f"{fmt.number(x, digits, signed)} {unit}"
+    """A value in its indicator unit with the one magnitude rule of :func:`ui.format.with_unit`
+    ("3.58 亿千瓦时" beside "24.01 亿元"; 标准差 and 个百分点 for SD and pp)."""
+    return fmt.with_unit(v, UNIT_WORDS.get((unit or "").strip(), unit), digits, signed)
 
 
 def display_units(units: dict[str, str]) -> dict[str, str]:
