@@ -49,7 +49,7 @@ scores = uq.unit_scores(scope, unit)
 audit_view(scope, "unit", {"unit": unit}, rows=len(cadres))
 
 uv.headline(cadres, tasks, scores)
-tabs = st.tabs(["干部任职", "指标得分", "任务与亮牌", "平台效应与干部贡献", "需核查"])
+tabs = st.tabs(["干部任职", "指标得分", "任务与亮牌", "平台效应与干部贡献", "需核查", "地图"])
 with tabs[0]:
     uv.posts_tab(posts, as_of)
 with tabs[1]:
@@ -70,3 +70,5 @@ with tabs[4]:
     pv.show_flags(anomalies(scope, unit_id=unit), ind_names, "单位",
                   {"cadre_id": ("干部", dict(zip(named["cadre_id"], named["name"]))),
                    "task_id": ("任务", dict(zip(tasks["task_id"], tasks["title"])))})
+with tabs[5]:
+    uv.map_tab(scope, unit)

@@ -24,7 +24,12 @@ def test_units_are_filled_by_value_with_escaped_names_and_no_data_in_grey():
     assert "&lt;b&gt;甲&lt;/b&gt;" in hover and "<b>甲</b>" not in hover  # a name is text, never markup
     assert hover["乙镇"].fillcolor == "#d5d9df" and hover["乙镇"].text.endswith("无数据")
     assert hover["&lt;b&gt;甲&lt;/b&gt;"].fillcolor != [t for t in fills if t.text.startswith("丙乡")][0].fillcolor
-    assert {t.line.color for t in fills if t.text.startswith("丙乡")} == {"#d62728"}
+    outline = [t for t in fig.data if t.fill is None and t.mode == "lines"]
+    assert len(outline) == 2 and {t.line.color for t in outline} == {"#d62728"}  # C's two islands, drawn last
+    order = list(fig.data)
+    assert min(order.index(t) for t in outline) > max(order.index(t) for t in fills)
+    (labels,) = [t for t in fig.data if t.mode == "text"]
+    assert list(labels.textfont.color) == ["#1f2933", "#1f2933", "#ffffff"]  # light text on C's dark fill
     scale = [t for t in fig.data if t.marker is not None and t.marker.showscale]
     assert len(scale) == 1 and (scale[0].marker.cmin, scale[0].marker.cmax) == (1.0, 3.0)
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio > 1  # lon shrinks by cos φ

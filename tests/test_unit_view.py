@@ -45,3 +45,30 @@ def test_the_cadre_table_names_both_interval_levels():
     # a version without the quadrant evidence still renders, with a dash
     old = uv.cadre_table(cadres.drop(columns=["x_low", "x_high"]), groups, 0.8)
     assert old["象限判定区间(80%)"].iloc[0] == "—"
+
+
+def test_the_map_tab_outlines_the_unit_on_the_demo_boundaries(demo_world, monkeypatch):
+    """The demo ships units.geojson: T03's tab draws every town coloured by the town board, T03
+    outlined in red; a department (no boundary) is told so and still sees the map."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.demo_world import ROOT
+
+    monkeypatch.setenv("SHIJI_HOME", str(demo_world[1]))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.switch_page("pages/unit.py")
+    at.query_params["unit"] = "T03"
+    at.run()
+    assert not at.exception
+    assert next(s for s in at.selectbox if s.label == "着色指标").value.startswith("total:")
+    fig = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    filled = [t for t in fig["data"] if t.get("fill") == "toself"]
+    assert len(filled) >= 12 and sum("综合得分:" in t["text"] for t in filled) >= 12
+    outline = [t for t in fig["data"] if t.get("mode") == "lines" and t.get("fill") is None]
+    assert [t["line"]["color"] for t in outline] == ["#d62728"]
+    at.query_params["unit"] = "D03"
+    at.run()
+    assert not at.exception
+    assert any("本单位没有边界数据" in c.value for c in at.caption)

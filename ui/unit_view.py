@@ -200,3 +200,38 @@ def platform_tab(platform: pd.DataFrame, cadres: pd.DataFrame, groups: pd.DataFr
                          "比较组", help="按所连单位命名;个人贡献只在同一比较组内比较。" + grp.MIXED + ":" + grp.MIXED_HELP)})
         st.caption(f"“判定(95%)”按 95% 区间;“最新象限”按较窄的 {fmt.pct(level, 0)} 判定区间放置"
                    "(落在分界线一侧的把握足够即归入象限)。两者把握程度不同:一名干部可以“无显著差异”而已归入某一象限。")
+
+
+def map_tab(scope, unit_id: str) -> None:
+    """The unit on the county's own map, coloured by a ranking board of its level (the wall's
+    boards, from the public aggregates). A scoped user sees values only for their units."""
+    from ui import public_queries as pubq
+    from ui.maps import choropleth
+
+    path = pubq.public_file()
+    shapes = pubq.unit_boundaries(path) if path is not None else pd.DataFrame()
+    if shapes.empty:
+        st.caption("数据批次未附单位边界(units.geojson,要素属性 unit_id),不显示地图。")
+        return
+    if unit_id not in set(shapes["unit_id"]):
+        st.caption("本单位没有边界数据(部门等非地域单位通常没有);下图为已提供边界的单位。")
+    boards = pubq.ranking_boards(path)
+    mine = [b for b in boards["board"] if unit_id in set(pubq.ranking(path, b)["unit_id"])]
+    if not mine:
+        st.caption("本单位不在任何排名榜中(同级报送同一指标的单位不足 3 个),地图只显示位置。")
+    names = dict(zip(boards["board"], boards["board_name"]))
+    board = st.selectbox("着色指标", mine, format_func=lambda b: fmt.text(names.get(b)), key="unit_map_board",
+                         placeholder="选择排名榜") if mine else None
+    values = pd.DataFrame(columns=["unit_id", "value", "text"])
+    measure = ""
+    if board is not None:
+        ranked = pubq.ranking(path, board)
+        if scope.units is not None:  # places outside the scope stay grey
+            ranked = ranked[ranked["unit_id"].isin(scope.units)]
+        measure = str(ranked["measure"].iloc[0]) if len(ranked) else ""
+        values = ranked.assign(value=ranked["score"],
+                               text=[f"{fmt.number(v, 1)} {fmt.text(u, '')}(第 {r} 名)".replace(" (", "(")
+                                     for v, u, r in zip(ranked["score"], ranked["unit"], ranked["rank"])])
+    fig = choropleth(shapes, values, measure=fmt.plain(measure), height_px=520, highlight=unit_id)
+    st.plotly_chart(fig, width="stretch", config=NO_BAR)
+    st.caption("红框为本单位;灰色为没有该项排名或不在您的查看范围内的单位。排名与大屏相同(同级单位之间)。")
