@@ -246,8 +246,8 @@ def stays_table(quadrant: str) -> pd.DataFrame:
             "连续季度": int(s.quarters),
             "起止": f"{fmt.period_label(s.since)} — {fmt.period_label(s.until)}",
             "当前个人贡献": fmt.number(c["x_current"], 2, signed=True),
-            "95% 区间": fmt.interval(c["ci_low"], c["ci_high"], None, 2),
-            "判定": fmt.BAND_LABELS.get(c["band"], c["band"]) if not fmt.is_missing(c["band"]) else fmt.DASH,
+            # the interval that placed the cadre, so the list never reads 无显著差异 beside a quadrant
+            f"判定区间({fmt.pct(2 * level - 1, 0)})": fmt.interval(c.get("x_low"), c.get("x_high"), None, 2),
             "cadre_id": s.cadre_id,
         })
     return pd.DataFrame(rows)
