@@ -93,7 +93,8 @@ def serve(home: Path):
 def settle(page) -> None:
     """Until the script has run: content in the main block and no 'running' widget twice in a row."""
     page.wait_for_selector("[data-testid='stApp']", timeout=60_000)
-    page.wait_for_selector("[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']",
+    # the first element is the app's invisible stylesheet: wait for a visible one
+    page.wait_for_selector("[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']:visible",
                            timeout=60_000)
     for _ in range(2):
         page.wait_for_timeout(1000)

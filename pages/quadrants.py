@@ -36,7 +36,7 @@ st.caption(
 points = pq.quadrant_points(scope)
 if points.empty:
     st.info("当前数据版本还没有实绩象限结果:需要任职表(assignments),以及任务及其进度(tasks、task_progress)"
-            "或所任单位的指标数据(indicator_values),且至少覆盖一个完整季度。")
+            "或所任单位的指标数据,且至少覆盖一个完整季度。")
     st.stop()
 
 as_of = pq.as_of(scope) or ""

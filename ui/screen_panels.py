@@ -54,7 +54,7 @@ def dots_html(active: str) -> str:
 def indicator_board_html(board: pd.DataFrame, height: int, columns: int = 1) -> str:
     """The delivered indicators against target and 时序进度, in ``columns`` columns."""
     if board.empty:
-        return empty_html("暂无指标数据:需要报送指标数据表(indicator_values)", height)
+        return empty_html("暂无指标数据:需要报送指标数据表", height)
     per_col = math.ceil(len(board) / columns)
     row_h = int(height // per_col)
     cols_html = []
