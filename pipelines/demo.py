@@ -1755,8 +1755,8 @@ def generate(out_dir: Path, seed: int = 7, scale: str = "county") -> dict[str, i
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in OUTPUT_TABLES:
         _write_csv(out_dir / f"{name}.csv", TABLES[name].column_names, tables[name])
-    (out_dir / "units.geojson").write_text(json.dumps(boundaries_geojson(world, seed), ensure_ascii=False),
-                                           encoding="utf-8")
+    boundaries = boundaries_geojson(world, seed)
+    (out_dir / "units.geojson").write_text(json.dumps(boundaries, ensure_ascii=False), encoding="utf-8")
     comp = components(world)
     truth_dir = out_dir / "_truth"
     truth_dir.mkdir(exist_ok=True)
@@ -1766,7 +1766,7 @@ def generate(out_dir: Path, seed: int = 7, scale: str = "county") -> dict[str, i
         json.dumps(model_params(world, seed, scale), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
         encoding="utf-8")
     (truth_dir / "README.md").write_text(TRUTH_README.format(seed=seed, scale=scale), encoding="utf-8")
-    return {name: len(tables[name]) for name in OUTPUT_TABLES}
+    return {**{name: len(tables[name]) for name in OUTPUT_TABLES}, "unit_boundaries": len(boundaries["features"])}
 
 
 

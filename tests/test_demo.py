@@ -35,7 +35,11 @@ def read(folder: Path, name: str) -> list[dict[str, str]]:
 def out(demo_batch) -> Path:
     """The session's demo batch (seed 7), generated once for every module that reads it."""
     folder, counts = demo_batch
-    assert counts == {name: len(read(folder, f"{name}.csv")) for name in demo.OUTPUT_TABLES}
+    import json
+
+    shapes = json.loads((folder / "units.geojson").read_text(encoding="utf-8"))["features"]
+    assert counts == {**{name: len(read(folder, f"{name}.csv")) for name in demo.OUTPUT_TABLES},
+                      "unit_boundaries": len(shapes)}
     return folder
 
 
