@@ -353,6 +353,16 @@ def run_anomalies(values: pd.DataFrame | None, indicators: Mapping | None, units
                   assignments: pd.DataFrame | None = None) -> pd.DataFrame:
     """Series, task and 360° rating flags together, feedback applied, alert budget applied,
     ranked. ``assignments`` only places a rating flag in the unit where the cadre served."""
+    flags = detect_anomalies(values, indicators, units, tasks, progress, config, as_of, ratings, assignments)
+    return finish_flags(flags, feedback, config, as_of)
+
+
+def detect_anomalies(values: pd.DataFrame | None, indicators: Mapping | None, units: pd.DataFrame | None,
+                     tasks: pd.DataFrame | None = None, progress: pd.DataFrame | None = None,
+                     config: Mapping | None = None, as_of: str | None = None,
+                     ratings: pd.DataFrame | None = None, assignments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The flags the rules find, before any mark: marks never change what is detected, so a
+    caller applying two sets of marks (the build: users' marks, then checks) detects once."""
     cfg = _cfg(config)
     parts = []
     if values is not None and len(values) and indicators is not None and units is not None:
@@ -362,5 +372,11 @@ def run_anomalies(values: pd.DataFrame | None, indicators: Mapping | None, units
     if ratings is not None and len(ratings):
         parts.append(detect_rating_anomalies(ratings, cfg, assignments))
     parts = [p for p in parts if len(p)]
-    flags = pd.concat(parts, ignore_index=True) if parts else empty_flags()
+    return pd.concat(parts, ignore_index=True) if parts else empty_flags()
+
+
+def finish_flags(flags: pd.DataFrame, feedback: pd.DataFrame | None = None, config: Mapping | None = None,
+                 as_of: str | None = None) -> pd.DataFrame:
+    """Detected ``flags`` with the marks and the alert budget applied, ranked (inputs not changed)."""
+    cfg = _cfg(config)
     return apply_ageing(apply_feedback(flags, feedback, cfg), as_of, cfg)

@@ -295,10 +295,13 @@ def anomaly_step(con, marks: pd.DataFrame | None = None) -> None:
     progress, values = with_check_figures(progress, values, figure_targets(checks, progress, values))
     progress, values = progress.drop(columns="check_id"), values.drop(columns="check_id")
 
-    def run(feedback):
-        return anomaly.run_anomalies(values, indicators, units, tasks, progress, feedback=feedback,
-                                     as_of=as_of_month(con), ratings=read_table(con, "raw.ratings"),
-                                     assignments=read_table(con, "raw.assignments"))
+    as_of = as_of_month(con)
+    detected = anomaly.detect_anomalies(values, indicators, units, tasks, progress, as_of=as_of,
+                                        ratings=read_table(con, "raw.ratings"),
+                                        assignments=read_table(con, "raw.assignments"))
+
+    def run(feedback):  # marks never change detection: the rules run once, the marks twice
+        return anomaly.finish_flags(detected, feedback, as_of=as_of)
 
     flags = run(marks)
     links = check_links(checks, flags)

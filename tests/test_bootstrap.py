@@ -4,7 +4,9 @@ from pipelines.bootstrap import ensure_data
 from pipelines.home import Home
 
 
-def test_empty_home_gets_the_demo_once(tmp_path):
+def test_empty_home_gets_the_demo_once(tmp_path, monkeypatch):
+    # what is checked here is the first-run flow, not the analytics (the demo world tests build those)
+    monkeypatch.setattr("pipelines.steps.default_steps", lambda home=None: [])
     home = Home(tmp_path / "home")
     assert ensure_data(home) == "v000001"
     counts = build.row_counts(home.current_path())

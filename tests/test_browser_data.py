@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bcrypt
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pipelines.home import Home
 from tests.browser import require_browser, screenshot_path, serve, wait_for_app
@@ -24,7 +25,7 @@ def test_uploads_are_ingested_outside_the_server(published_home, tmp_path, brows
     with serve(published_home.root) as url:
         page = _admin_page(browser, url)
         try:
-            page.locator("input[type='file']").set_input_files(str(bad))
+            _upload(page, [bad])
             page.get_by_role("button", name="校验并导入").click()
             page.get_by_text("数据校验未通过").wait_for(timeout=120_000)
             wait_for_app(page)
@@ -61,10 +62,19 @@ def test_uploads_are_ingested_outside_the_server(published_home, tmp_path, brows
 
 def _upload(page, files, already: int = 0) -> None:
     """Choose ``files`` and wait until every one is listed: a click before the uploads finish
-    would ingest (or check) only part of them (flaky under load)."""
-    page.locator("input[type='file']").set_input_files([str(p) for p in files])
-    page.wait_for_function(f"() => document.querySelectorAll('[data-testid=\"stFileChip\"]').length >= {len(files) + already}",
-                           timeout=120_000)
+    would ingest (or check) only part of them (flaky under load). A choice made while the page
+    was still re-rendering can be dropped by the browser: then it is made again."""
+    wait_for_app(page)
+    for attempt in range(3):
+        page.locator("input[type='file']").set_input_files([str(p) for p in files])
+        try:
+            page.wait_for_function(
+                f"() => document.querySelectorAll('[data-testid=\"stFileChip\"]').length >= {len(files) + already}",
+                timeout=40_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     wait_for_app(page)
 
 

@@ -237,7 +237,7 @@ def test_unit_deep_link_shows_that_unit(open_page, version):
     n_posts = int(sql(version, "SELECT count(DISTINCT cadre_id) AS n FROM staging.assignments WHERE unit_id = $u",
                       {"u": unit["unit_id"]})["n"].iloc[0])
     assert metrics["历任干部"] == f"{n_posts} 人"
-    assert [t.label for t in at.tabs] == ["干部任职", "指标得分", "任务与亮牌", "平台效应与干部贡献", "需核查"]
+    assert [t.label for t in at.tabs] == ["干部任职", "指标得分", "任务与亮牌", "平台效应与干部贡献", "需核查", "地图"]
     assert "平台效应(按指标)" in texts(at)
 
 
