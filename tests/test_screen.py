@@ -192,11 +192,14 @@ def test_screen_mode():
 
 
 def test_formatting():
-    assert screen.fmt_value(623934.8, "万元") == "62.39亿元"
+    """The wall writes numbers as every other page does: "62.39 亿元", "7.5%", "1.6 个百分点"."""
+    from ui import format as fmt
+
+    assert screen.fmt_value(623934.8, "万元") == "62.39 亿元" == fmt.with_unit(623934.8, "万元")
     assert screen.fmt_value(7.46, "%") == "7.5%"
-    assert screen.fmt_value(81868, "元") == "81,868元"
+    assert screen.fmt_value(81868, "元") == "81,868 元"
     assert screen.fmt_value(None, "%") == "—"
-    assert screen.fmt_diff(-1.6, "%") == "−1.6个百分点"
+    assert screen.fmt_diff(-1.6, "%") == "−1.6 个百分点"
     assert screen.fmt_period("2025-12") == "2025年12月"
     assert screen.fmt_period("2025-Q4") == "2025年四季度"
     assert screen.fmt_period("2025") == "2025年"

@@ -27,5 +27,7 @@ QUADRANT = {
     "uncertain": "#475569",
     "unidentified": "#94a3b8",
 }
+# The same four hues, bright, for the wall's dark background (the seq order of the quadrants).
+QUADRANT_BRIGHT = {"high_high": CARD["绿"], "high_low": "#5cc8ff", "low_high": CARD["橙"], "low_low": CARD["红"]}
 # 判定 bands of a contribution (高/中/低/不可判定).
 BAND = {"高": QUADRANT["high_high"], "中": NEUTRAL, "低": QUADRANT["low_low"], "不可判定": QUADRANT["unidentified"]}

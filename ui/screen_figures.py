@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 from models.scoring import period_info
 from ui import format as fmt
 from ui.screen_theme import (
-    ACCENT, CARD_COLOURS, HIDDEN, LINE_COLOURS, LINE_SYMBOLS, MUTED, TEXT, bottom_legend, fmt_period, plotly_layout,
+    ACCENT, CARD_COLOURS, HIDDEN, LINE_COLOURS, LINE_SYMBOLS, MUTED, QUADRANT_ACCENTS, TEXT, bottom_legend, fmt_period,
+    plotly_layout,
     short_period,
 )
 
@@ -115,7 +116,7 @@ def _span(periods: list[str]) -> str:
 def quadrant_figure(quads: pd.DataFrame, height: int) -> go.Figure:
     fig = go.Figure()
     names = list(quads.sort_values("seq")["quadrant"].unique())[:4] if len(quads) else []  # 不可判定 in the text
-    accents = ["#22c55e", "#5cc8ff", "#facc15", "#ef4444", "#64748b"]
+    accents = QUADRANT_ACCENTS
     patterns = ["", "/", ".", "x", "-"]
     periods = sorted(quads["period"].unique()) if len(quads) else []
     for i, name in enumerate(names):

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from ui.screen_theme import (  # noqa: I001
-    BIG_INNER_W, BIG_UNITS, HIDDEN, INNER_W, count_html, fit_font, text_em,
+    BIG_INNER_W, BIG_UNITS, HIDDEN, INNER_W, QUADRANT_ACCENTS, count_html, fit_font, text_em,
     ACCENT, BAD, CARD_COLOURS, CARD_WORDS, GOOD, PANEL_PAD_Y, PANELS, ROWS_PER_PAGE, SEVERITY_COLOURS,
     SUPPRESSED_NOTE, TIER_NOTE, TITLE_H, _isnum, badge_html, change_html, esc, fmt_count, fmt_diff,
     fmt_period, fmt_value, rank_change_html,
@@ -272,7 +272,7 @@ def quadrant_html(quads: pd.DataFrame, height: int, big: bool = False) -> str:
                 f'<div class="c scr-num" style="font-size:{size}px">{count_html(n, "人")}</div>'
                 f'<div class="d">{change}</div></div>')
 
-    accents = ["#22c55e", "#5cc8ff", "#facc15", "#ef4444"]
+    accents = QUADRANT_ACCENTS[:4]
     by_pos = dict(zip(main, accents))
     # x = 个人贡献 (right = high), y = 实绩 (top = high): III I / IV II; the others on the right
     layout = [main[2] if len(main) > 2 else None, main[0] if main else None,

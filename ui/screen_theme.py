@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipelines.suppression import MIN_GROUP
 from ui import format as fmt
+from ui import palette
 
 # --- geometry (CSS px of the 1920×1080 design) -------------------------------------------------
 # The page is one 1920×1080 canvas scaled as a whole to the viewport (CSS transform, as DataEase's
@@ -63,10 +64,11 @@ MUTED = "#9fb3d1"
 GOOD = "#34d399"
 BAD = "#ff7b7b"
 ACCENT = "#5cc8ff"
-CARD_COLOURS = {"绿": "#22c55e", "黄": "#facc15", "橙": "#fb923c", "红": "#ef4444"}
-CARD_TEXT = {"绿": "#04210f", "黄": "#2a2100", "橙": "#2b1300", "红": "#ffffff"}
+CARD_COLOURS = palette.CARD
+CARD_TEXT = palette.CARD_TEXT
 CARD_WORDS = {"绿": "绿牌 正常", "黄": "黄牌 提醒", "橙": "橙牌 警示", "红": "红牌 滞后"}
-SEVERITY_COLOURS = {"红": "#ef4444", "橙": "#fb923c", "黄": "#facc15"}
+SEVERITY_COLOURS = palette.SEVERITY
+QUADRANT_ACCENTS = [*palette.QUADRANT_BRIGHT.values(), palette.NEUTRAL]
 TIER_NOTE = "优 前25% · 良 25–50% · 中 50–75% · 差 后25%"
 HIDDEN = "不公开"
 SUPPRESSED_NOTE = f"{HIDDEN} = 不足{MIN_GROUP}人或可据此推算出不足{MIN_GROUP}人的组"
@@ -93,15 +95,16 @@ def fmt_value(value, unit: str | None) -> str:
         return "—"
     unit = unit or ""
     v = float(value)
+    gap = " " if unit and unit != "%" else ""  # "1.23 亿元", "12.5%": the rule of every other page
     if unit in BIG_UNITS and abs(v) >= 10_000:
-        return f"{v / 10_000:,.2f}{BIG_UNITS[unit]}"
+        return f"{v / 10_000:,.2f} {BIG_UNITS[unit]}"
     if unit == "%":
         return f"{v:.1f}%"
     if unit == "元":
-        return f"{v:,.0f}元"
+        return f"{v:,.0f} 元"
     if abs(v) >= 1000:
-        return f"{v:,.0f}{unit}"
-    return f"{v:,.2f}{unit}" if abs(v) < 100 else f"{v:,.1f}{unit}"
+        return f"{v:,.0f}{gap}{unit}"
+    return f"{v:,.2f}{gap}{unit}" if abs(v) < 100 else f"{v:,.1f}{gap}{unit}"
 
 
 def fmt_diff(value, unit: str | None) -> str:
@@ -110,7 +113,7 @@ def fmt_diff(value, unit: str | None) -> str:
     sign = "+" if value >= 0 else "−"
     unit = unit or ""
     if unit == "%":
-        return f"{sign}{abs(value):.1f}个百分点"
+        return f"{sign}{abs(value):.1f} 个百分点"
     return f"{sign}{fmt_value(abs(value), unit)}"
 
 
