@@ -259,3 +259,33 @@ from tests.browser import app_url, browser  # noqa: E402,F401
 from tests.demo_world import demo_batch, demo_world  # noqa: E402,F401
 from tests.hostile import hostile_template  # noqa: E402,F401
 from tests.worlds import built_world  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def analysed_template(tmp_path_factory):
+    """The small valid batch built through the CLI with every analytics step (the published_home
+    template skips them); copied by ``analysed_home`` for tests that write."""
+    from pipelines import cli
+
+    root = tmp_path_factory.mktemp("analysed_world")
+    assert cli.main(["ingest", str(write_valid_batch(root / "batch")), "--home", str(root / "home")]) == 0
+    db.close_all()
+    return root / "home"
+
+
+@pytest.fixture
+def analysed_home(analysed_template, tmp_path):
+    shutil.copytree(analysed_template, tmp_path / "home")
+    yield Home(tmp_path / "home")
+    db.close_all()
+
+
+@pytest.fixture()
+def checked(tmp_path_factory, monkeypatch):
+    """The small batch with two 核验记录 (tests/checks_batch.py), as the app's data home."""
+    from tests.checks_batch import checked_home
+
+    home = checked_home(tmp_path_factory)
+    monkeypatch.setenv("SHIJI_HOME", str(home.root))
+    yield home
+    db.close_reader(home.current_path())

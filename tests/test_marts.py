@@ -158,25 +158,6 @@ CHECK_HEADER = ["check_id", "flag_id", "task_id", "unit_id", "indicator", "perio
                 "verified_value", "note", "checked_at", "checked_by"]
 
 
-@pytest.fixture(scope="module")
-def built_template(tmp_path_factory):
-    """The small valid batch built with every analytics step (the shared template skips them)."""
-    from pipelines import cli
-    from tests.conftest import write_valid_batch
-
-    root = tmp_path_factory.mktemp("checks_world")
-    assert cli.main(["ingest", str(write_valid_batch(root / "batch")), "--home", str(root / "home")]) == 0
-    db.close_all()
-    return root / "home"
-
-
-@pytest.fixture
-def built_home(built_template, tmp_path):
-    shutil.copytree(built_template, tmp_path / "home")
-    yield Home(tmp_path / "home")
-    db.close_all()
-
-
 def _ingest_checks(home, tmp_path, rows):
     from pipelines import cli
     from tests.conftest import write_csv
@@ -188,16 +169,16 @@ def _ingest_checks(home, tmp_path, rows):
     return lambda sql: db.query(home.current_path(), sql)
 
 
-def test_a_progress_check_with_a_verified_pct_changes_the_card_and_the_cadre_score(built_home, tmp_path):
+def test_a_progress_check_with_a_verified_pct_changes_the_card_and_the_cadre_score(analysed_home, tmp_path):
     """T03 (lead C06, 2024, due 2024-12-31) reported 30 % against a 50 % plan in 2024-06: gap −20 pp,
     an orange card (−2). On site 15 % was found (进度不实): gap −35 pp ≤ −30, a red card (−4);
     the reported 30 % stays visible beside it, and C06's 2024 deduction grows by 4 − 2 = 2."""
-    before = lambda sql: db.query(built_home.current_path(), sql)
+    before = lambda sql: db.query(analysed_home.current_path(), sql)
     card0 = before("SELECT * FROM marts.task_status WHERE task_id = 'T03' AND period = '2024-06'").iloc[0]
     score0 = before("SELECT * FROM marts.cadre_scores WHERE cadre_id = 'C06' AND year = 2024").iloc[0]
     assert (card0["card"], card0["gap_pp"], card0["deduction"]) == ("橙", -20, 2)
 
-    after = _ingest_checks(built_home, tmp_path, [
+    after = _ingest_checks(analysed_home, tmp_path, [
         ["K1", "", "T03", "", "", "2024-06", "进度不实", "15", "", "现场只见到一成半", "2024-07-10", "考察组"]])
     card = after("SELECT * FROM marts.task_status WHERE task_id = 'T03' AND period = '2024-06'").iloc[0]
     assert (card["card"], card["gap_pp"], card["deduction"]) == ("红", -35, 4)
@@ -214,17 +195,17 @@ def test_a_progress_check_with_a_verified_pct_changes_the_card_and_the_cadre_sco
     assert len(precision)
 
 
-def test_a_top_flag_checked_as_false_leaves_the_inspection_targets(built_home, tmp_path):
-    before = lambda sql: db.query(built_home.current_path(), sql)
+def test_a_top_flag_checked_as_false_leaves_the_inspection_targets(analysed_home, tmp_path):
+    before = lambda sql: db.query(analysed_home.current_path(), sql)
     top = before("SELECT * FROM marts.inspection_targets ORDER BY rank").iloc[0]
     flag_id = top["flag_ids"].split(";")[0]
     assert top["status"] == "未核查" and top["target_type"] in ("unit", "cadre")
     flag = before(f"SELECT * FROM marts.anomalies WHERE flag_id = '{flag_id}'").iloc[0]
     if shutil.which("pdftotext"):  # before: among the findings, not in the appendix
-        findings, appendix = _briefing_text(built_home, tmp_path, top["unit_id"]).split("附录:已核销线索")
+        findings, appendix = _briefing_text(analysed_home, tmp_path, top["unit_id"]).split("附录:已核销线索")
         assert flag["rule"] in findings and flag["rule"] not in appendix
 
-    after = _ingest_checks(built_home, tmp_path, [
+    after = _ingest_checks(analysed_home, tmp_path, [
         ["K9", flag_id, "", "", "", "", "误报", "", "", "口径调整", "2024-07-11", "考察组"]])
     targets = after("SELECT * FROM marts.inspection_targets")
     assert not targets["flag_ids"].fillna("").str.contains(flag_id).any()
@@ -238,7 +219,7 @@ def test_a_top_flag_checked_as_false_leaves_the_inspection_targets(built_home, t
     # the PDF briefing of the target: the flag leaves the findings for the appendix 已核销线索
     if not shutil.which("pdftotext"):
         pytest.skip("poppler-utils not installed")
-    findings, appendix = _briefing_text(built_home, tmp_path, top["unit_id"]).split("附录:已核销线索")
+    findings, appendix = _briefing_text(analysed_home, tmp_path, top["unit_id"]).split("附录:已核销线索")
     assert flag["rule"] not in findings
     assert flag["rule"] in appendix and "误报" in appendix and "口径调整" in appendix and "考察组" in appendix
 
@@ -251,15 +232,15 @@ def _briefing_text(home, tmp_path, unit_id: str) -> str:
     return subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
 
 
-def test_a_check_on_a_value_or_through_its_flag_replaces_the_figure_and_keeps_the_reported_one(built_home, tmp_path):
+def test_a_check_on_a_value_or_through_its_flag_replaces_the_figure_and_keeps_the_reported_one(analysed_home, tmp_path):
     """A check naming a unit's indicator in a period replaces that value in unit_scores (the
     reported value stays in reported_value); a check naming only a flag finds its task through
     the flag, and the cards and scores are computed again with its figure."""
-    before = lambda sql: db.query(built_home.current_path(), sql)
+    before = lambda sql: db.query(analysed_home.current_path(), sql)
     row0 = before("SELECT * FROM marts.unit_scores WHERE unit_id = 'U01' AND indicator = 'exports' "
                   "AND period = '2023-03'").iloc[0]
     t03 = before("SELECT flag_id FROM marts.anomalies WHERE task_id = 'T03'")["flag_id"].iloc[0]
-    after = _ingest_checks(built_home, tmp_path, [
+    after = _ingest_checks(analysed_home, tmp_path, [
         ["K1", "", "", "U01", "货物出口额", "2023-03", "成效不实", "", str(row0["value"] / 2), "", "2024-07-01", ""],
         ["K2", t03, "", "", "", "", "进度不实", "15", "", "", "2024-07-02", ""]])
     row = after("SELECT * FROM marts.unit_scores WHERE unit_id = 'U01' AND indicator = 'exports' "

@@ -12,16 +12,6 @@ from ui import unit_queries as uq
 from ui.queries import Scope
 
 
-@pytest.fixture()
-def checked(tmp_path_factory, monkeypatch):
-    from tests.checks_batch import checked_home
-
-    home = checked_home(tmp_path_factory)
-    monkeypatch.setenv("SHIJI_HOME", str(home.root))
-    yield home
-    db.close_reader(home.current_path())
-
-
 def test_a_cadres_task_shows_the_verified_figure_with_the_report_beside_it(checked):
     from tests.checks_batch import TASK
 

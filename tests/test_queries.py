@@ -43,16 +43,6 @@ def test_scopes_never_share_a_cache_entry():
 
 # --- the desk's charts read the 核验记录 figures beside the reported ones (issue 13) ----------
 
-@pytest.fixture()
-def checked(tmp_path_factory, monkeypatch):
-    from tests.checks_batch import checked_home
-
-    home = checked_home(tmp_path_factory)
-    monkeypatch.setenv("SHIJI_HOME", str(home.root))
-    yield home
-    db.close_reader(home.current_path())
-
-
 def test_task_progress_carries_the_check_figure_beside_the_reported_one(checked):
     from tests.checks_batch import TASK
     from ui import desk_queries

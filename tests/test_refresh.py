@@ -1,5 +1,4 @@
 """Marks and checks saved in the app reach the version through a background rebuild."""
-import shutil
 import time
 
 import pytest
@@ -9,22 +8,9 @@ from pipelines.home import Home
 from pipelines.state import add_check, add_mark
 
 
-@pytest.fixture(scope="module")
-def built_template(tmp_path_factory):
-    from pipelines import cli
-    from tests.conftest import write_valid_batch
-
-    root = tmp_path_factory.mktemp("refresh_world")
-    assert cli.main(["ingest", str(write_valid_batch(root / "batch")), "--home", str(root / "home")]) == 0
-    db.close_all()
-    return root / "home"
-
-
 @pytest.fixture
-def home(built_template, tmp_path):
-    shutil.copytree(built_template, tmp_path / "home")
-    yield Home(tmp_path / "home")
-    db.close_all()
+def home(analysed_home):
+    return analysed_home
 
 
 def _q(home, sql, params=None):
