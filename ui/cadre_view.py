@@ -61,17 +61,10 @@ def posts_tab(scope: Scope, cadre: str, as_of: str, ind_names: dict) -> None:
     if posts.empty:
         st.caption("没有任职记录:任职表中没有该干部的任职,因此无法关联单位的指标和平台效应。")
         return
-    end_date = pd.Timestamp(f"{as_of}-01") + pd.offsets.MonthEnd(0) if len(as_of) == 7 else pd.Timestamp.today()
-    view = posts.assign(
-        label=posts["unit_name"].fillna("未登记单位") + " · " + posts["post"].fillna(""),
-        color_key=posts["unit_type"].fillna("其他"),
-        hover=[fmt.tenure(s, e, sh) for s, e, sh in zip(posts["start"], posts["end"], posts["share"])])
-    st.plotly_chart(pv.chinese_dates(charts.assignment_timeline(view, end_date)), key="timeline", config=NO_BAR)
+    pv.post_timeline(posts, as_of, posts["unit_name"].fillna("未登记单位") + " · " + posts["post"].fillna(""),
+                     posts["unit_type"].fillna("其他"))
     table = pd.DataFrame({
-        "单位": posts["unit_name"], "类型": posts["unit_type"], "职务": posts["post"],
-        "起": pd.to_datetime(posts["start"]).dt.strftime("%Y-%m-%d"),
-        "止": [("在任" if fmt.is_missing(e) else f"{pd.Timestamp(e):%Y-%m-%d}") for e in posts["end"]],
-        "分工比例": [fmt.pct(v, 0) for v in posts["share"]],
+        "单位": posts["unit_name"], "类型": posts["unit_type"], "职务": posts["post"], **pv.post_dates(posts),
         "分管指标": [("全部" if not i or fmt.is_missing(i) else
                      "、".join(fmt.indicator_label(c, ind_names) for c in str(i).split(";") if c))
                      for i in posts["indicators"]],

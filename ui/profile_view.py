@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from ui import charts
 from ui import format as fmt
 
 CHECK_CAPTION = ("标“(核验)”的实际进度来自现场核验记录,亮牌和得分都按核验数计算;“填报”为单位原报数,"
@@ -131,6 +132,23 @@ def show_flags(flags: pd.DataFrame | None, ind_names: dict, subject: str, names:
     st.dataframe(fmt.style_cards(fmt.cells(view), ["等级"]), hide_index=True, width="stretch",
                  column_config={"原因": st.column_config.TextColumn(width="large"),
                                 "核查要点": st.column_config.TextColumn(width="large")})
+
+
+def post_timeline(posts: pd.DataFrame, as_of: str, label: pd.Series, color_key: pd.Series) -> None:
+    """The posts as bars up to the end of the as-of month (today when there is no month), one
+    per ``label``, coloured by ``color_key``; the hover gives tenure and share."""
+    end_date = pd.Timestamp(f"{as_of}-01") + pd.offsets.MonthEnd(0) if len(as_of) == 7 else pd.Timestamp.today()
+    view = posts.assign(label=label, color_key=color_key,
+                        hover=[fmt.tenure(s, e, sh) for s, e, sh in zip(posts["start"], posts["end"], posts["share"])])
+    st.plotly_chart(chinese_dates(charts.assignment_timeline(view, end_date)), key="timeline",
+                    config={"displayModeBar": False})
+
+
+def post_dates(posts: pd.DataFrame) -> dict[str, list]:
+    """The 起/止/分工比例 columns of a post table (止 reads 在任 for a post still held)."""
+    return {"起": list(pd.to_datetime(posts["start"]).dt.strftime("%Y-%m-%d")),
+            "止": [("在任" if fmt.is_missing(e) else f"{pd.Timestamp(e):%Y-%m-%d}") for e in posts["end"]],
+            "分工比例": [fmt.pct(v, 0) for v in posts["share"]]}
 
 
 def chinese_dates(fig):

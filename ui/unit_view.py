@@ -29,17 +29,11 @@ def posts_tab(posts: pd.DataFrame, as_of: str) -> None:
     if posts.empty:
         st.caption("无任职记录。")
         return
-    end_date = pd.Timestamp(f"{as_of}-01") + pd.offsets.MonthEnd(0) if len(as_of) == 7 else pd.Timestamp.today()
-    view = posts.assign(
-        label=posts["name"].fillna("未登记姓名") + " · " + posts["post"].fillna(""),
-        color_key=posts["role_type"].fillna("其他"),
-        hover=[fmt.tenure(s, e, sh) for s, e, sh in zip(posts["start"], posts["end"], posts["share"])])
-    st.plotly_chart(pv.chinese_dates(charts.assignment_timeline(view, end_date)), key="timeline", config=NO_BAR)
+    pv.post_timeline(posts, as_of, posts["name"].fillna("未登记姓名") + " · " + posts["post"].fillna(""),
+                     posts["role_type"].fillna("其他"))
     table = pd.DataFrame({
         "干部": posts["name"] + "(" + posts["cadre_id"] + ")", "职级": posts["rank"], "条线": posts["role_type"],
-        "职务": posts["post"], "起": pd.to_datetime(posts["start"]).dt.strftime("%Y-%m-%d"),
-        "止": [("在任" if fmt.is_missing(e) else f"{pd.Timestamp(e):%Y-%m-%d}") for e in posts["end"]],
-        "分工比例": [fmt.pct(v, 0) for v in posts["share"]],
+        "职务": posts["post"], **pv.post_dates(posts),
         "画像": [f"./cadre?cadre={c}" if bool(f) else None for c, f in zip(posts["cadre_id"], posts["in_full"])],
     })
     # No profile link for someone now outside the scope: the cadre page would refuse them.
