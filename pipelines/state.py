@@ -24,9 +24,13 @@ MARK_COLUMNS = ["flag_id", "status", "note", "marked_by", "marked_at",
                 "level", "unit_id", "indicator", "task_id", "rule"]
 
 
+def _store(home: Home) -> Path:
+    return Path(home.state) / "marks.sqlite"
+
+
 def _connect(home: Home) -> sqlite3.Connection:
     home.state.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(home.state / "marks.sqlite", timeout=10)
+    con = sqlite3.connect(_store(home), timeout=10)
     con.execute("""CREATE TABLE IF NOT EXISTS marks (
         id INTEGER PRIMARY KEY AUTOINCREMENT, flag_id TEXT NOT NULL, status TEXT NOT NULL,
         note TEXT, marked_by TEXT, marked_at TEXT NOT NULL,
@@ -52,8 +56,7 @@ def add_mark(home: Home, flag: dict, status: str, marked_by: str, note: str = ""
 
 
 def read_marks(home: Home) -> pd.DataFrame:
-    path = Path(home.state) / "marks.sqlite"
-    if not path.exists():
+    if not _store(home).exists():
         return pd.DataFrame(columns=MARK_COLUMNS)
     with closing(_connect(home)) as con:
         frame = pd.read_sql_query(f"SELECT {', '.join(MARK_COLUMNS)} FROM marks ORDER BY id", con)
@@ -103,8 +106,7 @@ def add_check(home: Home, target: dict, result: str, checked_by: str, note: str 
 
 def read_checks(home: Home) -> pd.DataFrame:
     """The app-entered checks, in the contract table's columns (entry order; ``entered_at`` kept)."""
-    path = Path(home.state) / "marks.sqlite"
-    if not path.exists():
+    if not _store(home).exists():
         return pd.DataFrame(columns=[*CHECK_COLUMNS, "entered_at"])
     with closing(_connect(home)) as con:
         frame = pd.read_sql_query(f"SELECT {', '.join(CHECK_COLUMNS)}, entered_at FROM checks ORDER BY id", con)
@@ -116,8 +118,7 @@ def read_checks(home: Home) -> pd.DataFrame:
 def stamp(home: Home) -> dict[str, int]:
     """How many marks and checks the store holds (both only grow): a build records the stamp it
     applied, and a page compares it with the store's to say whether a rebuild is pending."""
-    path = Path(home.state) / "marks.sqlite"
-    if not path.exists():
+    if not _store(home).exists():
         return {"marks": 0, "checks": 0}
     with closing(_connect(home)) as con:
         return {t: con.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0] for t in ("marks", "checks")}

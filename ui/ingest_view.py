@@ -115,7 +115,8 @@ def show_outcome(job: Job) -> None:
     elif outcome.status == "unchanged":
         st.info(f"这些文件都已导入过,没有变化(当前版本 {outcome.version})。")
     else:
-        took = job.events()[-1]["elapsed_s"] if job.events() else None
+        events = job.events()  # the job's file, read once
+        took = events[-1]["elapsed_s"] if events else None
         st.success(f"已发布版本 {outcome.version}" + (f"(用时 {took:.0f} 秒)" if took is not None else "") + ":" +
                    "、".join(f"{TABLES[k].zh} {n} 行" for k, n in outcome.rows.items() if n))
         if st.session_state.get("_ingest_cleared") != job.id:  # pages read the new version from now on
