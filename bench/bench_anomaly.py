@@ -9,7 +9,7 @@ peak memory (tracemalloc peak of Python and NumPy allocations, measured in a sec
 run; ru_maxrss: the whole process).
 Then the ranking metrics against the planted truth, per seed and averaged, and the recall of
 the planted task cases. Finally, unless --no-demo, the same run on the county demo batch
-(``pipelines.demo``) written to a temporary folder.
+(``datasets.county``) written to a temporary folder.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.anomaly import inspection_targets, load_config, load_indicators, run_anomalies  # noqa: E402
-from models.anomaly_synth import evaluate, make_benchmark  # noqa: E402
+from datasets.anomaly_world import evaluate, make_benchmark  # noqa: E402
 
 TARGETS = {"precision_at_20": (">=", 0.85), "recall_at_k": (">=", 0.60), "recall_level_shift": (">=", 0.65),
            "recall_divergence": (">=", 0.70), "recall_fabricated": (">=", 0.50), "recall_spike": (">=", 0.30),
@@ -71,7 +71,7 @@ def run_seed(seed: int, n_tasks: int, cfg: dict) -> dict:
 
 def run_demo(cfg: dict) -> None:
     try:
-        from pipelines import demo
+        from datasets import county as demo
     except Exception as exc:  # the demo belongs to the pipelines package; report, don't fail
         print(f"county demo: not available ({exc})")
         return

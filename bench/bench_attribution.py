@@ -2,7 +2,7 @@
 
     python bench/bench_attribution.py [--quick] [--seed 1]
 
-Cases (synthetic, truth known; see models/attribution_synth.py):
+Cases (synthetic, truth known; see datasets/attribution_world.py):
 - large:  50,000 cadres / 2,000 units / 10 periods, 500,000 single-owner records
           (--quick: 10,000 / 400 / 10, 100,000 records)
 - county: 82 units x 36 months x 12 indicators, lead + deputies with shares (~500 cadres)
@@ -38,7 +38,7 @@ def _rss_mib() -> float:
 
 
 def _large(quick: bool, seed: int):
-    from models.attribution_synth import make_panel
+    from datasets.attribution_world import make_panel
 
     if quick:
         return make_panel(10_000, 400, 10, seed=seed)
@@ -75,7 +75,7 @@ def child_pyfixest(quick: bool, seed: int) -> dict:
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
-    from models.attribution_synth import make_panel
+    from datasets.attribution_world import make_panel
 
     warm = make_panel(500, 40, 4, seed=99)  # numba JIT compiles outside the timing
     wf = warm.records.merge(warm.shares, on="record_id").rename(
@@ -132,7 +132,7 @@ def child_county(quick: bool, seed: int) -> dict:
     import numpy as np
 
     from models.attribution import COMPOSITE, fit_contributions
-    from models.attribution_synth import make_county
+    from datasets.attribution_world import make_county
 
     data = make_county(seed=seed)
     base = _rss_mib()

@@ -4,7 +4,7 @@
 
 Writes bench/results/placement.md.
 
-Synthetic part: models.attribution_synth.make_realistic (60 units, 8 years of quarterly records,
+Synthetic part: datasets.attribution_world.make_realistic (60 units, 8 years of quarterly records,
 lead + deputies sharing each record, 3-5-year tenures, 8 % of the cadres at +-3-4 sd of the
 bulk's spread sd_cadre = 0.5, record noise 2 x sd_cadre as in the demo) and the same worlds with
 noise = sd_cadre. Each world is fitted with fit_contributions (one indicator, its composite '*'
@@ -77,7 +77,7 @@ def synthetic(seed: int, sd_noise: float, factor: float = 1.0) -> pd.DataFrame:
     """Identified cadres of one realistic world: estimate, posterior SD, df, truth and the
     placement statuses (evidence with t, evidence with normal, point estimate, fixed effect)."""
     from models.attribution import fit_contributions
-    from models.attribution_synth import make_realistic
+    from datasets.attribution_world import make_realistic
     from models.quadrant import assign_quadrants
 
     data = make_realistic(seed, sd_noise=sd_noise)
@@ -203,7 +203,7 @@ def t_prior_side(data, fit, ident: pd.DataFrame, nu: float, iterations: int = 40
 def t_prior_world(seeds: int, nu: float) -> pd.DataFrame:
     """The demo-ratio worlds refitted by :func:`t_prior_side`, in the columns figures() reads."""
     from models.attribution import fit_contributions
-    from models.attribution_synth import make_realistic
+    from datasets.attribution_world import make_realistic
 
     out = []
     for seed in range(seeds):
@@ -394,7 +394,7 @@ def build_demo(base: Path, seed: int, clean: bool) -> dict[str, pd.DataFrame]:
 def demo_figures(tables: dict, weights: dict) -> dict:
     q = tables["quadrants"]
     latest = q[q["period"] == q["period"].max()].set_index("cadre_id")
-    from models.attribution_synth import composite_truth
+    from datasets.attribution_world import composite_truth
 
     task = tables["task"].rename(columns={"effect": "theta"}).assign(indicator="task", exposure=1.0)
     true = pd.concat([tables["theta"], task], ignore_index=True)

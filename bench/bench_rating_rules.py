@@ -56,7 +56,7 @@ def score(flags: pd.DataFrame, truth: set) -> dict:
 
 
 def model_run(seed: int, cfg: dict) -> dict:
-    from pipelines import demo
+    from datasets import county as demo
     with tempfile.TemporaryDirectory() as tmp:
         demo.generate(Path(tmp), seed=seed, scale="county")
         ratings = pd.read_csv(Path(tmp) / "ratings.csv", dtype=str)

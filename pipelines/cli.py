@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_demo(args, home) -> int:
-    from pipelines.demo import write_demo
+    from datasets.county import write_demo
 
     counts = write_demo(args.out, home, seed=args.seed, scale=args.scale)
     for name, n in counts.items():

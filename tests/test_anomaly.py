@@ -16,7 +16,7 @@ from models.anomaly import (
     detect_task_anomalies, inspection_targets, load_config, load_indicators, rule_precision, run_anomalies,
 )
 from models.anomaly_rules import Grid, build_panel, fmt_num
-from models.anomaly_synth import evaluate, make_benchmark
+from datasets.anomaly_world import evaluate, make_benchmark
 
 SEEDS = (0, 1, 2)
 CFG = load_config()

@@ -1,7 +1,7 @@
 """Contribution attribution: recovery of known truth, identification, exactness, contract.
 
 Deterministic and offline: every data set comes from a seeded generator in
-models.attribution_synth whose docstring states the true model.
+datasets.attribution_world whose docstring states the true model.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from models.attribution import (
     fit_contributions,
     single_owner_frames,
 )
-from models.attribution_synth import make_county, make_panel, make_shared
+from datasets.attribution_world import make_county, make_panel, make_shared
 
 SEEDS = (0, 1, 2, 3, 4)
 
@@ -100,11 +100,11 @@ def test_shared_responsibility_recovers_truth():
 
 def test_realistic_world_has_long_tenures_shared_records_and_strong_cadres():
     """make_realistic, the world the placement tests and bench/bench_placement.py use: record
-    noise at the demo county's ratio (pipelines/demo.py: sd_eps = 2 x sd_theta per indicator),
+    noise at the demo county's ratio (datasets/county.py: sd_eps = 2 x sd_theta per indicator),
     every record shared by a lead and deputies, completed tenures of 3-5 years (12-21 quarters
     touched), and 8 % of the cadres at +-3-4 sd of the bulk's spread."""
-    from models.attribution_synth import DEMO_NOISE_RATIO, make_realistic
-    from pipelines.demo import MODEL
+    from datasets.attribution_world import DEMO_NOISE_RATIO, make_realistic
+    from datasets.county import MODEL
 
     for code, spec in MODEL.items():
         assert spec.sd_eps / spec.sd_theta == pytest.approx(DEMO_NOISE_RATIO, rel=0.07), code

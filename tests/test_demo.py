@@ -1,4 +1,4 @@
-"""The seeded demo world (pipelines/demo.py): determinism, contract validity, and that the data
+"""The seeded demo world (datasets/county.py): determinism, contract validity, and that the data
 really follow the model stated in the module docstring (checked against the truth files)."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines import demo
+from datasets import county as demo
 from pipelines.contract import GRADE_WORDS, RATER_GROUPS, REFERENCES, TABLES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ def _month(s: str) -> int:
 
 def test_same_seed_same_bytes_other_seed_differs(out, tmp_path):
     # another process with another hash seed: no output may depend on set or dict-hash order
-    code = f"from pipelines.demo import generate; generate({str(tmp_path / 'again')!r}, seed=7)"
+    code = f"from datasets.county import generate; generate({str(tmp_path / 'again')!r}, seed=7)"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, env=env)
     demo.generate(tmp_path / "other", seed=8)
@@ -452,7 +452,7 @@ def test_docstring_states_the_parameters():
 def test_placed_sides_agree_with_the_truth(demo_world):
     """Issue 12 acceptance on the demo (seed 7, the session's ingested demo): the cadres the latest
     quarter of ``marts.quadrants`` places on a side of x, against the composite truth built from
-    ``_truth/`` the way the composite estimate is built (models.attribution_synth.composite_truth).
+    ``_truth/`` the way the composite estimate is built (datasets.attribution_world.composite_truth).
     Measured: 149 cadres compared, 17 placed, 12 on their true side (71 %; point-estimate
     placement 70 %), corr(x, truth) .58. 4 of the 5 wrong ones carry an injected anomaly: 3 a
     进度滞后 task, which the attribution keeps on purpose (real performance) while the truth's
@@ -462,7 +462,7 @@ def test_placed_sides_agree_with_the_truth(demo_world):
     of flagged records and for seed 3: bench/results/placement.md."""
     import pandas as pd
 
-    from models.attribution_synth import composite_truth
+    from datasets.attribution_world import composite_truth
     from models.config import load_reference
     from pipelines import db
     from pipelines.home import Home

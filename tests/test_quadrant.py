@@ -142,14 +142,14 @@ def test_each_cadre_apart_says_why_with_its_numbers():
 
 
 def _synthetic_placement(seed: int, sd_noise: float):
-    """One realistic rotation world (models.attribution_synth.make_realistic: 60 units, 8 years
+    """One realistic rotation world (datasets.attribution_world.make_realistic: 60 units, 8 years
     of quarterly records shared by a lead and one or two deputies, 3-5-year tenures, true cadre
     effects N(0, 0.5^2) with 8 % of the cadres at +-3-4 sd) fitted and placed; the truth centred
     within each comparison group like x. ``strong``: |true effect| >= 3 sd of the bulk (0.5)."""
     import warnings
 
     from models.attribution import fit_contributions
-    from models.attribution_synth import make_realistic
+    from datasets.attribution_world import make_realistic
 
     data = make_realistic(seed, sd_noise=sd_noise)
     with warnings.catch_warnings():

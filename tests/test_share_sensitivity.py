@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from models.attribution_synth import make_shared
+from datasets.attribution_world import make_shared
 from models.share_sensitivity import COLUMNS, co_share_sensitivity
 
 

@@ -1649,12 +1649,12 @@ TRUTH_README = """# 演示数据真值 / Demo ground truth
 
 本目录由 `python -m pipelines demo` 生成,**不会被导入**。它记录合成数据背后的真实参数,用于检验贡献
 分解(个人贡献 vs 平台效应)、异常识别等模型能否把它们找回来。随机种子 {seed},规模 {scale}。完整模型见
-`pipelines/demo.py` 的模块说明,全部参数见 `params.json`。
+`datasets/county.py` 的模块说明,全部参数见 `params.json`。
 
 This folder is written by `python -m pipelines demo` and is **never ingested**. It holds the true
 parameters behind the synthetic batch, so the attribution and anomaly models can be checked
 against them. Seed {seed}, scale {scale}. The model is stated in the docstring of
-`pipelines/demo.py`; every number is in `params.json`.
+`datasets/county.py`; every number is in `params.json`.
 
 ## 模型 / Model
 
