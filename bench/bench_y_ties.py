@@ -31,7 +31,8 @@ from models import composite, quadrant  # noqa: E402
 from models.cards import task_roles  # noqa: E402
 from pipelines import db  # noqa: E402
 from pipelines.home import Home  # noqa: E402
-from pipelines.steps import as_of_month, quarter_ends, read_table  # noqa: E402
+from models.period import complete_quarters  # noqa: E402
+from pipelines.steps import as_of_month, read_table  # noqa: E402
 
 
 def build(seed: int, base: Path) -> tuple[Path, Path | None]:
@@ -53,7 +54,8 @@ def measure(home: Path, truth: Path | None) -> list[dict]:
     effect = pd.read_csv(truth).set_index("cadre_id")["effect"] if truth and truth.exists() else pd.Series(dtype=float)
     roles = task_roles(tasks)
     rows = []
-    for period, month_end in quarter_ends(as_of_month(con), 4):
+    for quarter in complete_quarters(as_of_month(con), 4):
+        period, month_end = quarter.code, quarter.last_month.code
         unit_part = composite.unit_indicator_part(unit_scores, assignments, month_end)
         s = composite.cadre_scores(tasks, status, ratings, cadres, measures, as_of=month_end,
                                    year=int(month_end[:4]), unit_part=unit_part)

@@ -111,6 +111,11 @@ class Period:
         return 12 * self.year + self.end_month - 1
 
     @property
+    def last_month(self) -> "Period":
+        """The month the period ends in (a month is its own last month)."""
+        return Period(self.year, "month", self.end_month)
+
+    @property
     def start(self) -> dt.date:
         return dt.date(self.year, self.first_month, 1)
 
@@ -193,19 +198,22 @@ def complete_quarters(as_of: Any, n: int) -> list[Period]:
     return out[::-1]
 
 
-# The same decoding for DuckDB: created as temporary macros on the build's connection, so the
-# staging SQL reads ``period_kind(period)`` instead of re-deriving it from substrings.
+# The same decoding for DuckDB, so the staging SQL reads ``period_kind(period)`` instead of
+# re-deriving it from substrings. Persistent, not TEMP: the staging relations are views, and the
+# pages, the public build and the tests read them through other connections to the version file,
+# which must find the macros in the file itself. A NULL period gives NULL.
 SQL_MACROS = """
-CREATE OR REPLACE TEMP MACRO period_kind(p) AS
-    CASE WHEN p LIKE '____-Q_' THEN 'quarter' WHEN length(p) = 4 THEN 'year' ELSE 'month' END;
-CREATE OR REPLACE TEMP MACRO period_end_month(p) AS
+CREATE OR REPLACE MACRO period_kind(p) AS
+    CASE WHEN p IS NULL THEN NULL WHEN p LIKE '____-Q_' THEN 'quarter' WHEN length(p) = 4 THEN 'year'
+         ELSE 'month' END;
+CREATE OR REPLACE MACRO period_end_month(p) AS
     CASE WHEN p LIKE '____-Q_' THEN 3 * CAST(substr(p, 7, 1) AS INTEGER)
          WHEN length(p) = 4 THEN 12
          ELSE CAST(substr(p, 6, 2) AS INTEGER) END;
-CREATE OR REPLACE TEMP MACRO period_year(p) AS CAST(substr(p, 1, 4) AS INTEGER);
-CREATE OR REPLACE TEMP MACRO period_end(p) AS
+CREATE OR REPLACE MACRO period_year(p) AS CAST(substr(p, 1, 4) AS INTEGER);
+CREATE OR REPLACE MACRO period_end(p) AS
     last_day(make_date(period_year(p), period_end_month(p), 1));
-CREATE OR REPLACE TEMP MACRO period_start(p) AS
+CREATE OR REPLACE MACRO period_start(p) AS
     make_date(period_year(p),
               period_end_month(p) - CASE period_kind(p) WHEN 'quarter' THEN 2 WHEN 'year' THEN 11 ELSE 0 END,
               1);

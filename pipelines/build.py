@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.period import SQL_MACROS, Period
 from pipelines import db
 from pipelines.coerce import empty_frame
 from pipelines.contract import TABLE_ORDER, TABLES
@@ -36,7 +37,8 @@ PROVENANCE = ("_source", "_row", "_batch")
 # flag_ids/status; task_status and unit_scores read check figures
 # 8: raw/staging.unit_boundaries (units.geojson); meta.app_checks and meta.info state_*; public
 # unit_boundaries and unit_ranking.unit_id
-SCHEMA_VERSION = 8
+# 9: marts.quadrants stores quadrant_code (names at render), marts.quadrant_points, marts.task_roles
+SCHEMA_VERSION = 9
 FEEDBACK_TABLES = ("checks", "unit_boundaries")  # optional: listed once delivered
 
 
@@ -114,6 +116,7 @@ def sql_relations() -> list[tuple[str, str, Path]]:
 
 
 def run_sql(con, skip_marts: bool = False) -> None:
+    con.execute(SQL_MACROS)  # the SQL decodes periods as models.period does; stored in the file
     for schema, name, path in sql_relations():
         if skip_marts and schema == "marts":
             continue
@@ -214,12 +217,10 @@ def _write_meta(con, version: str, manifest: dict, state) -> None:
 def _as_of(state) -> str:
     """'YYYY-MM': the last month any indicator value or progress report covers (a quarter or a
     year counts to its last month); failing those, the last rating period; '' with none."""
-    from pipelines.normalize import period_end
-
     for tables in (("indicator_values", "task_progress"), ("ratings",)):
         periods = pd.concat([state[t]["period"] for t in tables]).dropna().astype(str).unique()
         if len(periods):
-            return max(period_end(p) for p in periods).strftime("%Y-%m")
+            return max(Period.parse(p) for p in periods).last_month.code
     return ""
 
 

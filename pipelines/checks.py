@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.period import Period
 from pipelines.contract import TABLES
 from pipelines.tables import has_table, read_table
 
@@ -42,9 +43,7 @@ def _given(v) -> bool:
 
 
 def _span(period) -> tuple:
-    from pipelines.normalize import period_end, period_start
-
-    return (period_start(str(period)), period_end(str(period))) if _given(period) else (None, None)
+    return (Period.parse(period).start, Period.parse(period).end) if _given(period) else (None, None)
 
 
 def check_links(checks: pd.DataFrame, flags: pd.DataFrame | None) -> pd.DataFrame:

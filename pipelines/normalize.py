@@ -9,6 +9,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from models.period import Period
+
 CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "对", "√", "规上"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "否", "不是", "×", "规下"}
@@ -44,7 +46,8 @@ _PERIOD_PATTERNS = [
 
 def parse_period(s: str) -> str:
     """'2024-03', '2024年3月', '2024-Q1', '2024年一季度', '2024', '2024年' → canonical period; a
-    date on the first or last day of a month (as Excel writes a month, or its serial) → the month."""
+    date on the first or last day of a month (as Excel writes a month, or its serial) → the month.
+    This is the door: past it every layer reads the code through ``models.period.Period``."""
     written = clean(s)
     s = written.replace(" ", "")
     for pattern, kind in _PERIOD_PATTERNS:
@@ -55,48 +58,25 @@ def parse_period(s: str) -> str:
         if not 1990 <= year <= 2100:
             raise ValueError("年份超出范围")
         if kind == "Q":
-            return f"{year}-Q{CN_DIGITS[m.group(2)]}"
+            return Period(year, "quarter", CN_DIGITS[m.group(2)]).code
         if kind == "JF":
-            return f"{year}-02"
+            return Period.month(year, 2).code
         if kind == "M":
             month = int(m.group(2))
             if not 1 <= month <= 12:
                 raise ValueError("月份超出范围")
-            return f"{year}-{month:02d}"
-        return str(year)
+            return Period.month(year, month).code
+        return Period(year, "year").code
     try:
         day = parse_date(written)
     except ValueError:
         raise ValueError(f"无法识别的期间写法,{PERIOD_FORMS}") from None
-    if day.day == 1 or day == _month_end(day.year, day.month):
+    if day.day == 1 or day == Period.month(day.year, day.month).end:
         return parse_period(f"{day.year}-{day.month:02d}")
     raise ValueError(f"{day.isoformat()} 不是月初或月末日期,{PERIOD_FORMS}")
 
 
 PERIOD_FORMS = "期间应写作 2025-11 或 2025年11月(月度)、2025-Q4 或 2025年四季度(季度)、2025(年度)"
-
-
-def period_end(period: str) -> dt.date:
-    """Last calendar day covered by a canonical period."""
-    if "-Q" in period:
-        year, q = int(period[:4]), int(period[-1])
-        return _month_end(year, 3 * q)
-    if len(period) == 4:
-        return dt.date(int(period), 12, 31)
-    return _month_end(int(period[:4]), int(period[5:7]))
-
-
-def period_start(period: str) -> dt.date:
-    if "-Q" in period:
-        return dt.date(int(period[:4]), 3 * int(period[-1]) - 2, 1)
-    if len(period) == 4:
-        return dt.date(int(period), 1, 1)
-    return dt.date(int(period[:4]), int(period[5:7]), 1)
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
 
 
 _DATE_PATTERNS = [
@@ -133,7 +113,7 @@ def parse_date(s, month_end: bool = False) -> dt.date:
             year, month = int(m.group(1)), int(m.group(2))
             if not 1 <= month <= 12:
                 raise ValueError("月份超出范围")
-            return _month_end(year, month) if month_end else dt.date(year, month, 1)
+            return Period.month(year, month).end if month_end else dt.date(year, month, 1)
     raise ValueError("无法识别的日期写法")
 
 

@@ -9,6 +9,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from models.period import complete_quarters
 from pipelines.checks import (check_links, check_marks, checks_applied, effective_figures, figure_targets,
                               read_checks, with_check_figures, with_check_source, with_mark_detail)
 from pipelines.contract import TABLES
@@ -215,7 +216,8 @@ def quadrant_step(con) -> None:
     unit_scores = read_table(con, "marts.unit_scores")
     assignments = read_table(con, "raw.assignments")
     frames = []
-    for period, month_end in quarter_ends(as_of_month(con), int(qcfg["trajectory_quarters"])):
+    for quarter in complete_quarters(as_of_month(con), int(qcfg["trajectory_quarters"])):
+        period, month_end = quarter.code, quarter.last_month.code
         records, shares = attribution_inputs(con, task_roles, until=month_end,
                                              exclude_rules=cfg.get("exclude_flagged_rules"))
         fit = fit_or_none(fit_contributions, records, shares, cfg, cadres)
@@ -224,7 +226,7 @@ def quadrant_step(con) -> None:
         x = quadrant_x(fit)
         unit_part = composite.unit_indicator_part(unit_scores, assignments, month_end)
         scores = composite.cadre_scores(tasks, status, ratings, cadres, measures, as_of=month_end,
-                                        year=int(month_end[:4]), unit_part=unit_part)
+                                        year=quarter.year, unit_part=unit_part)
         scores = scores[scores["performance_score"].notna()][["cadre_id", "performance_score", "performance_continuous"]]
         scores = scores.assign(period=period, score=scores["performance_score"],
                                tiebreak=scores["performance_continuous"])
@@ -255,22 +257,6 @@ def quadrant_x(fit) -> pd.DataFrame:
                                  x["cause_indicator"].map({k: m.min_obs for k, m in fit.models.items()}),
                                  x["cause_indicator"].map(summary["n_needed"]))
     return x.drop(columns="cause_n_obs").rename(columns={"df_resid": "df"})
-
-
-def quarter_ends(as_of: str, n: int) -> list[tuple[str, str]]:
-    """('YYYY-Qn', 'YYYY-MM' of its last month) for the last ``n`` complete quarters up to as_of."""
-    if not as_of:
-        return []
-    year, month = int(as_of[:4]), int(as_of[5:7])
-    q = month // 3  # the last quarter whose final month is reported
-    out = []
-    while len(out) < n and year > 1990:
-        if q == 0:
-            year, q = year - 1, 4
-            continue
-        out.append((f"{year}-Q{q}", f"{year}-{3 * q:02d}"))
-        q -= 1
-    return out[::-1]
 
 
 def anomaly_step(con, marks: pd.DataFrame | None = None) -> None:

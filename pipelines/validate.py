@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from models.period import Period
 from pipelines import normalize as nz
 from pipelines.contract import REFERENCES, TABLES, UNIT_TYPES, Table
 from pipelines.report import Issue
@@ -209,7 +210,7 @@ def _future(state, today: dt.date) -> list[Issue]:
     for tname in ("indicator_values", "task_progress", "ratings"):
         frame = _new(state[tname])
         periods = frame["period"].dropna().astype(str)
-        starts = periods.map({p: nz.period_start(p) for p in periods.unique()})
+        starts = periods.map({p: Period.parse(p).start for p in periods.unique()})
         for idx in starts.index[starts > today]:
             row = frame.loc[idx]
             issues.append(_issue(row, "period", "未来期间", row["period"], f"期间晚于今天({today.isoformat()})"))

@@ -29,6 +29,8 @@ def test_parts_and_order():
     assert sorted([y, q, m]) == [m, q, y]
     assert Period.parse("2024-Q3") < Period.parse("2024-10") < Period.parse("2024")
     assert Period.parse("2024-05").quarter == 2 and Period.parse("2024-Q3").expected_share == 0.75
+    # January and February are reported together as 2024-02: 2 of 12 months elapsed
+    assert Period.parse("2024-02").expected_share == pytest.approx(2 / 12)
     assert Period.parse("2024.0") == Period.parse("2024")
     assert Period.parse("2024-03").first_month_index - Period.parse("2023-03").first_month_index == 12
     assert Period.from_month_index(Period.parse("2024-07").last_month_index).code == "2024-07"
@@ -44,7 +46,14 @@ def test_refuses_what_is_not_canonical(bad):
 def test_complete_quarters():
     assert [p.code for p in complete_quarters("2025-05", 3)] == ["2024-Q3", "2024-Q4", "2025-Q1"]
     assert [p.code for p in complete_quarters("2025-06", 1)] == ["2025-Q2"]
-    assert complete_quarters("", 4) == []
+    assert [p.code for p in complete_quarters("2025-12", 3)] == ["2025-Q2", "2025-Q3", "2025-Q4"]
+    # the quadrant step scores each quarter as of its last month
+    assert [p.last_month.code for p in complete_quarters("2025-02", 2)] == ["2024-09", "2024-12"]
+    assert complete_quarters("", 4) == [] and complete_quarters(None, 4) == []
+
+
+def test_last_month():
+    assert [Period.parse(c).last_month.code for c in ("2024-02", "2024-Q3", "2024")] == ["2024-02", "2024-09", "2024-12"]
 
 
 def test_frame_matches_scalars():
@@ -71,3 +80,18 @@ def test_sql_macros_agree_with_python(ps):
     for p, kind, end_month, start, end in got:
         want = Period.parse(p)
         assert (kind, end_month, start, end) == (want.kind, want.end_month, want.start, want.end)
+
+
+def test_sql_macros_pass_null_and_live_in_the_file(tmp_path):
+    """The staging views use the macros, and other connections (the pages, read-only) read
+    those views: the macros must be stored in the version file, not in the build's session."""
+    path = str(tmp_path / "v.duckdb")
+    con = duckdb.connect(path)
+    con.execute(SQL_MACROS)
+    con.execute("CREATE VIEW v AS SELECT p, period_kind(p) AS k, period_end(p) AS e "
+                "FROM (VALUES ('2024-Q3'), (NULL)) AS t(p)")
+    con.close()
+    con = duckdb.connect(path, read_only=True)
+    got = con.execute("SELECT p, k, e FROM v ORDER BY p NULLS LAST").fetchall()
+    con.close()
+    assert got == [("2024-Q3", "quarter", dt.date(2024, 9, 30)), (None, None, None)]

@@ -43,14 +43,6 @@ def test_long_stays_counts_the_latest_run_only():
     assert out.to_dict("records") == [{"cadre_id": "a", "quarters": 3, "since": "2025-Q2", "until": "2025-Q4"}]
 
 
-def test_quarter_ends_are_complete_quarters_up_to_as_of():
-    from pipelines.steps import quarter_ends
-
-    assert quarter_ends("2025-12", 3) == [("2025-Q2", "2025-06"), ("2025-Q3", "2025-09"), ("2025-Q4", "2025-12")]
-    assert quarter_ends("2025-02", 2) == [("2024-Q3", "2024-09"), ("2024-Q4", "2024-12")]
-    assert quarter_ends("", 4) == []
-
-
 def _evidence_points(x, se, identified=None):
     n = len(x)
     return pd.DataFrame({

@@ -2,7 +2,7 @@
 -- post. HR systems write an open post as 9999-12-31; any end after the data's as-of month is
 -- likewise still in post at the time the data describes.
 WITH horizon AS (
-    SELECT coalesce(last_day(try_cast(value || '-01' AS DATE)), DATE '9000-01-01') AS as_of_end
+    SELECT coalesce(period_end(nullif(value, '')), DATE '9000-01-01') AS as_of_end
     FROM meta.info WHERE key = 'as_of'
 ),
 cleaned AS (
