@@ -124,6 +124,17 @@ def test_every_doc_citation_names_an_existing_doc_and_section():
     assert not problems, "\n".join(problems)
 
 
+def test_every_verified_source_cited_is_listed_in_domain():
+    listed = set(re.findall(r"^- (S\d+) ", section(DOCS / "domain.md", "9"), re.M))
+    problems = []
+    for path in [*source_files(), DOCS / "domain.md"]:
+        for i, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if "[V" in line:
+                problems += [f"{path.relative_to(ROOT)}:{i} {s}" for s in re.findall(r"\b(S\d+)[a-f]?\b", line)
+                             if s not in listed]
+    assert not problems, "sources cited as [V] but missing from docs/domain.md §9:\n" + "\n".join(problems)
+
+
 def test_headings_are_numbered_once_per_doc():
     for doc in sorted(DOCS.glob("*.md")):
         numbers = HEADING.findall(doc.read_text(encoding="utf-8"))
