@@ -1,4 +1,5 @@
-"""models/composite.py: 实绩分, role indicators, 80/20 total, bonus, deduction, grade, invariants."""
+"""models/composite.py: 80/20 total, bonus, deduction, grade and quota applied, invariants, the
+continuous 实绩分 that orders ties in the 实绩象限."""
 from __future__ import annotations
 
 import copy
@@ -8,123 +9,13 @@ import pandas as pd
 import pytest
 
 from models.cards import task_status
-from models.composite import (
-    RESULT_COLUMNS,
-    cadre_scores,
-    grade_for,
-    landmark_qualifies,
-    performance_scores,
-    role_measures,
-    task_scores,
-)
+from models.composite import RESULT_COLUMNS, cadre_scores, landmark_qualifies
 from models.config import load_reference
 from models.funnel import funnel_by_cadre
 from models.mujun import cadre_links, cadre_mujun, county_mujun, firm_scores
+from models.performance import role_measures, task_scores
 from models.ratings import aggregate_ratings
-
-
-def _tasks(rows):
-    return pd.DataFrame(rows, columns=["task_id", "year", "title", "category", "unit_id", "lead_cadre_id",
-                                       "co_cadre_ids", "due", "difficulty"])
-
-
-def _prog(rows):
-    return pd.DataFrame(rows, columns=["task_id", "period", "planned_pct", "actual_pct"])
-
-
-# Three tasks used in several tests (year-end reports):
-#   T1 指标争先, 责任人 C1, 配合 C2;C3, difficulty 1.2, 90 / 100 → score 90
-#   T2 项目攻坚, 责任人 C2, no co-cadre, difficulty default 1.0, 100 / 100 → 100
-#   T3 改革突破, 责任人 C1, difficulty 0.8, 60 / 100 → 60 (gap −40 → 红, −4)
-TASKS = _tasks([
-    ("T1", 2024, "a", "指标争先", "U1", "C1", "C2;C3", "2024-12-31", 1.2),
-    ("T2", 2024, "b", "项目攻坚", "U1", "C2", "", "2024-12-31", np.nan),
-    ("T3", 2024, "c", "改革突破", "U1", "C1", None, "2024-12-31", 0.8),
-])
-PROG = _prog([("T1", "2024-12", 100, 90), ("T2", "2024-12", 100, 100), ("T3", "2024-12", 100, 60)])
-
-
-def test_task_scores():
-    tasks = _tasks([
-        ("A", 2024, "", "项目攻坚", "U1", "C1", "", "2024-12-31", 1.0),
-        ("B", 2024, "", "项目攻坚", "U1", "C1", "", "2024-12-31", 1.0),
-        ("C", 2024, "", "项目攻坚", "U1", "C1", "", "2024-12-31", 1.0),
-        ("D", 2024, "", "项目攻坚", "U1", "C1", "", "2024-12-31", 1.0),
-    ])
-    prog = _prog([("A", "2024-03", 40, 30), ("A", "2024-06", 80, 60), ("B", "2024-06", 0, 0),
-                  ("D", "2024-06", 50, 70)])
-    ts = task_scores(task_status(tasks, prog), tasks).set_index("task_id")
-    assert ts.loc["A", "task_score"] == pytest.approx(75.0)   # latest report: 100·60/80
-    assert ts.loc["B", "task_score"] == 100.0                 # nothing planned yet
-    assert ts.loc["C", "task_score"] == 0.0 and "无进度填报" in ts.loc["C", "note"]
-    assert ts.loc["D", "task_score"] == 100.0                 # 70/50 capped at 1
-    # As of March the March report counts: 100·30/40 = 75 as well; as of February nothing yet.
-    ts_mar = task_scores(task_status(tasks, prog), tasks, as_of="2024-03").set_index("task_id")
-    assert ts_mar.loc["A", "period"] == "2024-03"
-    assert ts_mar.loc["B", "task_score"] == 0.0
-
-
-def test_performance_categories_difficulty_and_shares():
-    ts = task_scores(task_status(TASKS, PROG), TASKS)
-    p = performance_scores(ts, TASKS).set_index("cadre_id")
-    # C1: 指标争先 T1 90·1.2 = 108; 改革突破 T3 60·0.8 = 48.
-    #     (0.40·108 + 0.25·48) / (0.40 + 0.25) = 55.2 / 0.65 = 84.923
-    assert p.loc["C1", "performance_score"] == pytest.approx(55.2 / 0.65)
-    # C2: 指标争先 T1 (配合) 108; 项目攻坚 T2 100: (0.40·108 + 0.35·100) / 0.75 = 104.267 → capped 100.
-    assert p.loc["C2", "task_part"] == pytest.approx(78.2 / 0.75)
-    assert p.loc["C2", "performance_score"] == 100.0
-    # C3: only T1 (配合): 108 → capped 100.
-    assert p.loc["C3", "performance_score"] == 100.0
-    assert p.loc["C1", "n_tasks"] == 2 and p.loc["C3", "n_tasks"] == 1
-
-
-def test_role_share_weights_tasks_within_a_category():
-    # X leads A (score 100, share 1.0) and is the single 配合 on B (score 50, share 0.4):
-    # mean = (1.0·100 + 0.4·50) / 1.4 = 85.714.
-    tasks = _tasks([
-        ("A", 2024, "", "项目攻坚", "U1", "X", "", "2024-12-31", 1.0),
-        ("B", 2024, "", "项目攻坚", "U1", "Y", "X", "2024-12-31", 1.0),
-    ])
-    prog = _prog([("A", "2024-12", 100, 100), ("B", "2024-12", 100, 50)])
-    p = performance_scores(task_scores(task_status(tasks, prog), tasks), tasks).set_index("cadre_id")
-    assert p.loc["X", "performance_score"] == pytest.approx(120 / 1.4)
-    assert p.loc["Y", "performance_score"] == pytest.approx(50.0)
-
-
-def test_role_indicators_for_zhaoshang_and_industrial_cadres():
-    cadres = pd.DataFrame({"cadre_id": ["C1", "C2", "C3"], "role_type": ["工业", "招商", "招商"]})
-    rm = pd.DataFrame({
-        "cadre_id": ["C2", "C2", "C1"], "year": [2024] * 3,
-        "measure": ["conversion_rate", "capacity_rate", "mujun_uplift_rate"],
-        "value": [0.5, 0.3, 0.24], "benchmark": [np.nan, np.nan, 0.105],
-    })
-    ts = task_scores(task_status(TASKS, PROG), TASKS)
-    p = performance_scores(ts, TASKS, cadres, rm).set_index("cadre_id")
-    # C2 (招商): 转化率 0.5/0.6 → 83.333; 转化达产率 0.3/0.6 → 50; role part = 66.667.
-    #   实绩分 = 0.8·104.267 + 0.2·66.667 = 83.413 + 13.333 = 96.747
-    assert p.loc["C2", "role_part"] == pytest.approx(200 / 3)
-    assert p.loc["C2", "performance_score"] == pytest.approx(0.8 * 78.2 / 0.75 + 0.2 * 200 / 3)
-    assert p.loc["C2", "role_share_used"] == 0.2
-    # C1 (工业): 提升率 0.24 vs county 0.105: 100·(0.5 + 0.135/0.30) = 95.
-    #   实绩分 = 0.8·84.923 + 0.2·95 = 67.938 + 19 = 86.938
-    assert p.loc["C1", "role_part"] == pytest.approx(95.0)
-    assert p.loc["C1", "performance_score"] == pytest.approx(0.8 * 55.2 / 0.65 + 19.0)
-    # C3 (招商) has no cohort: the role part is undefined and tasks carry 100 %.
-    assert np.isnan(p.loc["C3", "role_part"]) and p.loc["C3", "role_share_used"] == 0.0
-    assert "无数据" in p.loc["C3", "role_detail"]
-
-
-def test_role_measures_use_the_previous_cohort_and_county_benchmark():
-    f = pd.DataFrame({"cadre_id": ["Z1", "Z1"], "cohort": ["2023", "2024"], "n_signed": [4, 2],
-                      "n_started": [3, 0], "cap_n_producing": [2, 0], "cap_n_at_capacity": [1, 0]})
-    m = pd.DataFrame({"cadre_id": ["K1"], "year": [2024], "uplift": [2.5], "uplift_rate": [0.1]})
-    c = pd.DataFrame({"county": ["全县"], "year": [2024], "uplift": [1.0], "uplift_rate": [0.04]})
-    rm = role_measures(f, m, c).set_index(["cadre_id", "year", "measure"])
-    # Assessment year 2024 ← cohort 2023 (lag 1): 3/4 and 1/2.
-    assert rm.loc[("Z1", 2024, "conversion_rate"), "value"] == 0.75
-    assert rm.loc[("Z1", 2024, "capacity_rate"), "value"] == 0.5
-    assert np.isnan(rm.loc[("Z1", 2025, "capacity_rate"), "value"])  # 0 producing → undefined
-    assert rm.loc[("K1", 2024, "mujun_uplift_rate"), "benchmark"] == 0.04
+from tests.test_performance import PROG, TASKS, _prog, _tasks
 
 
 def test_composite_total_80_20_bonus_deduction_and_grade():
@@ -192,15 +83,6 @@ def test_floor_at_zero_and_not_assessable():
     assert out.loc["L", "total"] == 0.0 and out.loc["L", "grade"] == "不称职"
     # Q has a rating but no tasks: no 实绩分 → not assessed.
     assert np.isnan(out.loc["Q", "total"]) and out.loc["Q", "grade"] == "不可评定"
-
-
-@pytest.mark.parametrize(
-    "total, grade",
-    [(90.0, "优秀"), (89.99, "称职"), (75.0, "称职"), (74.99, "基本称职"), (60.0, "基本称职"),
-     (59.99, "不称职"), (0.0, "不称职"), (np.nan, "不可评定")],
-)
-def test_grade_cutoffs(total, grade):
-    assert grade_for(total, blocked=False) == grade
 
 
 def test_landmark_rule():
@@ -308,26 +190,7 @@ def test_invariants_every_cadre_with_tasks_scored_and_totals_add_up():
         assert got[c] == pytest.approx(d)
 
 
-def test_unit_indicator_part_by_hand():
-    from models.composite import unit_indicator_part
-
-    scores = pd.DataFrame({
-        "unit_id": ["U1", "U1", "U1"], "indicator": ["a", "a", "b"], "period": ["2024-03", "2024-06", "2024"],
-        "year": [2024, 2024, 2024], "score": [80.0, 90.0, 60.0], "weight": [10.0, 10.0, 30.0]})
-    posts = pd.DataFrame({
-        "cadre_id": ["C1", "C2"], "unit_id": ["U1", "U1"],
-        "start": pd.to_datetime(["2024-01-01", "2024-07-01"]), "end": pd.to_datetime([None, None]),
-        "share": [1.0, 0.5], "indicators": ["", "a"]})
-    part = unit_indicator_part(scores, posts).set_index("cadre_id")["unit_part"]
-    assert part["C1"] == pytest.approx((10 * 90 + 30 * 60) / 40)  # latest score of the year per indicator
-    assert part["C2"] == pytest.approx(90.0)  # only the indicator the post covers
-    early = unit_indicator_part(scores, posts, as_of="2024-03").set_index("cadre_id")["unit_part"]
-    assert early["C1"] == pytest.approx(80.0) and "C2" not in early  # C2 starts after the as-of
-
-
 def test_cadre_without_tasks_is_scored_on_the_units_he_held():
-    from models.composite import cadre_scores
-
     part = pd.DataFrame({"cadre_id": ["C1"], "year": [2024], "unit_part": [72.0], "unit_detail": ["x"]})
     empty_tasks = pd.DataFrame(columns=["task_id", "year", "category", "unit_id", "lead_cadre_id", "co_cadre_ids",
                                         "due", "difficulty"])
@@ -335,136 +198,6 @@ def test_cadre_without_tasks_is_scored_on_the_units_he_held():
     out = cadre_scores(empty_tasks, empty_status, unit_part=part).set_index("cadre_id").loc["C1"]
     assert out["performance_score"] == pytest.approx(72.0) and out["basis"] == "所任单位指标"
     assert "所任单位" in out["rule"]
-
-
-# ---- 优秀名额 (excellent quota per assessment group) ----------------------------------------
-
-def _graded(rows):
-    """Scores as cadre_scores returns them, for the quota alone: (cadre_id, total[, perf, rating, blocked])."""
-    out = []
-    for r in rows:
-        cid, total, perf, rating, blocked = (tuple(r) + (None, None, False))[:5]
-        perf = total if perf is None else perf
-        rating = total if rating is None else rating
-        out.append({"cadre_id": cid, "year": 2025, "performance_score": perf, "rating_score": rating,
-                    "total": total, "excellent_blocked": blocked,
-                    "grade": grade_for(total, blocked), "rule": "r"})
-    return pd.DataFrame(out)
-
-
-def _one_group(frame, name="乡镇街道·平台"):
-    return frame[["cadre_id", "year"]].assign(group=name)
-
-
-def test_quota_keeps_the_top_fifth_of_the_group_by_rank():
-    from models.composite import apply_excellent_quota
-
-    # 20 graded cadres, 10 at or above the 优秀 line (90..99): floor(0.2 × 20) = 4 → the best 4.
-    rows = [(f"A{i:02d}", 90.0 + i) for i in range(10)] + [(f"B{i:02d}", 80.0 + i * 0.5) for i in range(10)]
-    scores = _graded(rows)
-    out = apply_excellent_quota(scores, _one_group(scores)).set_index("cadre_id")
-    assert sorted(out.index[out["grade"] == "优秀"]) == ["A06", "A07", "A08", "A09"]
-    assert (out["grade_by_score"] == "优秀").sum() == 10 and (out["excellent_quota_n"] == 4).all()
-    assert (out["group_n"] == 20).all() and (out["group"] == "乡镇街道·平台").all()
-    assert out.loc["A09", "excellent_rank"] == 1 and out.loc["A05", "excellent_rank"] == 5
-    a5 = out.loc["A05"]
-    assert a5["grade"] == "称职" and "优秀名额已满(本组 20 人,名额 4 个,排第 5)" in a5["rule"]
-    assert a5["rule"].startswith("r;")  # the score rule is kept, the quota appended
-    assert pd.isna(out.loc["B09", "excellent_rank"]) and out.loc["B09", "grade"] == "称职"
-    assert "优秀名额" not in out.loc["B09", "rule"]
-    # The other grades are untouched; the contract column order is kept.
-    assert list(out.reset_index().columns[:len(scores.columns)]) == list(scores.columns)
-
-
-def test_quota_skips_blocked_cadres_and_counts_them_in_the_group():
-    from models.composite import apply_excellent_quota
-
-    # 10 graded: k = 2. X1 (99) and X2 (98) are blocked (red card): they are not ranked; the
-    # quota goes to the next two above the line.
-    rows = [("X1", 99.0, 99.0, 99.0, True), ("X2", 98.0, 98.0, 98.0, True), ("Y1", 95.0), ("Y2", 94.0),
-            ("Y3", 93.0)] + [(f"Z{i}", 70.0 + i) for i in range(5)]
-    scores = _graded(rows)
-    out = apply_excellent_quota(scores, _one_group(scores)).set_index("cadre_id")
-    assert sorted(out.index[out["grade"] == "优秀"]) == ["Y1", "Y2"]
-    assert out.loc["X1", "grade"] == "称职" and pd.isna(out.loc["X1", "excellent_rank"])
-    assert out.loc["Y3", "excellent_rank"] == 3 and "排第 3" in out.loc["Y3", "rule"]
-
-
-def test_quota_ties_broken_by_performance_then_rating_then_id():
-    from models.composite import apply_excellent_quota
-
-    # 10 graded, k = 2; four tie on total 95: P (实绩 96) > Q (实绩 94, 评价 99) > R (实绩 94, 评价 90);
-    # S and T tie on everything with R's total but lower: ids break the last tie.
-    rows = [("R", 95.0, 94.0, 90.0), ("Q", 95.0, 94.0, 99.0), ("P", 95.0, 96.0, 80.0),
-            ("T", 92.0, 90.0, 90.0), ("S", 92.0, 90.0, 90.0)] + [(f"Z{i}", 60.0 + i) for i in range(5)]
-    scores = _graded(rows)
-    out = apply_excellent_quota(scores, _one_group(scores)).set_index("cadre_id")
-    assert out.loc[["P", "Q", "R", "S", "T"], "excellent_rank"].tolist() == [1, 2, 3, 4, 5]
-    assert sorted(out.index[out["grade"] == "优秀"]) == ["P", "Q"]
-    # R ties Q on 综合得分: the rule says how the tie was decided.
-    assert "与第 2 名综合得分相同" in out.loc["R", "rule"]
-
-
-def test_quota_pools_small_groups_and_floors_tiny_ones():
-    from models.composite import apply_excellent_quota
-
-    # Groups A (12), B (3), C (3) with min_size 5: B and C are pooled (6 → 1 优秀), A keeps 2.
-    rows = ([(f"A{i:02d}", 99.0 - i) for i in range(12)] + [(f"B{i}", 97.5 - i) for i in range(3)]
-            + [(f"C{i}", 96.5 - i) for i in range(3)])
-    scores = _graded(rows)
-    groups = scores[["cadre_id", "year"]].assign(group=scores["cadre_id"].str[0])
-    out = apply_excellent_quota(scores, groups).set_index("cadre_id")
-    assert sorted(out.index[out["grade"] == "优秀"]) == ["A00", "A01", "B0"]
-    assert out.loc["C0", "group"] == out.loc["B0", "group"] == "B、C(人数不足 5 人的组合并)"
-    assert out.loc["C0", "group_n"] == 6 and out.loc["C0", "excellent_quota_n"] == 1
-    # A pool still below the size joins the smallest regular group of the year.
-    ab = scores["cadre_id"].str[0].isin(["A", "B"]).to_numpy()
-    out2 = apply_excellent_quota(scores[ab], groups[ab]).set_index("cadre_id")
-    assert out2["group"].nunique() == 1 and (out2["group_n"] == 15).all() and (out2["excellent_quota_n"] == 3).all()
-    assert out2.loc["B0", "group"] == "A、B(人数不足 5 人的组并入)"
-    # A year with only 3 graded cadres has no 优秀名额 at all (floor(0.6) = 0), said in the rule.
-    tiny = _graded([("T1", 99.0), ("T2", 95.0), ("T3", 80.0)])
-    t = apply_excellent_quota(tiny).set_index("cadre_id")
-    assert (t["grade"] != "优秀").all() and (t["excellent_quota_n"] == 0).all()
-    assert "名额 0 个" in t.loc["T1", "rule"] and t.loc["T1", "group"] == "全体参评干部"
-
-
-def test_quota_above_the_cap_is_refused():
-    from models.composite import apply_excellent_quota
-    from models.config import ConfigError
-
-    cfg = copy.deepcopy(load_reference("weights"))
-    cfg["grades"]["excellent_quota"] = 0.4
-    with pytest.raises(ConfigError, match="超出允许范围"):
-        apply_excellent_quota(_graded([("A", 95.0)]), config=cfg)
-    # A looser quota within the cap is applied: 10 graded, 30 % → 3.
-    cfg["grades"]["excellent_quota"] = 0.3
-    scores = _graded([(f"A{i}", 90.0 + i) for i in range(5)] + [(f"B{i}", 70.0) for i in range(5)])
-    assert (apply_excellent_quota(scores, config=cfg)["grade"] == "优秀").sum() == 3
-
-
-def test_assessment_groups_by_unit_level_of_the_longest_post():
-    from models.composite import assessment_groups
-
-    keys = pd.DataFrame({"cadre_id": ["C1", "C2", "C3", "C4", "C4"], "year": [2025, 2025, 2025, 2023, 2026]})
-    units = pd.DataFrame({"unit_id": ["T1", "D1"], "level": ["town", "dept"]})
-    posts = pd.DataFrame({
-        "cadre_id": ["C1", "C1", "C2", "C4", "C4"], "unit_id": ["T1", "D1", "D1", "D1", "T1"],
-        "start": pd.to_datetime(["2020-01-01", "2025-09-01", "2024-01-01", "2024-06-01", "2025-03-01"]),
-        "end": pd.to_datetime(["2025-08-31", None, None, "2025-02-28", None])})
-    g = assessment_groups(keys, assignments=posts, units=units).set_index(["cadre_id", "year"])["group"]
-    # C1 held the town 8 months, the department 4: a 乡镇 cadre for 2025. C3 holds no post.
-    # C4 holds none in 2023 (the nearest is the department from 2024-06) and in 2026 is in the town.
-    assert g.to_dict() == {("C1", 2025): "乡镇街道·平台", ("C2", 2025): "部门", ("C3", 2025): "无任职记录",
-                           ("C4", 2023): "部门", ("C4", 2026): "乡镇街道·平台"}
-    keys = keys.iloc[:3]
-    cadres = pd.DataFrame({"cadre_id": ["C1", "C2", "C3"], "role_type": ["招商", "综合", None]})
-    cfg = copy.deepcopy(load_reference("weights"))
-    cfg["grades"]["assessment_groups"]["by"] = ["unit_level", "role_type"]
-    g2 = assessment_groups(keys, cadres, posts, units, config=cfg).set_index("cadre_id")["group"]
-    assert g2["C1"] == "乡镇街道·平台 · 招商" and g2["C3"] == "无任职记录 · 未填条线"
-    cfg["grades"]["assessment_groups"]["by"] = []
-    assert (assessment_groups(keys, cadres, posts, units, config=cfg)["group"] == "全体参评干部").all()
 
 
 def test_cadre_scores_applies_the_quota_per_group():
