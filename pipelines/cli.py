@@ -7,6 +7,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from models.config import validate_all
 from pipelines.home import Home, LockedError
 from pipelines.report import InputError, format_report
 
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     home = Home(args.home)
     try:
+        validate_all()  # every reference file checked before any command reads one: all problems in one message
         return COMMANDS[args.command](args, home)
     except LockedError as e:
         print(f"错误: {e}", file=sys.stderr)
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_demo(args, home) -> int:
-    from datasets.county import write_demo
+    from pipelines.demo import write_demo
 
     counts = write_demo(args.out, home, seed=args.seed, scale=args.scale)
     for name, n in counts.items():

@@ -54,10 +54,7 @@ class Table:
 
 
 UNIT_TYPES = ("市", "区", "县", "县级市", "街道", "镇", "乡", "平台", "部门")
-RATER_GROUPS = ("上级", "同级", "下级", "群众", "服务对象")
-GRADE_WORDS = ("好", "较好", "一般", "差")
-INDICATOR_KINDS = ("volume", "efficiency", "hard", "rate", "other")
-FREQUENCIES = ("month", "quarter", "year")
+from models.vocabulary import FREQUENCIES, GRADE_WORDS, INDICATOR_KINDS, RATER_GROUPS  # noqa: E402,F401 shared with the policy checks
 # 进度不实/成效不实 are 属实 findings that also say which figure was wrong.
 CHECK_RESULTS = ("属实", "已说明", "误报", "进度不实", "成效不实")
 

@@ -1,153 +1,210 @@
-"""models/config.py: every reference YAML loads, is complete, consistent and labelled."""
+"""models/config.py and config_schema.py: every reference YAML loads through one loader, is
+checked against its schema, and every problem of every file is reported at once."""
 from __future__ import annotations
 
+import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from models.config import (
+    NAMES,
     REFERENCE_DIR,
     ConfigError,
     check_reference,
     clear_cache,
     load_reference,
+    read_yaml,
+    validate_all,
 )
-from models.scoring import indicator_dictionary, scoring_spec
+from models.config_schema import SCHEMAS, Schema
+from tests.reference_edit import edited_reference, write_reference
 
 OWNED = ("weights", "cards", "ratings", "mujun", "funnel")
+ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("name", OWNED + ("indicators",))
+def test_every_reference_file_has_a_schema():
+    shipped = sorted(p.stem for p in REFERENCE_DIR.glob("*.yaml"))
+    assert shipped == sorted(NAMES) == sorted(SCHEMAS)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_reference_file_loads_complete(name):
     data = load_reference(name)
     assert check_reference(name, data) == []
 
 
+def test_validate_all_passes_on_the_files_in_use():
+    validate_all()
+
+
 def test_load_returns_private_copy():
     a = load_reference("ratings")
-    a["group_weights"]["上级"] = 0.99
-    assert load_reference("ratings")["group_weights"]["上级"] == 0.35
+    before = a["group_weights"]["上级"]
+    a["group_weights"]["上级"] = before + 1
+    assert load_reference("ratings")["group_weights"]["上级"] == before
 
 
 def test_name_with_suffix_and_missing_file(tmp_path):
-    assert load_reference("cards.yaml")["deductions"]["红"] == 4
-    with pytest.raises(FileNotFoundError):
-        load_reference("nope", directory=tmp_path)
-
-
-def _copy(tmp_path: Path, name: str) -> tuple[Path, dict]:
-    shutil.copy(REFERENCE_DIR / f"{name}.yaml", tmp_path / f"{name}.yaml")
-    shutil.copy(REFERENCE_DIR / "indicators.yaml", tmp_path / "indicators.yaml")
-    with open(tmp_path / f"{name}.yaml", encoding="utf-8") as fh:
-        return tmp_path / f"{name}.yaml", yaml.safe_load(fh)
-
-
-def _write(path: Path, data: dict) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        yaml.safe_dump(data, fh, allow_unicode=True)
+    assert load_reference("cards.yaml") == load_reference("cards")
+    with pytest.raises(ConfigError, match="文件不存在"):
+        load_reference("cards", directory=tmp_path)
+    with pytest.raises(ConfigError, match="没有名为 nope"):  # every file the code reads has a schema
+        load_reference("nope")
 
 
 def test_missing_key_is_reported_by_name(tmp_path):
-    path, data = _copy(tmp_path, "cards")
-    del data["thresholds"]["red_at_or_below_pp"]
-    del data["deductions"]
-    _write(path, data)
+    def drop(d):
+        del d["thresholds"]["red_at_or_below_pp"]
+        del d["deductions"]
+
+    folder = edited_reference(tmp_path, {"cards": drop})
     with pytest.raises(ConfigError) as exc:
-        load_reference("cards", directory=tmp_path)
+        load_reference("cards", directory=folder)
     msg = str(exc.value)
-    assert "thresholds.red_at_or_below_pp" in msg and "deductions" in msg
+    assert "cards.yaml 的 thresholds.red_at_or_below_pp:缺少此配置项" in msg and "deductions" in msg
     assert len(exc.value.problems) == 2  # every problem, not only the first
+    assert {p.path for p in exc.value.problems} == {"thresholds.red_at_or_below_pp", "deductions"}
+
+
+def _set(path: str, value):
+    def mutate(d):
+        *parents, last = path.split(".")
+        for part in parents:
+            d = d[part]
+        d[last] = value
+    return mutate
 
 
 @pytest.mark.parametrize(
     "name, mutate, fragment",
     [
-        ("ratings", lambda d: d["group_weights"].update({"上级": 0.5}), "group_weights 之和"),
+        ("ratings", lambda d: d["group_weights"].update({"上级": d["group_weights"]["上级"] + 0.1}),
+         "group_weights 之和"),
         ("ratings", lambda d: d["group_weights"].pop("群众"), "群众"),
-        ("weights", lambda d: d["composite"].update({"rating_weight": 0.3}), "80/20"),
-        ("weights", lambda d: d["performance"]["role_shares"].update({"co": 0.5}), "role_shares"),
+        ("weights", lambda d: d["composite"].update({"rating_weight": d["composite"]["rating_weight"] + 0.1}),
+         "80/20"),
+        ("weights", lambda d: (shares := d["performance"]["role_shares"]).update({"co": 1.05 - shares["lead"]}),
+         "role_shares"),
         ("weights", lambda d: d["indicator_scoring"]["indicators"]["gdp_growth"].update({"method": "magic"}),
          "gdp_growth.method"),
-        ("cards", lambda d: d["thresholds"].update({"orange_at_or_below_pp": -40}), "red < orange"),
+        ("weights", _set("indicator_scoring.defaults.cap", "一点二"), "indicator_scoring.defaults.cap:应为数值"),
+        ("cards", lambda d: d["thresholds"].update({"orange_at_or_below_pp": d["thresholds"]["red_at_or_below_pp"]}),
+         "red < orange"),
         ("cards", lambda d: d["deductions"].update({"红": 0}), "不减"),
-        ("mujun", lambda d: d["above_scale_weights"].update({"tax_per_mu": 40}), "之和应为 100"),
+        ("mujun", lambda d: d["above_scale_weights"].update({"tax_per_mu": d["above_scale_weights"]["tax_per_mu"] + 1}),
+         "之和应为 100"),
         ("mujun", lambda d: d["benchmarks"].update({"source": "温岭"}), "benchmarks.source"),
-        ("mujun", lambda d: d["classes"]["cut_shares"].update({"B": 0.05}), "cut_shares"),
+        ("mujun", lambda d: d["classes"]["cut_shares"].update({"B": 0.0}), "cut_shares"),
         ("funnel", lambda d: d["conversion"].update({"numerator": "signed"}), "conversion"),
         # 优秀名额: a quota above the cap, a cap above the national 30 %, unknown group keys.
-        ("weights", lambda d: d["grades"].update({"excellent_quota": 0.35}), "excellent_quota=0.35 超出允许范围"),
+        ("weights", _set("grades.excellent_quota", 0.35), "excellent_quota=0.35 超出允许范围"),
         ("weights", lambda d: d["grades"].update({"excellent_quota": 0.25, "excellent_quota_cap": 0.2}),
          "excellent_quota=0.25 超出允许范围"),
-        ("weights", lambda d: d["grades"].update({"excellent_quota_cap": 0.5}), "不超过 30%"),
-        ("weights", lambda d: d["grades"]["assessment_groups"].update({"by": ["unit"]}), "assessment_groups.by"),
-        ("weights", lambda d: d["grades"]["assessment_groups"].update({"min_size": 0}), "min_size"),
-        ("weights", lambda d: d["grades"].pop("excellent_quota"), "缺少配置项 grades.excellent_quota"),
+        ("weights", _set("grades.excellent_quota_cap", 0.5), "不超过 30%"),
+        ("weights", _set("grades.assessment_groups.by", ["unit"]), "assessment_groups.by"),
+        ("weights", _set("grades.assessment_groups.min_size", 0), "min_size"),
+        ("weights", lambda d: d["grades"].pop("excellent_quota"), "grades.excellent_quota:缺少此配置项"),
+        # the files that had no checks before: anomaly, attribution, quadrants, briefing, indicators
+        ("anomaly", _set("rules.突变.p_fire", 2), "rules.突变.p_fire"),
+        ("anomaly", _set("tasks.进度滞后.orange_pp", 1000), "lag_pp < orange_pp < red_pp"),
+        ("anomaly", _set("budget.red_per_month", "十"), "budget.red_per_month:应为整数"),
+        ("anomaly", lambda d: d["series"].pop("min_points"), "series.min_points:缺少此配置项"),
+        ("attribution", _set("composite_weights.财政.task", 0.9), "composite_weights.财政"),
+        ("attribution", _set("estimator.ci_level", 95), "estimator.ci_level"),
+        ("quadrants", _set("y_cut", 50), "y_cut"),
+        ("quadrants", lambda d: d["names"].pop("low_low"), "low_low"),
+        ("quadrants", lambda d: d["names"].update({"high_low": d["names"]["high_high"]}), "不能重复"),
+        ("briefing", _set("max_flags", 0), "max_flags"),
+        ("briefing", lambda d: d["default_question"].pop("task"), "default_question.task"),
+        ("indicators", _set("indicators.gdp_growth.direction", 2), "indicators.gdp_growth.direction"),
+        ("indicators", lambda d: d["indicators"]["exports"].pop("frequency"), "indicators.exports.frequency"),
     ],
 )
 def test_inconsistent_values_rejected(tmp_path, name, mutate, fragment):
-    path, data = _copy(tmp_path, name)
-    mutate(data)
-    _write(path, data)
+    folder = edited_reference(tmp_path, {name: mutate})
     with pytest.raises(ConfigError) as exc:
-        load_reference(name, directory=tmp_path)
+        load_reference(name, directory=folder)
     assert fragment in str(exc.value)
+    assert f"{name}.yaml" in str(exc.value)
+
+
+def test_validate_all_reports_every_problem_of_every_file_at_once(tmp_path):
+    folder = edited_reference(tmp_path, {
+        "weights": _set("composite.rating_weight", 0.7),
+        "quadrants": _set("y_cut", 2),
+        "anomaly": _set("rules.断点.p_fire", 0),
+    })
+    (folder / "briefing.yaml").write_text("max_flags: [\n", encoding="utf-8")
+    (folder / "funnel.yaml").unlink()
+    with pytest.raises(ConfigError) as exc:
+        validate_all(folder)
+    found = {(p.file, p.path) for p in exc.value.problems}
+    assert found == {("weights.yaml", "composite"), ("quadrants.yaml", "y_cut"),
+                     ("anomaly.yaml", "rules.断点.p_fire"), ("briefing.yaml", ""), ("funnel.yaml", "")}
+    msg = str(exc.value)
+    assert msg.startswith("配置文件有 5 处问题") and str(folder) in msg
+    assert "不是有效的 YAML(第 2 行" in msg and "文件不存在" in msg
+    assert all(p.rule for p in exc.value.problems)
+
+
+def test_validate_all_honours_the_reference_dir(tmp_path, monkeypatch):
+    folder = edited_reference(tmp_path, {"quadrants": _set("x_side_level", 2)})
+    monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(folder))
+    with pytest.raises(ConfigError, match="x_side_level"):
+        validate_all()
+
+
+def test_read_yaml_outside_the_reference_folder(tmp_path):
+    path = tmp_path / "access.yaml"
+    path.write_text("identity: local\nusers: {ana: {role: analyst}}\n", encoding="utf-8")
+    assert read_yaml(path) == {"identity": "local", "users": {"ana": {"role": "analyst"}}}
+    assert read_yaml(path, Schema({"identity": lambda x: None})) is not None
+    with pytest.raises(ConfigError, match="identity"):
+        read_yaml(path, Schema({"identity": lambda x: "应为 header"}))
+    path.write_text("trusted_proxies: [::1]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="不是有效的 YAML"):
+        read_yaml(path)
 
 
 def test_edit_is_picked_up_without_restart(tmp_path):
-    path, data = _copy(tmp_path, "ratings")
-    assert load_reference("ratings", directory=tmp_path)["min_raters"] == 5
-    data["min_raters"] = 7
-    _write(path, data)
-    import os
-
+    folder = edited_reference(tmp_path, {})
+    before = load_reference("ratings", directory=folder)
+    data = dict(before, min_raters=before["min_raters"] + 2)
+    path = write_reference(folder, "ratings", data)
     st = os.stat(path)
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
-    assert load_reference("ratings", directory=tmp_path)["min_raters"] == 7
+    assert load_reference("ratings", directory=folder)["min_raters"] == before["min_raters"] + 2
     clear_cache()
 
 
 def test_env_override_directory(tmp_path, monkeypatch):
-    path, data = _copy(tmp_path, "ratings")
-    data["min_raters"] = 3
-    _write(path, data)
-    monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(tmp_path))
+    folder = edited_reference(tmp_path, {"ratings": _set("min_raters", 3)})
+    monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(folder))
     assert load_reference("ratings")["min_raters"] == 3
 
 
-def test_every_dictionary_indicator_has_a_valid_scoring_spec():
-    d = indicator_dictionary()
-    weights = load_reference("weights")
-    configured = set(weights["indicator_scoring"]["indicators"])
-    assert set(d.index) <= configured, "every indicator in indicators.yaml gets an explicit scoring entry"
-    for code in d.index:
-        spec = scoring_spec(code, weights)
-        assert spec["method"] in ("completion", "rank", "growth_gap")
-        assert spec["cap"] >= 1 and spec["weight"] >= 0
+def test_models_do_not_import_pipelines():
+    for path in (ROOT / "models").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import) pipelines\b", text, re.M), path.name
 
 
-def test_default_policy_numbers_match_domain():
-    w = load_reference("weights")
-    assert w["composite"]["performance_weight"] == 0.80 and w["composite"]["rating_weight"] == 0.20
-    assert w["composite"]["bonus_cap"] == 5 and w["composite"]["bonus_per_landmark"] == 2
-    assert w["performance"]["category_weights"]["指标争先"] == 0.40
-    assert w["performance"]["category_weights"]["项目攻坚"] == 0.35
-    assert w["performance"]["category_weights"]["改革突破"] == 0.25
-    assert w["performance"]["role_shares"] == {"lead": 0.6, "co": 0.4}
-    assert w["indicator_scoring"]["defaults"]["cap"] == 1.2
-    r = load_reference("ratings")
-    assert r["grade_scores"] == {"好": 100, "较好": 80, "一般": 60, "差": 40}
-    assert r["min_raters"] == 5
-    m = load_reference("mujun")
-    assert m["benchmarks"]["published"]["黄岩"][2022]["tax_per_mu"] == 24.097
-    assert list(m["above_scale_weights"].values()) == [30, 20, 20, 10, 10, 10]
-    f = load_reference("funnel")
-    assert f["window_months"] == 12
-    g = w["grades"]
-    assert (g["excellent_quota"], g["excellent_quota_cap"]) == (0.20, 0.30)  # 《公务员考核规定》
-    assert g["assessment_groups"] == {"by": ["unit_level"], "min_size": 5}
+YAML_READERS = re.compile(r"\byaml\.(safe_load|load|full_load|unsafe_load)\s*\(")
+
+
+@pytest.mark.xfail(strict=False, reason="colleagues' modules still parse YAML themselves (issue 15)")
+def test_every_yaml_read_goes_through_the_loader():
+    """Only models/config*.py parses YAML: every other module reads through load_reference or
+    read_yaml, so every file honours $SHIJI_REFERENCE_DIR and is checked against its schema."""
+    paths = [ROOT / "app.py"] + [p for d in ("models", "pipelines", "ui", "pages", "datasets")
+                                  for p in (ROOT / d).rglob("*.py")]
+    offenders = sorted(str(p.relative_to(ROOT)) for p in paths
+                       if not p.name.startswith("config") or p.parent.name != "models"
+                       if YAML_READERS.search(p.read_text(encoding="utf-8")))
+    assert offenders == []
 
 
 @pytest.mark.parametrize("name", OWNED)

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import bcrypt
 import streamlit as st
-import yaml
 
+from models.config import ConfigError, read_yaml
 from pipelines import audit, logins
 from pipelines.home import Home
 from ui.queries import ROLES, Scope
@@ -65,9 +65,9 @@ def load_access(home: Home) -> dict | None:
     if not path.exists():
         return None
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise AccessError(f"{path}: 不是有效的 YAML({e.__class__.__name__});IPv6 地址等含冒号的值请加引号") from e
+        config = read_yaml(path) or {}
+    except ConfigError as e:
+        raise AccessError(f"{path}: {e.problems[0].rule};IPv6 地址等含冒号的值请加引号") from e
     if not isinstance(config, dict):
         raise AccessError(f"{path}: 内容应是 identity、users 等键值")
     mode = config.get("identity")
