@@ -71,7 +71,7 @@ def run_seed(seed: int, n_tasks: int, cfg: dict) -> dict:
 
 def run_demo(cfg: dict) -> None:
     try:
-        from datasets import county as demo
+        from pipelines import demo
     except Exception as exc:  # the demo belongs to the pipelines package; report, don't fail
         print(f"county demo: not available ({exc})")
         return

@@ -26,7 +26,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models.anomaly_rules import load_config  # noqa: E402
+from models.rules.flags import load_config  # noqa: E402
 from models.rating_rules import RATING_RULES, detect_rating_anomalies  # noqa: E402
 
 
@@ -56,7 +56,7 @@ def score(flags: pd.DataFrame, truth: set) -> dict:
 
 
 def model_run(seed: int, cfg: dict) -> dict:
-    from datasets import county as demo
+    from pipelines import demo
     with tempfile.TemporaryDirectory() as tmp:
         demo.generate(Path(tmp), seed=seed, scale="county")
         ratings = pd.read_csv(Path(tmp) / "ratings.csv", dtype=str)

@@ -16,7 +16,7 @@ def ensure_data(home: Home, seed: int = 7, wait_seconds: float = 120.0) -> str |
         return current["version"]
     if home.has_received():
         return None
-    from datasets.county import write_demo
+    from pipelines.demo import write_demo
     from pipelines.ingest import ingest
 
     demo_dir = home.root / "demo"

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def demo_batch(tmp_path_factory):
     """(batch folder, generator row counts) of the county demo, seed 7; tests must not write
     into the folder (the session's demo home is ingested from it)."""
-    from datasets.county import generate
+    from pipelines.demo import generate
 
     batch = tmp_path_factory.mktemp("demo") / "batch"
     return batch, generate(batch, seed=7)

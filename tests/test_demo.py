@@ -1,5 +1,6 @@
-"""The seeded demo world (datasets/county.py): determinism, contract validity, and that the data
-really follow the model stated in the module docstring (checked against the truth files)."""
+"""The seeded demo world (datasets/county, written by pipelines/demo.py): determinism, contract
+validity, and that the data really follow the model stated in the package docstring (checked
+against the truth files)."""
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from datasets import county as demo
+from datasets import county as world
+from models.config import load_reference
+from models.period import Period
 from pipelines.contract import GRADE_WORDS, RATER_GROUPS, REFERENCES, TABLES
+from pipelines.demo import generate
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2025-12-31"
@@ -38,14 +42,14 @@ def out(demo_batch) -> Path:
     import json
 
     shapes = json.loads((folder / "units.geojson").read_text(encoding="utf-8"))["features"]
-    assert counts == {**{name: len(read(folder, f"{name}.csv")) for name in demo.OUTPUT_TABLES},
+    assert counts == {**{name: len(read(folder, f"{name}.csv")) for name in world.OUTPUT_TABLES},
                       "unit_boundaries": len(shapes)}
     return folder
 
 
 @pytest.fixture(scope="module")
 def t(out) -> dict[str, list[dict[str, str]]]:
-    return {name: read(out, f"{name}.csv") for name in demo.OUTPUT_TABLES}
+    return {name: read(out, f"{name}.csv") for name in world.OUTPUT_TABLES}
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -60,10 +64,10 @@ def _month(s: str) -> int:
 
 def test_same_seed_same_bytes_other_seed_differs(out, tmp_path):
     # another process with another hash seed: no output may depend on set or dict-hash order
-    code = f"from datasets.county import generate; generate({str(tmp_path / 'again')!r}, seed=7)"
+    code = f"from pipelines.demo import generate; generate({str(tmp_path / 'again')!r}, seed=7)"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, env=env)
-    demo.generate(tmp_path / "other", seed=8)
+    generate(tmp_path / "other", seed=8)
     first, again, other = _files(out), _files(tmp_path / "again"), _files(tmp_path / "other")
     assert first.keys() == again.keys() == other.keys()
     assert [k for k in first if first[k] != again[k]] == []
@@ -91,7 +95,7 @@ def test_row_counts(t, out):
 
 def test_headers_are_the_contract(out):
     assert not (out / "indicators.csv").exists()
-    for name in demo.OUTPUT_TABLES:
+    for name in world.OUTPUT_TABLES:
         with open(out / f"{name}.csv", encoding="utf-8") as fh:
             assert next(csv.reader(fh)) == TABLES[name].column_names, name
 
@@ -156,7 +160,7 @@ def test_assignments_terms_and_shares(t):
         assert all(e1 < s2 for (_, e1), (s2, _) in zip(spans, spans[1:])), spans
     # Σ share per unit × month × indicator ≤ 1 (an empty list counts for every indicator), and
     # exactly 1 for a fully staffed town.
-    codes = set(demo.MODEL)
+    codes = set(world.MODEL)
     totals = defaultdict(float)
     for a in t["assignments"]:
         first, last = _month(a["start"]), min(_month(a["end"] or AS_OF), _month(AS_OF))
@@ -196,7 +200,7 @@ def test_rotation_connects_most_cadres_but_not_the_stayers(t, out):
     for a in t["assignments"]:
         units_of[a["cadre_id"]].add(a["unit_id"])
     closed = set().union(*(units_of[c] for c in stayers))
-    assert closed == {u["unit_id"] for u in t["units"] if u["name"] in demo.ISOLATED_UNITS}
+    assert closed == {u["unit_id"] for u in t["units"] if u["name"] in world.ISOLATED_UNITS}
     for c, units in units_of.items():
         assert not (units & closed) or units <= closed, c
     # rotation really moves people between towns during 2023–2025
@@ -212,7 +216,7 @@ def test_rotation_connects_most_cadres_but_not_the_stayers(t, out):
 # --- indicator values follow the stated model ------------------------------------------------
 
 def test_periods_and_cumulative_series(t, out):
-    spec = demo._load_dictionary()
+    spec = load_reference("indicators")["indicators"]
     series = defaultdict(list)
     for r in t["indicator_values"]:
         series[(r["unit_id"], r["indicator"])].append(r)
@@ -271,7 +275,7 @@ def _decumulate(code: str, rows: list[dict], spec: dict) -> dict[str, float]:
 
 
 def test_decumulation_recovers_the_stated_model(t, out):
-    spec = demo._load_dictionary()
+    spec = load_reference("indicators")["indicators"]
     truth = {(r["unit_id"], r["indicator"], r["period"]): r for r in read(out, "_truth/outcomes.csv")}
     series = defaultdict(list)
     for r in t["indicator_values"]:
@@ -284,7 +288,7 @@ def test_decumulation_recovers_the_stated_model(t, out):
             parts = sum(float(tr[c]) for c in ("psi", "tau", "cadre_part", "eps", "anomaly", "rounding"))
             assert parts == pytest.approx(o, rel=1e-9, abs=1e-7)
             # rounding only reflects the published decimals
-            d = demo.MODEL[code].dec
+            d = world.MODEL[code].dec
             assert abs(float(tr["rounding"])) <= 0.5 * 10 ** -d * 12 * 2 + 1e-6
 
 
@@ -297,14 +301,8 @@ def test_cadre_part_is_share_times_coverage_times_theta(t, out):
         by_unit[a["unit_id"]].append(a)
 
     def bounds(period: str) -> tuple[date, date]:
-        y = int(period[:4])
-        if "-Q" in period:
-            q = int(period[-1])
-            return date(y, 3 * q - 2, 1), demo._month_end(demo._mi(y, 3 * q))
-        if len(period) == 4:
-            return date(y, 1, 1), date(y, 12, 31)
-        m = int(period[5:])
-        return date(y, 1 if m == 2 else m, 1), demo._month_end(demo._mi(y, m))
+        p = Period.parse(period)  # the demo's 'YYYY-02' covers January and February
+        return (date(p.year, 1, 1) if p.kind == "month" and p.number == 2 else p.start), p.end
 
     nonzero = 0
     for r in truth:
@@ -328,8 +326,8 @@ def test_theta_carries_general_ability(out):
     for code in ("ind_va_growth", "fai_growth", "tax_per_mu"):
         th = np.array([float(r["theta"]) for r in rows if r["indicator"] == code])
         ab = np.array([profiles[r["cadre_id"]] for r in rows if r["indicator"] == code])
-        sd = demo.MODEL[code].sd_theta
-        assert np.corrcoef(th, ab)[0, 1] == pytest.approx(demo.RHO, abs=0.12)
+        sd = world.MODEL[code].sd_theta
+        assert np.corrcoef(th, ab)[0, 1] == pytest.approx(world.RHO, abs=0.12)
         assert th.std() == pytest.approx(sd, rel=0.15)
 
 
@@ -399,14 +397,14 @@ def test_ratings(t):
     groups = defaultdict(lambda: defaultdict(int))
     for r in t["ratings"]:
         groups[(r["period"], r["cadre_id"])][r["rater_group"]] += 1
-        if r["rater_group"] in demo.WORD_GROUPS:
+        if r["rater_group"] in world.WORD_GROUPS:
             assert r["score"] in GRADE_WORDS
         else:
             assert 0 <= int(r["score"]) <= 100
     assert {r["period"] for r in t["ratings"]} == {"2023", "2024", "2025"}
     for counts in groups.values():
         assert set(counts) == set(RATER_GROUPS)
-        for g, (lo, hi) in demo.RATER_COUNTS.items():
+        for g, (lo, hi) in world.RATER_COUNTS.items():
             assert counts[g] <= hi and (counts[g] >= lo or g == "下级")
     assert any(c["下级"] < 5 for c in groups.values())
 
@@ -433,13 +431,13 @@ def test_truth_files_documented(out):
         assert [c.strip() for c in documented[name].split(",")] == header, name
     params = json.loads((out / "_truth" / "params.json").read_text(encoding="utf-8"))
     assert params["seed"] == 7 and params["scale"] == "county"
-    assert set(params["series"]) == set(demo.MODEL)
+    assert set(params["series"]) == set(world.MODEL)
 
 
 def test_docstring_states_the_parameters():
-    lines = {ln.split()[0]: ln.split() for ln in demo.__doc__.splitlines()
-             if ln.strip() and ln.split()[0] in demo.MODEL}
-    for code, s in demo.MODEL.items():
+    lines = {ln.split()[0]: ln.split() for ln in world.__doc__.splitlines()
+             if ln.strip() and ln.split()[0] in world.MODEL}
+    for code, s in world.MODEL.items():
         cells = lines[code]
         assert cells[1] == s.form and float(cells[2]) == s.mu, code
         assert [float(x) if x != "-" else 0.0 for x in cells[3:10]] == \
