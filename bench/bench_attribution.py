@@ -105,8 +105,6 @@ def child_pyfixest(quick: bool, seed: int) -> dict:
 
 
 def child_ours(quick: bool, seed: int) -> dict:
-    import numpy as np
-
     from models.attribution import ContributionAttribution
 
     data = _large(quick, seed)
