@@ -15,6 +15,7 @@ After changing the input contract, print the §1 rows to paste with
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from pathlib import Path
 
@@ -36,11 +37,10 @@ BACKTICKED = re.compile(r"`([^`\s]+)`")
 
 def source_files() -> list[Path]:
     out = []
-    for path in ROOT.rglob("*"):
-        if (path.suffix in SOURCE_SUFFIXES and path.is_file() and path != Path(__file__).resolve()
-                and not SKIP_DIRS & set(path.relative_to(ROOT).parts)):
-            out.append(path)
-    return sorted(out)
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        out += [Path(folder) / f for f in files if Path(f).suffix in SOURCE_SUFFIXES]
+    return sorted(p for p in out if p != Path(__file__).resolve())
 
 
 def headings(doc: Path) -> set[str]:
