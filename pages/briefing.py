@@ -1,13 +1,14 @@
 """考察准备: a basket of units and cadres (kept in the URL as ``?units=T01,D03&cadres=C0001``),
-or the 定向考察 list; read the briefing, download it."""
+or the 定向考察 list; read the briefing, download it. Widgets and layout only: the content is
+drawn by ui.briefing_page, the URL read and written by ui.url_state."""
 import streamlit as st
 
-from pipelines.briefing import SECTION_TITLES
+from ui import briefing_page as bp
 from ui import desk_queries as q
 from ui import format as fmt
-from ui.briefing import (basket, basket_params, briefing, briefing_file, remember_basket, target_reasons,
-                         url_list)
-from ui.check_form import check_form, pending_caption
+from ui import url_state
+from ui.briefing import basket, basket_params, briefing, briefing_file, remember_basket
+from ui.check_form import pending_caption
 from ui.data import current_home
 from ui.queries import units as unit_table
 from ui.session import audit_view, current_scope
@@ -17,13 +18,7 @@ st.title("考察准备")
 
 targets = q.inspection_targets(scope)
 with st.expander("定向考察名单(按预警、红牌和长期处于低效区排序)", expanded=True):
-    shown = targets.head(20)[["rank", "level", "unit_name", "cadre_name", "score", "reasons"]].rename(columns={
-        "rank": "排名", "level": "类型", "unit_name": "单位", "cadre_name": "干部", "score": "得分", "reasons": "理由"})
-    shown["类型"] = shown["类型"].map({"unit": "单位", "cadre": "干部"})
-    shown["单位"] = shown["单位"].map(fmt.text)
-    shown["干部"] = shown["干部"].map(fmt.text)
-    shown["理由"] = target_reasons(scope, shown["理由"]) if len(shown) else shown["理由"]
-    shown["得分"] = shown["得分"].map(lambda v: fmt.number(v, 1))
+    shown = bp.targets_table(scope, targets)
     if shown.empty:
         st.caption("暂无定向考察对象(没有需核查预警、亮牌或长期处于低效区的单位和干部)。")
     else:
@@ -38,8 +33,8 @@ cadre_label = {r.cadre_id: f"{r.name}({fmt.text(r.unit_name)}{fmt.text(r.post, '
 
 # The URL is the basket: a link from the unit, cadre or flag pages opens with it; changing the
 # basket here rewrites the URL, so the address can be copied and shared.
-params = st.query_params
-asked_units, asked_cadres = url_list(params, "units", "unit"), url_list(params, "cadres", "cadre")
+asked_units = url_state.read("units", many=True, sep=",", legacy="unit")
+asked_cadres = url_state.read("cadres", many=True, sep=",", legacy="cadre")
 unknown = [u for u in asked_units if u not in unit_label] + [c for c in asked_cadres if c not in cadre_label]
 if not asked_units and not asked_cadres:  # opened from the menu: the session's basket stays
     asked_units, asked_cadres = basket()
@@ -48,9 +43,7 @@ if st.session_state.get("brief_url") != url_basket:  # a new link was followed: 
     st.session_state["brief_units"], st.session_state["brief_cadres"] = url_basket
     st.session_state["brief_url"] = url_basket
 if take:
-    top = targets.head(3)
-    st.session_state["brief_units"] = sorted(set(top.loc[top["level"] == "unit", "unit_id"]))
-    st.session_state["brief_cadres"] = sorted(set(top.loc[top["level"] == "cadre", "cadre_id"]))
+    st.session_state["brief_units"], st.session_state["brief_cadres"] = bp.top_of(targets)
 if unknown:
     st.warning(f"链接中的这些编号找不到,或不在您的查看范围内,已略去:{fmt.md('、'.join(unknown))}")
 
@@ -63,10 +56,7 @@ chosen_cadres = c2.multiselect("干部", list(cadre_label), format_func=cadre_la
 new_url = (list(chosen_units), list(chosen_cadres))
 st.session_state["brief_url"] = new_url
 remember_basket(*new_url)
-for key in ("unit", "cadre", "units", "cadres"):
-    if key in st.query_params:
-        del st.query_params[key]
-st.query_params.update(basket_params(*new_url))
+url_state.keep_only(basket_params(*new_url), drop=("unit", "cadre", "units", "cadres"))
 if not chosen_units and not chosen_cadres:
     st.info("考察篮是空的:请添加单位或干部,或采用定向考察名单;也可从单位档案、干部档案的「加入考察简报」进入。")
     st.stop()
@@ -88,34 +78,5 @@ d2.download_button("下载 PDF", lambda: briefing_file(scope, chosen_units, chos
                    file_name="考察准备简报.pdf", mime="application/pdf")
 
 st.dataframe(fmt.cells(b.subject), hide_index=True, width="stretch")
-for key, frame in b.sections.items():
-    st.markdown(f"#### {SECTION_TITLES[key]}")
-    if key == "written_off":
-        st.caption("已标记为误报或已说明的线索,不列入上面的预警和问题,仅供备查。")
-    if frame.empty:
-        st.caption("无")
-    else:
-        st.dataframe(fmt.cells(frame), hide_index=True, width="stretch")
-
-# On site: the team records what it found against one of the briefing's live flags.
-st.markdown("#### 录入核验记录")
-saved = st.session_state.pop("brief_check_saved", None)
-if saved:
-    st.success(saved)
-live = q.flags(scope)
-live = live[live["flag_id"].isin(b.flag_ids)]
-if live.empty:
-    st.caption("本简报没有待核查的预警线索;已核销的线索见上面的附录。")
-else:
-    labels = {r.flag_id: " · ".join(fmt.text(v) for v in (r.severity, r.rule, r.subject, r.unit_name))
-              for r in live.itertuples()}
-    picked = st.selectbox("核验的线索", list(labels), format_func=labels.get, index=None,
-                          placeholder="选择一条预警线索,录入现场核验结论")
-    if picked:
-        round_ = st.session_state.get("brief_check_round", 0)
-        saved = check_form(home, scope.identity, live.set_index("flag_id").loc[picked].to_dict() | {"flag_id": picked},
-                           f"brief_check_{round_}")
-        if saved:
-            st.session_state["brief_check_saved"] = saved
-            st.session_state["brief_check_round"] = round_ + 1
-            st.rerun()
+bp.sections(b)
+bp.check_section(scope, home, b)

@@ -7,12 +7,12 @@ from ui import cadre_view as cv
 from ui import format as fmt
 from ui import profile_queries as pq
 from ui import profile_view as pv
+from ui import url_state
 from ui.auth import visible_pages
 from ui.briefing import add_to_briefing_link
-from ui.picker import sync_to_url, url_choice
 from ui.session import audit_view, current_scope
 
-QUADRANT_FILTERS = ("period", "unit_type", "role_type", "rank", "age")
+QUADRANT_FILTERS = ("period", "unit_type", "role_type", "rank", "age")  # carried to 实绩象限 and back
 
 scope = current_scope("cadre")
 st.title("干部画像")
@@ -23,14 +23,14 @@ if directory.empty:
     st.stop()
 labels = {r.cadre_id: f"{r.name}({r.cadre_id})· {fmt.text(r.unit_name)}" for r in directory.itertuples()}
 
-cadre = url_choice("cadre", labels, "找不到干部编号 {},或不在您的查看范围内。")
+cadre = url_state.choice("cadre", labels, "找不到干部编号 {},或不在您的查看范围内。")
 
 pick, back = st.columns([3, 1], vertical_alignment="bottom")
-pick.selectbox("选择干部", [None] + sorted(labels), key="cadre_pick", on_change=sync_to_url("cadre"),
+pick.selectbox("选择干部", [None] + sorted(labels), key="cadre_pick", on_change=url_state.sync("cadre"),
                placeholder="输入姓名或编号搜索",
                format_func=lambda c: "— 输入姓名或编号搜索 —" if c is None else labels.get(c, c))
 # Filters the quadrant explorer passed along come back with the cadre.
-carried = {k: st.query_params.get_all(k) for k in QUADRANT_FILTERS if st.query_params.get_all(k)}
+carried = url_state.carry(QUADRANT_FILTERS)
 if visible_pages(scope, ["quadrants"]):  # roles without the quadrant explorer (inspectors) get no link
     back.page_link("pages/quadrants.py", label="返回实绩象限", icon=":material/arrow_back:",
                    query_params={**carried, **({"cadre": cadre} if cadre else {})})
@@ -45,7 +45,8 @@ ref_year = int(as_of[:4]) if as_of[:4].isdigit() else None
 age = f"{ref_year - int(prof['birth_year'])} 岁" if ref_year and not fmt.is_missing(prof["birth_year"]) else fmt.DASH
 
 st.header(f"{fmt.md(prof['name'])}({fmt.md(cadre)})")
-add_to_briefing_link(cadres=(cadre,))
+if visible_pages(scope, ["briefing"]):  # a link to a page the role may not open would fail
+    add_to_briefing_link(cadres=(cadre,))
 born = fmt.number(prof["birth_year"], 0).replace(",", "")
 if fmt.is_missing(prof["in_post"]):
     post_text = "没有任职记录"

@@ -4,17 +4,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pipelines.build import is_demo
-from pipelines.contract import TABLES
-from pipelines.ingest import rollback
-from pipelines.status import versions_table
-from ui.auth import exposure_warning, load_access
 from ui import format as fmt
-from ui.data import current_home
+from ui.auth import exposure_warning, load_access
+from ui.data import current_home, holds_demo, roll_back, table_names, versions as version_list
 from ui.ingest_view import latest_job, show_last, start
 from ui.session import current_scope
 
 scope = current_scope("data")
+TABLES = table_names()
 home = current_home()
 st.title("数据管理")
 if warning := exposure_warning(load_access(home)):
@@ -24,11 +21,10 @@ st.subheader("导入数据批次")
 st.caption("一个批次可以是多个 CSV/XLSX 文件(文件名即表名,中英文均可),或一个多工作表的 .xlsx 工作簿。"
            "任何错误都会整批拒绝,当前版本保持不变。")
 uploads = st.file_uploader("选择文件", type=["csv", "xlsx", "xlsm"], accept_multiple_files=True)
-replace = st.multiselect("整表替换(可选)", list(TABLES), format_func=lambda t: TABLES[t].zh,
+replace = st.multiselect("整表替换(可选)", list(TABLES), format_func=TABLES.get,
                          placeholder="不选则按主键合并", select_all=False,
                          help="选中的表以本批次为准整表替换,用于更正主键(如任职起始日期);本批次必须包含这些表的全部行。")
-holds_demo = home.current_path() is not None and is_demo(home.current_path())
-start_over = holds_demo and st.checkbox(
+start_over = holds_demo(home) and st.checkbox(
     "放弃演示数据,从本批次重新开始(真实数据不能与演示数据合并;演示版本仍保留,可回退)",
     help="真实数据发布后,页面只对访问控制文件 access.yaml 中登记的用户显示,请先按 README“访问控制”一节配置。")
 names = [Path(f.name).name for f in uploads or []]
@@ -45,13 +41,13 @@ if clicked and not twice:
 show_last(home)
 
 st.subheader("版本")
-versions = pd.DataFrame(versions_table(home))
+versions = version_list(home)
 if versions.empty:
     st.info("尚无已发布的版本。")
     st.stop()
 labels = {"version": "版本", "current": "当前", "kind": "数据", "as_of": "数据截至", "built_at": "构建时间",
           "batches": "批次数"}
-labels.update({name: TABLES[name].zh for name in TABLES})
+labels.update(TABLES)
 shown = versions.copy()
 if "as_of" in shown:
     shown["as_of"] = [fmt.period_label(v) for v in shown["as_of"]]
@@ -68,8 +64,7 @@ else:
     target = st.selectbox("回退到版本", older, placeholder="选择要回退到的版本")
     confirm = st.checkbox(f"确认将当前数据指向 {target}(不会删除任何版本,可以再次切换)")
     if st.button("回退", disabled=not confirm):
-        st.session_state["rolled_back"] = rollback(home, target)
-        st.cache_data.clear()
+        st.session_state["rolled_back"] = roll_back(home, target)
         st.rerun()  # the version table above must show the new current version
 if done := st.session_state.pop("rolled_back", None):
     st.success(f"已回退到版本 {done}。")

@@ -3,11 +3,11 @@ against target, red cards and open flags, the quadrant counts, what changed sinc
 version, where to go next); the version, as-of and row counts folded below."""
 import streamlit as st
 
-from models.config import load_reference
 from ui import format as fmt
 from ui import landing as ld
 from ui import landing_queries as lq
 from ui.auth import visible_pages
+from ui.cadre_view import quadrant_config
 from ui.data import current_home, data_status
 from ui.session import current_scope
 
@@ -29,9 +29,7 @@ for col, (_, script, label, icon) in zip(st.columns(max(len(go), 1)), go):
     col.page_link(script, label=label, icon=icon)
 
 
-def links(items, page, param, col, word):
-    """Units or cadres with their count, each a link to its page; only for roles that may open it
-    (an administrator sees counts, no names)."""
+def links(items, page, param, col, word):  # only for roles that may open the page (an administrator sees counts)
     for key, name, n in items if page in can else []:
         col.page_link(f"pages/{page}.py", label=f"{fmt.md(name)}:{n} {word}", query_params={param: key})
 
@@ -85,7 +83,7 @@ quads = lq.quadrant_latest(scope)
 if quads.empty:
     st.info("没有实绩象限结果:需要任职记录,以及任务进度或所任单位的指标数据,且至少覆盖一个完整季度。")
 else:
-    names = load_reference("quadrants")["names"]
+    names = quadrant_config()["names"]
     qc = ld.quadrant_counts(quads, names)
     cols = st.columns(3)
     cols[0].metric(f"{fmt.period_label(qc['period'])} 已判定", f"{qc['determined']} / {qc['total']} 人")
@@ -105,8 +103,7 @@ if diff is None:
 elif diff["error"]:
     st.warning(f"上一版本 {diff['version']} 无法读取(可能由旧版程序构建),不作比较。")
 else:
-    st.markdown(f"上一版本 {diff['version']}(数据截至 {fmt.period_label(diff['as_of'] or None)})以来:"
-                f"新增预警 **{len(diff['new_flags'])}** 条;{ld.card_change_line(diff['cards'])}")
+    st.markdown(ld.changes_line(diff))
     rows = ld.row_delta_table(diff["rows"])
     if rows.empty:
         st.caption("各表行数与上一版本相同。")
@@ -118,7 +115,6 @@ else:
         st.dataframe(worse, hide_index=True, width="stretch", height=35 * (len(worse) + 1) + 3)
 
 with st.expander(f"数据版本与各表行数(版本 {status['version']},数据截至 {fmt.period_label(as_of or None)})"):
-    st.caption(f"发布时间 {fmt.text(status['published_at']).replace('T', ' ')} · 已导入批次 {status['batches']} 个"
-               f" · 保留版本 {len(status['versions'])} 个")
+    st.caption(ld.version_caption(status))
     counts = ld.row_table(status["rows"])
     st.dataframe(counts, hide_index=True, width="stretch", height=35 * (len(counts) + 1) + 3)

@@ -1,37 +1,22 @@
 """实绩象限: individual contribution (x) against observed performance (y) per quarter.
 
-Filters and the selected cadre live in the URL (widgets bound to query parameters), so a view
-can be shared and ``?cadre=C0001`` opens that cadre's panel. A click on a point selects it.
+Filters and the selected cadre live in the URL (ui.url_state), so a view can be shared and
+``?cadre=C0001`` opens that cadre's panel. A click on a point selects it. Widgets and layout
+only: the content is drawn by ui.quadrants_page.
 """
-import pandas as pd
 import streamlit as st
 
-from models.config import load_reference
-from models.quadrant import long_stays
-from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
 from ui import quadrant_view as qv
-from ui.session import audit_view, current_scope
-
-FILTER_KEYS = ("period", "unit_type", "role_type", "rank", "age")  # the URL parameters of this view
-CHART_KEY = "quadrant_chart"
+from ui import quadrants_page as qp
+from ui import url_state
+from ui.session import current_scope
 
 scope = current_scope("quadrants")
-qcfg = load_reference("quadrants")
-names = qcfg["names"]
-min_q = int(qcfg["long_stay_quarters"])
-level = float(qcfg.get("x_side_level", 0.9))
-shares = load_reference("weights")["performance"]["role_shares"]
-
+cfg = qp.settings()
 st.title("实绩象限")
-st.caption(
-    "横轴 x:个人贡献(剔除平台效应与全县周期后的综合估计,已收缩;0 = 可比干部的平均);"
-    "纵轴 y:实绩分在同季度干部中的百分位(含平台);实绩分相同(多为封顶满分)的,再按不封顶的实绩排序分"
-    "(计入难度系数和平均领先计划进度)分先后,数据完全相同的仍并列。"
-    f"分界线 x = {qcfg['x_cut']}、y = {fmt.pct(qcfg['y_cut'], 0)}(见“方法说明”)。"
-    "个人贡献无法与平台分离的干部不放进象限,在右侧“不可判定”栏另列。"
-    + qv.UNCERTAIN_NOTE.format(level=fmt.pct(level, 0), weight=fmt.pct(qcfg.get("min_weight_identified", 0.5), 0)))
+st.caption(qp.intro(cfg))
 
 points = pq.quadrant_points(scope)
 if points.empty:
@@ -39,9 +24,7 @@ if points.empty:
             "或所任单位的指标数据,且至少覆盖一个完整季度。")
     st.stop()
 
-as_of = pq.as_of(scope) or ""
-ref_year = int(as_of[:4]) if as_of[:4].isdigit() else int(points["period"].max()[:4])
-points["age_band"] = [fmt.age_band(b, ref_year) for b in points["birth_year"]]
+points = qp.with_age_bands(points, pq.as_of(scope) or "")
 periods = sorted(points["period"].unique())
 directory = pq.cadre_directory(scope)
 dictionary = pq.indicator_dictionary(scope)
@@ -49,75 +32,22 @@ ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))
 ind_units = dict(zip(dictionary["indicator"], dictionary["unit"]))
 labels = {r.cadre_id: f"{r.name}({r.cadre_id})· {r.unit_name or fmt.DASH}" for r in directory.itertuples()}
 
-# A click on the chart selects that cadre (handled before the cadre picker is drawn).
-chart_state = st.session_state.get(CHART_KEY)
-picked = []
-if chart_state is not None:
-    try:
-        picked = [p["customdata"][0] for p in chart_state["selection"]["points"] if p.get("customdata")]
-    except (KeyError, TypeError, IndexError):
-        picked = []
-if picked and st.session_state.get("_quadrant_last_pick") != tuple(picked) and picked[0] in labels:
-    st.query_params["cadre"] = picked[0]
-st.session_state["_quadrant_last_pick"] = tuple(picked)
-selected = st.query_params.get("cadre")
-if selected not in labels:
-    selected = None
+qp.take_chart_click(labels)  # before the cadre picker is drawn
+selected = url_state.read("cadre", labels)
 
 # --- filters, kept in the URL (?period=2025-Q4&unit_type=镇&unit_type=乡&cadre=C0001) ---------------
-# Widgets are synced with st.query_params by hand: a shared link restores the view, and the
-# filters travel along on st.switch_page.
-def url_multiselect(column, label: str, options: list, param: str) -> list:
-    key = f"qp_{param}"
-    st.session_state[key] = [v for v in st.query_params.get_all(param) if v in options]
+columns = st.columns([1.2, 1.3, 1.3, 1.1, 1.3])
+period = columns[0].selectbox("季度", periods, key="period_pick", format_func=fmt.period_label, placeholder="选择季度",
+                              on_change=url_state.bind("period_pick", "period", periods, default=periods[-1]))
+chosen = {}
+for col, (param, label, column) in zip(columns[1:], qp.MULTI_FILTERS):
+    options = qp.age_options() if param == "age" else sorted(points[column].dropna().unique())
+    chosen[column] = col.multiselect(label, options, key=f"qp_{param}", placeholder="全部", select_all=False,
+                                     on_change=url_state.bind(f"qp_{param}", param, options, many=True))
 
-    def sync():
-        values = st.session_state[key]
-        if values:
-            st.query_params[param] = values
-        else:
-            st.query_params.pop(param, None)
-
-    return column.multiselect(label, options, key=key, on_change=sync, placeholder="全部", select_all=False)
-
-
-f1, f2, f3, f4, f5 = st.columns([1.2, 1.3, 1.3, 1.1, 1.3])
-period = st.query_params.get("period")
-if period not in periods:
-    period = periods[-1]
-st.session_state["period_pick"] = period
-
-
-def _set_period():
-    if st.session_state["period_pick"] == periods[-1]:
-        st.query_params.pop("period", None)
-    else:
-        st.query_params["period"] = st.session_state["period_pick"]
-
-
-f1.selectbox("季度", periods, key="period_pick", on_change=_set_period, format_func=fmt.period_label,
-             placeholder="选择季度")
-unit_types = url_multiselect(f2, "单位类型", sorted(points["unit_type"].dropna().unique()), "unit_type")
-role_types = url_multiselect(f3, "分管条线", sorted(points["role_type"].dropna().unique()), "role_type")
-ranks = url_multiselect(f4, "职级", sorted(points["rank"].dropna().unique()), "rank")
-ages = url_multiselect(f5, "年龄段", [b[0] for b in fmt.AGE_BANDS], "age")
-
-
-def keep(frame: pd.DataFrame) -> pd.Series:
-    mask = pd.Series(True, index=frame.index)
-    for values, column in ((unit_types, "unit_type"), (role_types, "role_type"), (ranks, "rank"), (ages, "age_band")):
-        if values:
-            mask &= frame[column].isin(values)
-    return mask
-
-
-now = points[(points["period"] == period)]
-now = now[keep(now)]
-cohort = set(now["cadre_id"])
-history = points[points["cadre_id"].isin(cohort) & (points["period"] <= period)]
-
-status = qv.status_of(now, names)
-metrics, quadrant_line = qv.headline(now, names)
+now = points[points["period"] == period]
+now = now[qp.keep(now, chosen)]
+metrics, quadrant_line = qv.headline(now, cfg["names"])
 for col, (label, value, note) in zip(st.columns(3), metrics):
     col.metric(label, value, help=note)
 st.caption(quadrant_line)
@@ -125,162 +55,21 @@ st.caption(quadrant_line)
 # --- scatter and panel ------------------------------------------------------------------------
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    if now.empty:
-        st.info("筛选条件下没有干部。")
-    else:
-        show_ci = st.session_state.get("show_ci", True)
-        fig = charts.quadrant_scatter(now, qcfg, selected=selected, show_intervals=show_ci, height=640)
-        st.plotly_chart(fig, key=CHART_KEY, on_select="rerun", selection_mode="points",
-                        config={"displaylogo": False, "scrollZoom": False,
-                                "modeBarButtonsToRemove": ["lasso2d", "select2d"]})
-        n1, n2 = st.columns([4, 1])
-        n1.caption(f"点击一个点查看该干部。横线为判定区间({fmt.pct(2 * level - 1, 0)} 区间):不跨分界线才归入象限。"
-                   "区间与判定是组内比较,不同比较组之间不排名次。")
-        n2.toggle("显示区间", value=True, key="show_ci")
-
+    qp.scatter(now, cfg, selected)
 with right:
-    options = [None] + sorted(labels)
-    st.session_state["cadre_pick"] = selected
-
-    def _set_cadre():
-        if st.session_state["cadre_pick"] is None:
-            st.query_params.pop("cadre", None)
-        else:
-            st.query_params["cadre"] = st.session_state["cadre_pick"]
-
-    cadre = st.selectbox("选择干部", options, key="cadre_pick", on_change=_set_cadre,
-                         placeholder="点击左图或输入姓名搜索",
+    cadre = st.selectbox("选择干部", [None] + sorted(labels), key="cadre_pick", placeholder="点击左图或输入姓名搜索",
+                         on_change=url_state.bind("cadre_pick", "cadre", labels),
                          format_func=lambda c: "— 点击左图或在此搜索 —" if c is None else labels.get(c, c))
     if cadre is None:
         st.info("点击散点图上的一个点,或在上方搜索干部,查看个人贡献分解、提示和各季度轨迹。")
     else:
-        prof = directory[directory["cadre_id"] == cadre].iloc[0]
-        audit_view(scope, "quadrants", {"cadre": cadre}, rows=1)
-        st.subheader(f"{fmt.md(prof['name'])}({fmt.md(cadre)})")
-        st.caption(f"{fmt.md(prof['unit_name'])} · {fmt.md(prof['post'])} · {fmt.md(prof['rank'])} · "
-                   f"{fmt.md(prof['role_type'])}条线")
-        mine = points[points["cadre_id"] == cadre].sort_values("period")
-        this = mine[mine["period"] == period]
-        contrib = pq.cadre_contributions(scope, cadre, shares["lead"], shares["co"])
-        composite = contrib[contrib["indicator"] == "*"]
-        if len(this):
-            r = this.iloc[0]
-            color = {"high_high": "green", "high_low": "blue", "low_high": "orange", "low_low": "red"}.get(
-                charts.quadrant_code(r["quadrant"], names), "gray")
-            st.badge(f"{fmt.period_label(period)}:{fmt.md(qv.where_text(r, names))}", color=color)
-            c1, c2 = st.columns(2)
-            c1.metric("实绩分百分位 y", fmt.pct(r["y"], 0))
-            c2.metric("个人贡献 x", fmt.number(r["x"], 2, signed=True) if not fmt.is_missing(r["x"]) else "不可判定")
-            if r.get("x_status") != "determined":
-                st.caption("不归入象限的原因:" + fmt.md(qv.apart_reason(r, level, float(qcfg["x_cut"]), ind_names)))
-        else:
-            st.badge(f"{fmt.period_label(period)}:无象限记录", color="gray")
-        if len(composite):
-            k = composite.iloc[0]
-            if bool(k["identified"]) and not fmt.is_missing(k["effect"]):
-                st.markdown(
-                    f"**当前综合贡献** {fmt.number(k['effect'], 2, signed=True)},"
-                    f"95% 区间 {fmt.interval(k['ci_low'], k['ci_high'], None, 2)} → "
-                    f"**{fmt.BAND_LABELS.get(k['band'], k['band'])}**")
-            else:
-                st.markdown("**当前综合贡献:不可判定**")
-            flags = fmt.flag_list(k["flags"])
-            if flags:
-                st.caption("提示:" + "、".join(fmt.FLAG_LABELS.get(f, (f, ""))[0] for f in flags)
-                           + "(含义见下方分解表或“方法说明”)")
-        else:
-            st.caption("没有该干部的个人贡献估计(无可用的考核记录)。")
-
-        if len(mine):
-            st.markdown("**各季度轨迹**")
-            st.plotly_chart(charts.trajectory(mine, qcfg, height=300), key="trajectory",
-                            config={"displayModeBar": False})
-            st.caption(" → ".join(f"{p[2:4]}Q{p[-1]} {q}" for p, q in zip(mine["period"], charts.where_label(mine, names))))
-        params = {k: v for k, v in (("unit_type", unit_types), ("role_type", role_types), ("rank", ranks),
-                                     ("age", ages)) if v}
-        if period != periods[-1]:
-            params["period"] = period
+        qp.cadre_panel(scope, cadre, points, directory, period, cfg, ind_names)
         if st.button("打开干部画像", key="open_profile", type="primary", icon=":material/badge:"):
-            st.switch_page("pages/cadre.py", query_params={**params, "cadre": cadre})
+            st.switch_page("pages/cadre.py", query_params={**url_state.carry(qp.FILTERS), "cadre": cadre})
 
 if selected is not None:
-    contrib = pq.cadre_contributions(scope, selected, shares["lead"], shares["co"])
-    st.markdown(f"**{fmt.md(labels[selected].split('·')[0])} 的分解:平台效应 · 周期效应 · 个人贡献(当前估计,95% 区间)**")
-    if contrib.empty:
-        st.caption("无可用的考核记录。")
-    else:
-        table = fmt.contribution_rows(contrib, ind_names, ind_units)
-        st.dataframe(fmt.cells(table)[["指标", "平台效应", "周期效应", "个人贡献", "95% 区间", "判定", "分工比例",
-                            "记录数", "提示"]], hide_index=True, width="stretch",
-                     height=35 * (len(table) + 1) + 3)
-        st.caption("平台效应:一位平均干部在这些单位的水平;周期效应:全县同期的共同波动;二者都不计入个人贡献。"
-                   "“不可分离”:单位无人交流进出,平台与个人分不开。实际均值为方向调整后的逐期值。")
+    qp.decomposition(scope, selected, labels[selected], cfg, ind_names, ind_units)
 
 # --- 季度微调 lists, 不可判定, distribution ------------------------------------------------------------
 st.divider()
-tab_adjust, tab_apart, tab_dist = st.tabs(
-    [f"季度微调名单(连续 ≥ {min_q} 个季度)", f"贡献不确定 / 不可判定({int((status != 'determined').sum())} 人,另列)",
-     "各季度分布"])
-
-latest = points.drop_duplicates("cadre_id", keep="last").set_index("cadre_id")
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def cached_long_stays(history: pd.DataFrame, quadrant: str, min_quarters: int) -> pd.DataFrame:
-    # Holds only ids, periods and quadrant names of rows the caller could already see.
-    return long_stays(history, quadrant, min_quarters)
-
-
-def stays_table(quadrant: str) -> pd.DataFrame:
-    stays = cached_long_stays(history[["cadre_id", "period", "quadrant"]].reset_index(drop=True), quadrant, min_q)
-    if stays.empty:
-        return stays
-    info = now.set_index("cadre_id")
-    rows = []
-    for s in stays.itertuples(index=False):
-        r = info.loc[s.cadre_id]
-        c = latest.loc[s.cadre_id]
-        rows.append({
-            "干部": f"{r['name']}({s.cadre_id})",
-            "单位": r["unit_name"], "职务": r["post"],
-            "连续季度": int(s.quarters),
-            "起止": f"{fmt.period_label(s.since)} — {fmt.period_label(s.until)}",
-            "当前个人贡献": fmt.number(c["x_current"], 2, signed=True),
-            # the interval that placed the cadre, so the list never reads 无显著差异 beside a quadrant
-            f"判定区间({fmt.pct(2 * level - 1, 0)})": fmt.interval(c.get("x_low"), c.get("x_high"), None, 2),
-            "cadre_id": s.cadre_id,
-        })
-    return pd.DataFrame(rows)
-
-
-with tab_adjust:
-    st.caption(f"截至{fmt.period_label(period)},最近连续 {min_q} 个及以上季度处在同一象限的干部(按连续季度数、编号排列,"
-               "不是名次)。名单只提示关注,调整前须结合实地了解和本人说明。")
-    for code, note in (("high_high", "可作为激励、使用的参考"), ("low_low", "可作为提醒谈话、帮扶的参考(情形 7/8 须人工认定)")):
-        st.markdown(f"**长期{names[code]}** · {note}")
-        table = stays_table(names[code])
-        if table.empty:
-            st.caption("无")
-        else:
-            st.dataframe(fmt.cells(table.drop(columns="cadre_id")), hide_index=True, width="stretch",
-                         height=min(35 * (len(table) + 1) + 3, 420))
-
-with tab_apart:
-    apart = now[status != "determined"]
-    if apart.empty:
-        st.caption("无")
-    else:
-        reasons = [qv.apart_reason(r, level, float(qcfg["x_cut"]), ind_names) for r in apart.itertuples()]
-        table = pd.DataFrame({
-            "干部": [f"{n}({c})" for n, c in zip(apart["name"], apart["cadre_id"])],
-            "单位": apart["unit_name"].tolist(), "职务": apart["post"].tolist(),
-            "实绩分百分位": [fmt.pct(v, 0) for v in apart["y"]],
-            "原因": reasons,
-            "提示": [fmt.flags_text(f) for f in apart["flags"]],
-        })
-        st.caption("这些干部不归入四个象限:或个人贡献的区间跨过分界线(贡献不确定),或个人贡献无法估计(不可判定)。")
-        st.dataframe(fmt.cells(table), hide_index=True, width="stretch", height=min(35 * (len(table) + 1) + 3, 460))
-
-with tab_dist:
-    st.plotly_chart(charts.quadrant_counts(points[points["cadre_id"].isin(cohort)], qcfg), key="counts",
-                    config={"displayModeBar": False})
+qp.lists(points, now, period, cfg, ind_names)

@@ -8,9 +8,10 @@ from ui import groups as grp
 from ui import profile_view as pv
 from ui import unit_queries as uq
 from ui import unit_view as uv
+from ui import url_state
+from ui.auth import visible_pages
 from ui.briefing import add_to_briefing_link
 from ui.cadre_view import quadrant_config, side_level
-from ui.picker import sync_to_url, url_choice
 from ui.profile_queries import anomalies, as_of as version_as_of, comparison_groups, indicator_dictionary
 from ui.session import audit_view, current_scope
 
@@ -23,9 +24,9 @@ if units.empty:
     st.stop()
 labels = {r.unit_id: f"{r.name}({r.unit_id})· {fmt.text(r.unit_type)}" for r in units.itertuples()}
 
-unit = url_choice("unit", labels, "找不到单位编号 {},或不在您的查看范围内。")
+unit = url_state.choice("unit", labels, "找不到单位编号 {},或不在您的查看范围内。")
 
-st.selectbox("选择单位", [None] + list(labels), key="unit_pick", on_change=sync_to_url("unit"),
+st.selectbox("选择单位", [None] + list(labels), key="unit_pick", on_change=url_state.sync("unit"),
              placeholder="输入单位名称或编号搜索",
              format_func=lambda u: "— 输入单位名称或编号搜索 —" if u is None else labels.get(u, u))
 if unit is None:
@@ -37,7 +38,8 @@ as_of = version_as_of(scope) or ""
 st.header(f"{fmt.md(prof['name'])}({fmt.md(unit)})")
 parent = f" · 上级:{fmt.md(prof['parent_name'])}" if not fmt.is_missing(prof["parent_name"]) else ""
 st.caption(f"{fmt.md(prof['unit_type'])}{parent} · 数据截至 {fmt.period_label(as_of)}")
-add_to_briefing_link(units=(unit,))
+if visible_pages(scope, ["briefing"]):  # a link to a page the role may not open would fail
+    add_to_briefing_link(units=(unit,))
 
 dictionary = indicator_dictionary(scope)
 ind_names = dict(zip(dictionary["indicator"], dictionary["name"]))

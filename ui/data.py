@@ -2,6 +2,7 @@
 exist, the caller's scope) so a new publish or another user's scope never serves stale rows."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from pipelines.home import Home, default_home
@@ -31,3 +32,33 @@ def data_status(root: str, version: str) -> dict | None:
     from pipelines.status import data_status as compute
 
     return compute(Home(root))
+
+
+def holds_demo(home: Home) -> bool:
+    """Is the current version the demo's (real data must then start over, not merge)?"""
+    from pipelines.build import is_demo
+
+    return home.current_path() is not None and is_demo(home.current_path())
+
+
+def table_names() -> dict[str, str]:
+    """Each input table's Chinese name, by its contract name."""
+    from pipelines.contract import TABLES
+
+    return {name: TABLES[name].zh for name in TABLES}
+
+
+def versions(home: Home) -> pd.DataFrame:
+    """The published versions, newest first, with the current one marked."""
+    from pipelines.status import versions_table
+
+    return pd.DataFrame(versions_table(home))
+
+
+def roll_back(home: Home, version: str) -> str:
+    """Point the current data at ``version`` (no version is deleted) and drop cached reads."""
+    from pipelines.ingest import rollback
+
+    done = rollback(home, version)
+    st.cache_data.clear()
+    return done

@@ -162,6 +162,17 @@ def card_change_line(cards: pd.DataFrame) -> str:
     return f"{len(cards)} 项任务的最新亮牌变了颜色:{worse} 项变差,{len(cards) - worse} 项好转。"
 
 
+def changes_line(diff: dict) -> str:
+    """What changed since the previous version, in one sentence (new flags, cards)."""
+    return (f"上一版本 {diff['version']}(数据截至 {fmt.period_label(diff['as_of'] or None)})以来:"
+            f"新增预警 **{len(diff['new_flags'])}** 条;{card_change_line(diff['cards'])}")
+
+
+def version_caption(status: dict) -> str:
+    return (f"发布时间 {fmt.text(status['published_at']).replace('T', ' ')} · 已导入批次 {status['batches']} 个"
+            f" · 保留版本 {len(status['versions'])} 个")
+
+
 def worse_cards(cards: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The tasks whose latest card got worse since the previous version, worst first."""
     worse = cards[cards["worse"]].copy() if len(cards) else cards

@@ -23,14 +23,18 @@ def current_scope(page: str | None = None) -> Scope:
     from ui.data import current_home
 
     scope = st.session_state.get(_KEY)
-    if scope is None and not st.session_state.get("_shiji_rerouted"):
-        # A deep link is the first request of a fresh server: Streamlit still treats pages/ as a
-        # v1 pages folder (until app.py has called st.navigation once) and ran this page alone.
-        # Run app.py instead, which builds the data, sets the scope and opens this same URL.
-        from streamlit.runtime.pages_manager import PagesManager
-
+    if scope is None and not st.session_state.get("_shiji_rerouted") and page is not None:
+        # A deep link (/cadre?cadre=C0001) is the first request of a fresh server: until some
+        # session has called st.navigation, Streamlit treats the top-level pages/ folder (which
+        # the project keeps) as a v1 pages folder and ran this page alone, without app.py. Its
+        # documented rule is that "as soon as any session executes st.navigation, the app ignores
+        # the pages/ directory (across all sessions)", so this page calls st.navigation itself
+        # (hidden, one page: nothing is drawn) and reruns the same URL: app.py now runs first,
+        # builds the data, sets the scope and opens this page with its query parameters. Public
+        # API only; client.showSidebarNavigation would merely hide the v1 menu, and st.switch_page
+        # to app.py would lose the page and its parameters.
         st.session_state["_shiji_rerouted"] = True
-        PagesManager.uses_pages_directory = False
+        st.navigation([st.Page(f"pages/{page}.py")], position="hidden")
         st.rerun()
     if scope is None:
         scope = resolve_scope(current_home())
