@@ -9,8 +9,7 @@ import pandas as pd
 from scipy.stats import t as student
 
 from models.attribution.schema import (
-    BAND_HIGH, BAND_LOW, BAND_MID, BAND_NONE, CAUSES, COMPOSITE, CONTRIBUTION_COLUMNS,
-    CONTRIBUTION_EXTRA, FLAGS, NO_RECORDS, _first_cause,
+    CAUSES, COMPOSITE, CONTRIBUTION_COLUMNS, CONTRIBUTION_EXTRA, FLAGS, NO_RECORDS, _first_cause, bands,
 )
 
 
@@ -131,8 +130,7 @@ def composite_contributions(
         "n_units": agg["n_units"].to_numpy(np.int64),
         "component_id": component.astype(np.int64),
         "identified": ok,
-        "band": np.where(~ok, BAND_NONE, np.where(lo > 0, BAND_HIGH,
-                                                  np.where(hi < 0, BAND_LOW, BAND_MID))),
+        "band": bands(lo, hi, ok),
         "flags": flags,
         "se_fe": nan_if(np.sqrt(agg["var_fe"]) / wsum),
         "reliability": nan_if(agg["rel"] / wsum),

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from models.attribution.data import _Data, _prepare, single_owner_frames
 from models.attribution.identification import _graph, _Graph, _Groups, _identify, _platform_estimable
 from models.attribution.schema import (
-    BAND_HIGH, BAND_LOW, BAND_MID, BAND_NONE, NO_RECORDS, SOLVERS, _first_cause, _join_flags,
+    BAND_NONE, NO_RECORDS, SOLVERS, _first_cause, _join_flags, bands,
 )
 from models.attribution.serial import _long_run_factor, _serial_rho
 from models.attribution.solvers import _SOLVER_CLASSES
@@ -292,7 +292,6 @@ class ContributionAttribution:
         n_g = groups.size[np.maximum(groups.grp, 0)] if groups.size.size else np.full(C, 2)
         reliability = 1 - se**2 / (self.sigma2_cadre_ * (1 - 1 / n_g))
         lo, hi = effect - q * se, effect + q * se
-        band = np.where(lo > 0, BAND_HIGH, np.where(hi < 0, BAND_LOW, BAND_MID))
         max_lev = _max_per_cadre(d.S, leverage)
 
         flags = {
@@ -320,7 +319,7 @@ class ContributionAttribution:
             "n_units": graph.n_units.astype(np.int64),
             "component_id": ident.cadre.astype(np.int64),
             "identified": identified,
-            "band": np.where(identified, band, BAND_NONE),
+            "band": bands(lo, hi, identified),
             "flags": joined,
             "se_fe": nan_if(se_fe),
             "reliability": nan_if(reliability),

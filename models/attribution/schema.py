@@ -65,3 +65,9 @@ def _join_flags(flags: Mapping[str, np.ndarray], n: int) -> np.ndarray:
             hit = np.asarray(flags[name], bool)
             out[hit] = np.where(out[hit] == "", name, out[hit] + ";" + name)
     return out
+
+
+def bands(lo: np.ndarray, hi: np.ndarray, identified: np.ndarray) -> np.ndarray:
+    """高 where the interval lies above zero, 低 below it, 中 across it; 不可判定 where not
+    identified (the Bands section of the package docstring)."""
+    return np.where(identified, np.where(lo > 0, BAND_HIGH, np.where(hi < 0, BAND_LOW, BAND_MID)), BAND_NONE)
