@@ -4,7 +4,7 @@ ARCHITECTURE.md §3 "Anomaly flags", CONTRACT.md §3 ``anomalies``. Pure analyti
 frames; the warehouse, the feedback store and the UI call these functions.
 
 * ``detect_series_anomalies`` — indicator rules per unit × indicator against peers
-  (models/anomaly_rules.py has the method).
+  (the package models/rules/ has the method, one module per rule).
 * ``detect_task_anomalies`` — exact task rules (models/anomaly_tasks.py).
 * ``detect_rating_anomalies`` — 360° rating collusion (评价雷同) and rating rings (互评抬分) as
   cadre flags (models/rating_rules.py).
@@ -26,18 +26,18 @@ indicator.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from models.anomaly_rules import (
-    ALL_COLUMNS, CONFIG_PATH, FLAG_COLUMNS, detect_series, empty_flags, fmt_num, load_config,
-    normalize_indicators, period_last_month,
-)
 from models.anomaly_tasks import detect_tasks
+from models.config import load_reference
+from models.period import Period, period_frame
 from models.rating_rules import detect_rating_anomalies
-from models.scoring import period_frame
+from models.rules.detector import detect_series
+from models.rules.flags import ALL_COLUMNS, FLAG_COLUMNS, empty_flags, fmt_num, load_config
+from models.rules.panel import normalize_indicators
 
 __all__ = [
     "FLAG_COLUMNS", "ALL_COLUMNS", "load_config", "detect_series_anomalies", "detect_task_anomalies",
@@ -54,9 +54,11 @@ def _cfg(config: Mapping | None) -> dict:
 
 
 def load_indicators(path=None) -> dict:
-    """The indicator dictionary (data/reference/indicators.yaml) as code -> attributes."""
-    with open(path or CONFIG_PATH.with_name("indicators.yaml"), encoding="utf-8") as fh:
-        return normalize_indicators(yaml.safe_load(fh))
+    """The indicator dictionary (data/reference/indicators.yaml, or the file at ``path``) as
+    code -> attributes, read through the one reference loader."""
+    if path is None:
+        return normalize_indicators(load_reference("indicators"))
+    return normalize_indicators(load_reference(Path(path).name, Path(path).parent))
 
 
 def detect_series_anomalies(values: pd.DataFrame, indicators: Mapping, units: pd.DataFrame,
@@ -75,11 +77,19 @@ def detect_task_anomalies(tasks: pd.DataFrame, progress: pd.DataFrame, config: M
     return detect_tasks(tasks, progress, _cfg(config), as_of)
 
 
+def _last_month(value) -> int:
+    """Month index of the last month of a period code, or of a date (an as-of may be either)."""
+    try:
+        return Period.parse(value).last_month_index
+    except ValueError:
+        day = pd.Timestamp(str(value))
+        return day.year * 12 + day.month - 1
+
+
 def _flag_month(period_end) -> str:
     if period_end is None or (isinstance(period_end, float) and np.isnan(period_end)):
         return "—"
-    m = period_last_month(str(period_end))
-    return f"{m // 12:04d}-{m % 12 + 1:02d}"
+    return Period.from_month_index(_last_month(period_end)).code
 
 
 def apply_alert_budget(flags: pd.DataFrame, config: Mapping | None = None) -> pd.DataFrame:
@@ -163,7 +173,7 @@ def apply_feedback(flags: pd.DataFrame, feedback: pd.DataFrame | None, config: M
         if len(explained):
             valid = int(cfg["feedback"]["explained_valid_months"])
             fkey = _key(out)
-            fmonth = out["period_end"].map(lambda p: period_last_month(str(p)) if isinstance(p, str) else np.nan)
+            fmonth = out["period_end"].map(lambda p: _last_month(p) if isinstance(p, str) else np.nan)
             for _, m in explained.iterrows():
                 mm = m["marked_at"]
                 mark_month = mm.year * 12 + mm.month - 1 if pd.notna(mm) else None
@@ -338,8 +348,8 @@ def apply_ageing(flags: pd.DataFrame, as_of: str | None, config: Mapping | None 
     out = flags.copy()
     if out.empty:
         return out.assign(age_months=pd.Series(dtype="float64"), rank_score=pd.Series(dtype="float64"))
-    month = out["period_end"].map(lambda p: period_last_month(str(p)) if isinstance(p, str) and p else np.nan)
-    now = period_last_month(as_of) if as_of else month.max()
+    month = out["period_end"].map(lambda p: _last_month(p) if isinstance(p, str) and p else np.nan)
+    now = _last_month(as_of) if as_of else month.max()
     out["age_months"] = (now - month).clip(lower=0)
     out["rank_score"] = out["score"].astype(float) * age_factor(out["age_months"].fillna(0), config)
     return out.sort_values(["suppressed", "rank_score", "flag_id"], ascending=[True, False, True],

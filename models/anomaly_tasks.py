@@ -34,8 +34,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from models.anomaly_rules import ALL_COLUMNS, check_hint_for, empty_flags, flag_id, fmt_num
-from models.scoring import period_info
+from models.period import Period
+from models.rules.flags import ALL_COLUMNS, check_hint_for, empty_flags, flag_id, fmt_num
 
 TASK_RULES = ("进度滞后", "成效不实", "突击完成", "长期未更新", "无佐证")
 _SEV_RANK = {"红": 3, "橙": 2, "黄": 1}
@@ -43,12 +43,11 @@ _SEV_RANK = {"红": 3, "橙": 2, "黄": 1}
 
 def _month_index(period: str) -> int:
     """Months since year 0 of the last month of a progress period (month, quarter or year)."""
-    year, _, end_month = period_info(period)
-    return year * 12 + end_month - 1
+    return Period.parse(period).last_month_index
 
 
 def _label(m: int) -> str:
-    return f"{m // 12:04d}-{m % 12 + 1:02d}"
+    return Period.from_month_index(m).code
 
 
 def parse_as_of(as_of, progress: pd.DataFrame) -> pd.Timestamp:

@@ -37,7 +37,7 @@ from scipy import stats
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from models.anomaly_rules import ALL_COLUMNS, check_hint_for, empty_flags, flag_id, load_config
+from models.rules.flags import ALL_COLUMNS, check_hint_for, empty_flags, flag_id, load_config
 from models.config import load_reference
 from models.ratings import convert_score
 

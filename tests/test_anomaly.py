@@ -15,7 +15,8 @@ from models.anomaly import (
     ALL_COLUMNS, FLAG_COLUMNS, apply_alert_budget, apply_feedback, detect_series_anomalies,
     detect_task_anomalies, inspection_targets, load_config, load_indicators, rule_precision, run_anomalies,
 )
-from models.anomaly_rules import Grid, build_panel, fmt_num
+from models.rules.flags import fmt_num
+from models.rules.panel import Grid, build_panel
 from datasets.anomaly_world import evaluate, make_benchmark
 
 SEEDS = (0, 1, 2)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.anomaly_rules import ALL_COLUMNS, load_config
+from models.rules.flags import ALL_COLUMNS, load_config
 from models.rating_rules import detect_rating_anomalies
 
 GRADES = ((88, "好"), (78, "较好"), (65, "一般"))
