@@ -1,4 +1,4 @@
-"""Cadre composite score per cadre × year (result table `cadre_scores`).
+"""Cadre composite score per cadre × year (docs/domain.md §5.3, result table `cadre_scores`).
 
     综合得分 total = max(floor, 0.80 × 实绩分 + 0.20 × 评价分 + 加分 − 扣分)
 

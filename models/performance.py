@@ -1,5 +1,5 @@
 """实绩分 (performance_score, 0–100) per cadre × year, the performance part of the composite
-score (models.composite).
+score (models.composite; docs/domain.md §5.3, role indicators §3, §4).
 
 * task part = Σ_cat w_cat · mean_task(score_task · difficulty) / Σ_cat w_cat over the categories
   the cadre has tasks in; the mean inside a category is weighted by the cadre's role share

@@ -1,4 +1,5 @@
-"""Contribution attribution (个人贡献 vs 平台效应): the model, in one place.
+"""Contribution attribution (个人贡献 vs 平台效应), docs/domain.md §6; result tables in
+docs/contract.md §3.
 
 For one indicator (or task category) every record r (unit x period, or task x period) has
 
