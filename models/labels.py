@@ -1,8 +1,10 @@
-"""Model codes in Chinese: the attribution's contribution flags and bands as people read them.
+"""Model codes in Chinese: the attribution's contribution flags and bands, and the 实绩象限, as
+people read them.
 
-Marts and model results store codes (``few_obs``, ``高``); pages, briefings and exports turn them
-into words here, so a label is written once for every layer. Pure: no Streamlit, no DuckDB.
-Missing values always read as "—".
+Marts and model results store codes (``few_obs``, ``高``, ``high_high``); pages, briefings and
+exports turn them into words here, so a label is written once for every layer and a quadrant
+renamed in quadrants.yaml reads with its new name in every version already published. Pure: no
+Streamlit, no DuckDB. Missing values always read as "—".
 """
 from __future__ import annotations
 
@@ -29,6 +31,55 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
 }
 
 BAND_LABELS = {"高": "高于组内平均", "中": "无显著差异", "低": "低于组内平均", "不可判定": "不可判定"}
+
+# 实绩象限 codes (marts.quadrants.quadrant_code), in the policy's order: the four quadrants, then
+# the code of every cadre in none (x not determined: uncertain or not identified).
+QUADRANT_CODES = ("high_high", "high_low", "low_high", "low_low")
+UNPLACED = "unidentified"
+# A cadre whose x is estimated but not determined is counted apart from the 不可判定 in
+# summaries (page, big screen); x_status "uncertain" says which.
+UNCERTAIN = "uncertain"
+UNCERTAIN_NAME = "贡献不确定"
+
+
+def quadrant_names(names: dict | None = None) -> dict[str, str]:
+    """Code → Chinese name of every quadrant code (quadrants.yaml ``names`` in use unless given)."""
+    if names is None:
+        from models.config import load_reference
+
+        names = load_reference("quadrants")["names"]
+    return {code: str(names[code]) for code in (*QUADRANT_CODES, UNPLACED) if code in names}
+
+
+def quadrant_label(codes: pd.Series, names: dict | None = None) -> pd.Series:
+    """Quadrant codes as their Chinese names (missing stays missing; an unknown code as it is)."""
+    table = quadrant_names(names)
+    return codes.map(lambda c: c if is_missing(c) else table.get(str(c), str(c))).astype(object)
+
+
+def quadrant_code(name: Any, names: dict | None = None) -> str:
+    """A quadrant name back to its code (a code passes through); unknown → ``unidentified``."""
+    if str(name) in (*QUADRANT_CODES, UNPLACED):
+        return str(name)
+    return {v: k for k, v in quadrant_names(names).items()}.get(str(name), UNPLACED)
+
+
+def quadrant_group(codes: pd.Series, x_status: pd.Series) -> pd.Series:
+    """The group a cadre is counted in: its quadrant code, ``uncertain`` where x is estimated but
+    not determined, else ``unidentified``."""
+    uncertain = x_status.fillna("").astype(str).eq(UNCERTAIN).to_numpy()
+    return pd.Series(np.where(uncertain, UNCERTAIN, codes.fillna(UNPLACED).astype(str)), index=codes.index,
+                     dtype=object)
+
+
+def quadrant_group_names(names: dict | None = None) -> dict[str, str]:
+    """The count groups in order, code → name: the four quadrants, 贡献不确定, 不可判定."""
+    table = quadrant_names(names)
+    out = {c: table[c] for c in QUADRANT_CODES if c in table}
+    out[UNCERTAIN] = UNCERTAIN_NAME
+    if UNPLACED in table:
+        out[UNPLACED] = table[UNPLACED]
+    return out
 
 
 def is_missing(v: Any) -> bool:

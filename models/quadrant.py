@@ -7,8 +7,12 @@ placed by a number they do not have.
 Placement by evidence: a cadre is on a side of ``x_cut`` only when the posterior probability
 that the effect lies on the side its estimate is on, ``p_side``, is at least ``x_side_level``
 (a local false sign rate of at most 1 - level). Otherwise x is 不确定 (``x_status``
-"uncertain"): the cadre keeps its x and y but is in no quadrant (``quadrant`` = the
-不可判定 name, as for every x that is not determined). An x resting on less than
+"uncertain"): the cadre keeps its x and y but is in no quadrant (``quadrant_code``
+"unidentified", read 不可判定, as for every x that is not determined).
+
+The placement is a code (``quadrant_code``: high_high, high_low, low_high, low_low,
+unidentified); the Chinese name is the label quadrants.yaml gives it (:mod:`models.labels`),
+put on at render and export time, so the marts store codes only (:data:`MART_COLUMNS`). An x resting on less than
 ``min_weight_identified`` of the weight its role is meant to be judged on is 不确定 too: it
 says little about what the cadre is assessed for.
 
@@ -20,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from models.labels import UNCERTAIN_NAME, UNPLACED, quadrant_label  # noqa: F401 (UNCERTAIN_NAME re-exported)
 
 QUADRANT_COLUMNS = ["cadre_id", "period", "x", "y", "quadrant"]
 # Extensions of the `quadrants` export (never renamed, only added to).
@@ -37,8 +43,8 @@ DEFAULT_MIN_WEIGHT = 0.5
 #   no_records, no_spread, no_estimate     -, - (unidentified; no_estimate: no composite row)
 REASONS = ("interval", "low_weight", "too_few_records", "few_obs", "no_mobility", "not_separable", "no_peers",
            "no_records", "no_spread", "no_estimate")
-# Where an uncertain cadre is counted apart from the 不可判定 in summaries (page, big screen).
-UNCERTAIN_NAME = "贡献不确定"
+# marts.quadrants: the contract columns with the code in place of the name (labels at render).
+MART_COLUMNS = ["cadre_id", "period", "x", "y", "quadrant_code", "identified"] + EVIDENCE_COLUMNS
 
 
 def side_probability(x, se, cut: float, df=None) -> np.ndarray:
@@ -75,7 +81,8 @@ def assign_quadrants(points: pd.DataFrame, config: dict) -> pd.DataFrame:
     - x_low, x_high: the central interval of level 2 * x_side_level - 1 (80 % by default),
       so that "the interval stays off the cut" is exactly "determined": a page that draws it
       never shows an interval crossing the cut next to a quadrant name.
-    - quadrant: one of the four names only when determined, else the 不可判定 name.
+    - quadrant_code: one of the four codes only when determined, else "unidentified"; quadrant:
+      its name in ``config["names"]`` (the contract column; the marts keep the code only).
     """
     names = config["names"]
     cut = float(config["x_cut"])
@@ -109,13 +116,14 @@ def assign_quadrants(points: pd.DataFrame, config: dict) -> pd.DataFrame:
 
     high_x = x > cut
     high_y = out["y"] > config["y_cut"]
-    quadrant = pd.Series(names["low_low"], index=out.index, dtype="object")
-    quadrant[high_x & high_y] = names["high_high"]
-    quadrant[high_x & ~high_y] = names["high_low"]
-    quadrant[~high_x & high_y] = names["low_high"]
-    quadrant[~determined] = names["unidentified"]
-    out["quadrant"] = quadrant
-    columns = QUADRANT_COLUMNS + ["identified"] + EVIDENCE_COLUMNS
+    code = pd.Series("low_low", index=out.index, dtype="object")
+    code[high_x & high_y] = "high_high"
+    code[high_x & ~high_y] = "high_low"
+    code[~high_x & high_y] = "low_high"
+    code[~determined] = UNPLACED
+    out["quadrant_code"] = code
+    out["quadrant"] = quadrant_label(code, names)
+    columns = QUADRANT_COLUMNS + ["quadrant_code", "identified"] + EVIDENCE_COLUMNS
     return out[columns].sort_values(["period", "cadre_id"]).reset_index(drop=True)
 
 

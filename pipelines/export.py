@@ -27,6 +27,7 @@ RESULTS = {
 }
 # Contract columns (CONTRACT.md §3) shown first; every other column of the mart follows.
 LEADING = {
+    "quadrants": ["cadre_id", "period", "x", "y", "quadrant"],
     "inspection_targets": ["target_type", "unit_id", "cadre_id", "score", "reasons", "flag_ids", "status"],
 }
 # Leading characters that make Excel/LibreOffice evaluate a cell, full-width forms included.
@@ -92,9 +93,14 @@ def result_frame(home: Home, name: str) -> pd.DataFrame:
 
 
 def present(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Contract wording of a mart: an unmarked flag is 未核查, and a check's 进度不实/成效不实
-    (a confirmed finding, 属实 inside the build) is shown as found."""
+    """Contract wording of a mart: a quadrant's ``quadrant`` is the name quadrants.yaml gives its
+    code now (不可判定 unless x is determined); an unmarked flag is 未核查, and a check's
+    进度不实/成效不实 (a confirmed finding, 属实 inside the build) is shown as found."""
     out = frame.copy()
+    if name == "quadrants" and "quadrant_code" in out:
+        from models.labels import quadrant_label
+
+        out["quadrant"] = quadrant_label(out["quadrant_code"])
     if name == "anomalies" and "status" in out:
         status = out["status"].astype(object).where(out["status"].notna(), "未核查")
         if "check_result" in out:

@@ -52,6 +52,7 @@ def assessment_step(con) -> None:
     status = with_check_source(cards.task_status(raw["tasks"], raw["task_progress"]), progress,
                                 ["task_id", "period"], "pct_source")
     write_mart(con, "task_status", status)
+    write_mart(con, "task_roles", task_roles_mart(raw["tasks"], cards.task_roles))
     rating_scores = ratings.aggregate_ratings(raw["ratings"], by="year")
     write_mart(con, "rating_scores", rating_scores)
     firms = mujun.firm_scores(raw["enterprises"], raw["enterprise_years"])
@@ -102,6 +103,14 @@ def attribution_step(con) -> None:
         write_mart(con, name, frame)
 
 
+def task_roles_mart(tasks: pd.DataFrame, task_roles) -> pd.DataFrame:
+    """Who is on each task and with what share (task_id, cadre_id, role, share): the rule the
+    attribution weighs task records by (weights.yaml ``role_shares``), stored so that pages
+    read the shares instead of applying the rule again."""
+    roles = task_roles(tasks)
+    return roles[["task_id", "cadre_id", "role", "share"]].sort_values(["task_id", "cadre_id"]).reset_index(drop=True)
+
+
 def task_share_sensitivity(con, records: pd.DataFrame, cfg: dict) -> pd.DataFrame:
     """The task model refitted with other 责任人 shares (models/share_sensitivity.py)."""
     from models.config import load_reference
@@ -142,11 +151,13 @@ def flagged_records(con, rules: list[str]) -> tuple[pd.DataFrame, set[str]]:
     may have made, kept out of the attribution."""
     if not rules or not has_table(con, "marts", "anomalies"):
         return pd.DataFrame(columns=["unit_id", "indicator", "period_start", "period_end"]), set()
-    live = con.execute("""
-        SELECT level, unit_id, indicator, period_start, period_end, task_id FROM marts.anomalies
+    from models.flag_status import live_flags
+
+    hit = con.execute("""
+        SELECT level, unit_id, indicator, period_start, period_end, task_id, suppressed, status FROM marts.anomalies
         WHERE list_has_any(string_split(coalesce(rules, rule), ';'), $rules)
-          AND NOT coalesce(suppressed, false) AND coalesce(status, '') NOT IN ('误报', '已说明')
     """, {"rules": list(rules)}).df()
+    live = hit[live_flags(hit)]
     series = live[live["level"] == "series"][["unit_id", "indicator", "period_start", "period_end"]]
     return series, set(live.loc[live["task_id"].notna(), "task_id"])
 
@@ -233,8 +244,10 @@ def quadrant_step(con) -> None:
         scores["y"] = quadrant.performance_percentile(scores)
         points = scores[["cadre_id", "period", "y"]].merge(x.rename(columns={"effect": "x"}), on="cadre_id", how="left")
         frames.append(quadrant.assign_quadrants(points, qcfg))
-    columns = quadrant.QUADRANT_COLUMNS + ["identified"] + quadrant.EVIDENCE_COLUMNS
-    write_mart(con, "quadrants", pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns))
+    # codes only: the names are quadrants.yaml's labels, put on at render and export time
+    columns = quadrant.MART_COLUMNS
+    write_mart(con, "quadrants", pd.concat(frames, ignore_index=True)[columns] if frames
+               else pd.DataFrame(columns=columns))
 
 
 def quadrant_x(fit) -> pd.DataFrame:
@@ -313,13 +326,31 @@ def inspection_step(con, marks: pd.DataFrame | None = None) -> None:
     cards = con.execute("""
         SELECT task_id, unit_id, lead_cadre_id AS cadre_id, period, card FROM marts.task_status
     """).df()
-    history = read_table(con, "marts.quadrants")[["cadre_id", "period", "quadrant"]]
+    from models.labels import quadrant_label
+
+    history = read_table(con, "marts.quadrants")[["cadre_id", "period", "quadrant_code"]]
+    history["quadrant"] = quadrant_label(history["quadrant_code"])  # anomaly.yaml names its zone
     targets = anomaly.inspection_targets(flags, cards, history)
     write_mart(con, "inspection_targets", target_links(targets, flags))
     by_check = read_table(con, "marts.check_marks") if has_table(con, "marts", "check_marks") else None
     feedback = [f for f in (marks, by_check) if f is not None and len(f)]
     write_mart(con, "rule_precision", anomaly.rule_precision(flags, pd.concat(feedback, ignore_index=True)
                                                              if feedback else None))
+
+
+# SQL marts over the model steps' results (pipelines/sql/derived, one file per relation), in order.
+DERIVED_MARTS = ("quadrant_points",)
+
+
+def derived_step(con) -> None:
+    """Marts the pages show that join model results to the staging tables: built once here so
+    pages select and filter only (the quarter a post was held, the current estimate)."""
+    from pathlib import Path
+
+    folder = Path(__file__).with_name("sql") / "derived"
+    for name in DERIVED_MARTS:
+        body = (folder / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
+        con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS\n{body}")  # names from DERIVED_MARTS only
 
 
 def default_steps(home=None) -> list:
@@ -329,7 +360,7 @@ def default_steps(home=None) -> list:
     from pipelines.refresh import record_stamp
 
     if home is None:
-        return [assessment_step, anomaly_step, attribution_step, quadrant_step, inspection_step]
+        return [assessment_step, anomaly_step, attribution_step, quadrant_step, inspection_step, derived_step]
     applied = state.stamp(home)  # read first: an entry saved meanwhile counts as pending, never as built
     marks, app_checks = state.read_marks(home), state.read_checks(home)
 
@@ -341,7 +372,7 @@ def default_steps(home=None) -> list:
         record_stamp(con, applied)
 
     return [with_state, assessment_step, partial(anomaly_step, marks=marks), attribution_step, quadrant_step,
-            partial(inspection_step, marks=marks)]
+            partial(inspection_step, marks=marks), derived_step]
 
 
 def target_links(targets: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
@@ -352,7 +383,9 @@ def target_links(targets: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     out["target_type"] = out["level"]
     live = flags
     if len(flags):
-        live = flags[~flags["suppressed"].fillna(False).astype(bool) & ~flags["status"].isin(["误报", "已说明"])]
+        from models.flag_status import live_flags
+
+        live = flags[live_flags(flags)]
         by = "rank_score" if "rank_score" in live else "score"
         live = live.sort_values([by, "flag_id"], ascending=[False, True], kind="mergesort")
     ids, status = [], []

@@ -60,10 +60,10 @@ FLAGS_V1 = [  # flag_id, level, unit, severity, period_end, status, suppressed
     ("F5", "series", "T03", "黄", "2024-11", None, False),
 ]
 FLAGS_V2 = FLAGS_V1 + [("F6", "series", "T03", "红", "2025-07", None, False)]
-QUADRANTS = [  # cadre, period, quadrant, x_status
-    ("C01", "2025-Q1", "低效区", "determined"), ("C02", "2025-Q1", "低效区", "determined"),
-    ("C01", "2025-Q2", "高贡献区", "determined"), ("C02", "2025-Q2", "低效区", "determined"),
-    ("C03", "2025-Q2", "不可判定", "uncertain"), ("C04", "2025-Q2", "不可判定", "unidentified"),
+QUADRANTS = [  # cadre, period, quadrant_code, x_status
+    ("C01", "2025-Q1", "low_low", "determined"), ("C02", "2025-Q1", "low_low", "determined"),
+    ("C01", "2025-Q2", "high_high", "determined"), ("C02", "2025-Q2", "low_low", "determined"),
+    ("C03", "2025-Q2", "unidentified", "uncertain"), ("C04", "2025-Q2", "unidentified", "unidentified"),
 ]
 
 
@@ -104,7 +104,7 @@ def _frames(as_of: str, cards: dict, flags: list, progress_rows: int, parts: set
         f["period_start"], f["rule"], f["budget_demoted"] = f["period_end"], "突变", False
         out["marts.anomalies"] = f
     if "quadrants" in parts:
-        q = pd.DataFrame(QUADRANTS, columns=["cadre_id", "period", "quadrant", "x_status"])
+        q = pd.DataFrame(QUADRANTS, columns=["cadre_id", "period", "quadrant_code", "x_status"])
         q["identified"] = q["x_status"] != "unidentified"
         q["x"], q["y"] = 0.0, 0.5
         out["marts.quadrants"] = q

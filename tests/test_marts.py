@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.period import period_frame
 from pipelines import db
 from pipelines.home import Home
 
@@ -82,12 +83,14 @@ def test_contributions_bands_follow_intervals(q):
     assert (c["indicator"] == "*").any()
 
 
-def test_quadrants_are_named_and_unidentified_have_no_x(q):
+def test_quadrants_store_codes_and_unidentified_have_no_x(q):
     quad = q("SELECT * FROM marts.quadrants")
-    assert set(quad["quadrant"]) <= {"高贡献区", "逆势担当区", "平台红利区", "低效区", "不可判定"}
+    # codes only: the names are quadrants.yaml's labels, put on at render and export time
+    assert "quadrant" not in quad.columns
+    assert set(quad["quadrant_code"]) <= {"high_high", "high_low", "low_high", "low_low", "unidentified"}
     assert quad.loc[quad["x_status"] == "unidentified", "x"].isna().all()
     # Placement by evidence: a quadrant only when x is determined, and then its interval stays off the cut.
-    assert ((quad["quadrant"] == "不可判定") == (quad["x_status"] != "determined")).all()
+    assert ((quad["quadrant_code"] == "unidentified") == (quad["x_status"] != "determined")).all()
     placed = quad[quad["x_status"] == "determined"]
     assert ((placed["x_low"] > 0) | (placed["x_high"] < 0)).all() and (placed["p_side"] >= 0.9).all()
     assert (quad["x_status"] == "uncertain").any() and quad.loc[quad["x_status"] == "uncertain", "x"].notna().all()
@@ -252,3 +255,43 @@ def test_a_check_on_a_value_or_through_its_flag_replaces_the_figure_and_keeps_th
     applied = after("SELECT check_id, applied, figure_kind FROM marts.checks ORDER BY check_id")
     assert applied["applied"].tolist() == [True, True]
     assert applied["figure_kind"].tolist() == ["指标数值", "任务进度"]
+
+
+def test_quadrant_points_place_each_quarter_at_the_post_held_then(q):
+    """marts.quadrant_points (built once, pages only select): one row per marts.quadrants row; the
+    unit is one the cadre held during that quarter, the post covering the quarter's end first;
+    the current interval applies to the as-of quarter only."""
+    points = q("SELECT * FROM marts.quadrant_points")
+    quad = q("SELECT cadre_id, period, quadrant_code FROM marts.quadrants")
+    assert len(points) == len(quad) and not points.duplicated(["cadre_id", "period"]).any()
+    assert points.merge(quad, on=["cadre_id", "period", "quadrant_code"]).shape[0] == len(quad)
+    posts = q('SELECT cadre_id, unit_id, start, "end" FROM staging.assignments')
+    frame = period_frame(points["period"])
+    points = points.assign(q_end=frame["period_end"],
+                           q_start=frame["period_end"] - pd.offsets.QuarterBegin(startingMonth=1))
+    joined = points.merge(posts, on="cadre_id", suffixes=("", "_post"))
+    end = pd.to_datetime(joined["end"]).fillna(joined["q_end"])
+    overlap = (pd.to_datetime(joined["start"]) <= joined["q_end"]) & (end >= joined["q_start"])
+    held = joined[overlap]
+    at_end = held[end[overlap] >= held["q_end"]]
+    for (cadre, period), g in held.groupby(["cadre_id", "period"]):
+        assert g["unit_id"].iloc[0] in set(g["unit_id_post"]), (cadre, period)
+        ends = at_end[(at_end["cadre_id"] == cadre) & (at_end["period"] == period)]
+        if len(ends):
+            assert g["unit_id"].iloc[0] in set(ends["unit_id_post"]), (cadre, period)
+    as_of = q("SELECT value FROM meta.info WHERE key = 'as_of'")["value"].iloc[0]
+    applies = points[points["ci_applies"]]
+    assert len(applies) and (applies["q_end"].dt.strftime("%Y-%m") == as_of).all()
+    assert applies["x"].notna().all() and applies["x_current"].notna().all()
+
+
+def test_task_roles_are_the_rule_the_attribution_uses(q):
+    """marts.task_roles holds models.cards.task_roles of the delivered tasks: pages read shares."""
+    from models.cards import task_roles
+
+    stored = q("SELECT * FROM marts.task_roles").sort_values(["task_id", "cadre_id"]).reset_index(drop=True)
+    expected = task_roles(q("SELECT * FROM raw.tasks"))[["task_id", "cadre_id", "role", "share"]]
+    expected = expected.sort_values(["task_id", "cadre_id"]).reset_index(drop=True)
+    assert len(stored) > 100
+    pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
+    assert set(stored["role"]) <= {"责任人", "配合"} and (stored["share"] > 0).all()

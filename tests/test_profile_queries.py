@@ -1,14 +1,12 @@
 """The profile queries (ui/profile_queries.py, ui/unit_queries.py) on the small batch with two
 核验记录 (tests/checks_batch.py): the verified figure the cards and scores use comes with the
 reported one beside it, and task shares follow the build's rule and the weights in use."""
-import shutil
-
 import pytest
-import yaml
 
 from pipelines import db
 from ui import profile_queries as pq
 from ui import unit_queries as uq
+from tests.reference_edit import edited_reference
 from ui.queries import Scope
 
 
@@ -40,9 +38,12 @@ def test_a_units_tasks_and_scores_carry_the_check_and_the_reported_figure(checke
     assert uq.unit_scores(Scope(role="inspector", units=frozenset({"U02"}), identity="i"), "U01").empty
 
 
-def test_task_shares_are_the_builds_rule_with_the_weights_in_use(checked, tmp_path, monkeypatch):
+def test_task_shares_are_the_builds_rule_stored_with_the_version(checked, tmp_path, monkeypatch):
+    """Shares come from marts.task_roles, the rule the build applied with the weights in use then:
+    a weights.yaml edited after the build changes nothing shown until the next build, so the
+    shares on the page stay the ones the version's estimates rest on."""
     from models.cards import task_roles
-    from models.config import load_reference, reference_dir
+    from models.config import load_reference
 
     shares = load_reference("weights")["performance"]["role_shares"]
     lead = pq.cadre_task_shares(Scope(), "C02").set_index("task_id")["share"]
@@ -51,15 +52,11 @@ def test_task_shares_are_the_builds_rule_with_the_weights_in_use(checked, tmp_pa
     tasks = db.query(checked.current_path(), "SELECT * FROM staging.tasks")
     roles = task_roles(tasks)
     assert lead.to_dict() == pytest.approx(roles[roles["cadre_id"] == "C02"].set_index("task_id")["share"].to_dict())
-    # a client who edits weights.yaml as documented: the page follows it (no defaults of its own)
-    edited = tmp_path / "reference"
-    shutil.copytree(reference_dir(), edited)
-    weights = yaml.safe_load((edited / "weights.yaml").read_text(encoding="utf-8"))
     new_lead = round(1.0 - float(shares["lead"]) / 2, 2)
-    weights["performance"]["role_shares"] = {"lead": new_lead, "co": round(1.0 - new_lead, 2)}
-    (edited / "weights.yaml").write_text(yaml.safe_dump(weights, allow_unicode=True), encoding="utf-8")
+    edited = edited_reference(tmp_path, {"weights": lambda w: w["performance"].update(
+        role_shares={"lead": new_lead, "co": round(1.0 - new_lead, 2)})})
     monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(edited))
-    assert pq.cadre_task_shares(Scope(), "C02").set_index("task_id")["share"]["T01"] == pytest.approx(new_lead)
+    assert pq.cadre_task_shares(Scope(), "C02").set_index("task_id")["share"]["T01"] == pytest.approx(float(shares["lead"]))
 
 
 def test_the_interval_applies_to_the_quarter_fitted_on_all_the_data(demo_world, monkeypatch):
@@ -84,3 +81,40 @@ def test_the_interval_applies_to_the_quarter_fitted_on_all_the_data(demo_world, 
 def test_task_shares_of_a_cadre_outside_the_scope_are_not_returned(checked):
     inspector = Scope(role="inspector", units=frozenset({"U02"}), identity="i")
     assert len(pq.cadre_task_shares(Scope(), "C02")) and pq.cadre_task_shares(inspector, "C02").empty
+
+
+def test_a_quadrant_renamed_after_publishing_reads_with_its_new_name_and_colour(demo_world, tmp_path, monkeypatch):
+    """The marts store quadrant codes; names are quadrants.yaml's labels put on at render and
+    export: a version published before the rename shows the new names, each on its own colour,
+    on the quadrant page, in the export and on the wall."""
+    from models.config import load_reference
+    from pipelines.export import result_frame
+    from pipelines.home import Home
+    from ui import charts, palette
+    from ui import public_queries as pub_q
+
+    home = Home(demo_world[1])
+    monkeypatch.setenv("SHIJI_HOME", str(home.root))
+    before = load_reference("quadrants")["names"]
+    renamed = {code: f"{name}(新)" for code, name in before.items()}
+    monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(edited_reference(tmp_path, {"quadrants": lambda q: q.update(
+        names=renamed)})))
+    qcfg = load_reference("quadrants")
+    assert qcfg["names"] == renamed
+    points = pq.quadrant_points(Scope())
+    assert (points["quadrant"] == points["quadrant_code"].map(renamed)).all()
+    now = points[points["period"] == points["period"].max()]
+    placed = now[now["x_status"] == "determined"]
+    assert placed["quadrant_code"].nunique() >= 2
+    traces = {t.name: t for t in charts.quadrant_scatter(now, qcfg, show_intervals=False).data}
+    for code, part in placed.groupby("quadrant_code"):
+        trace = traces[renamed[code]]
+        assert trace.marker.color == palette.QUADRANT[code]
+        assert sorted(c[0] for c in trace.customdata) == sorted(part["cadre_id"])
+    exported = result_frame(home, "quadrants")
+    assert list(exported.columns[:5]) == ["cadre_id", "period", "x", "y", "quadrant"]
+    assert set(exported["quadrant"]) <= set(renamed.values())
+    assert (exported["quadrant"] == exported["quadrant_code"].map(renamed)).all()
+    wall = pub_q.quadrant_counts(home.public_path(home.current()["version"]))
+    assert set(renamed.values()) <= set(wall["quadrant"])
+    assert not set(before.values()) & set(wall["quadrant"])

@@ -138,10 +138,10 @@ def test_scan_catches_what_it_should(demo, tmp_path):
 
 def test_counts_match_the_full_version_or_are_suppressed(demo):
     _, full, public = demo
-    q_full = db.query(full, f"SELECT period, {pub.QUADRANT_LABEL} AS quadrant, count(DISTINCT cadre_id) AS n "
+    q_full = db.query(full, f"SELECT period, {pub.QUADRANT_GROUP} AS quadrant_code, count(DISTINCT cadre_id) AS n "
                             "FROM marts.quadrants GROUP BY ALL")
     q_pub = db.query(public, "SELECT * FROM public.quadrant_counts")
-    merged = q_pub.merge(q_full, on=["period", "quadrant"], how="left")
+    merged = q_pub.merge(q_full, on=["period", "quadrant_code"], how="left")
     merged["n"] = merged["n"].fillna(0)
     shown = ~merged["suppressed"]
     assert (merged.loc[shown, "n_people"] == merged.loc[shown, "n"]).all()
@@ -152,7 +152,8 @@ def test_counts_match_the_full_version_or_are_suppressed(demo):
     # an estimate whose interval crosses the cut is counted as 贡献不确定, never in a quadrant
     from models.quadrant import UNCERTAIN_NAME
 
-    assert UNCERTAIN_NAME in pub.QUADRANT_LABEL and UNCERTAIN_NAME in set(q_pub["quadrant"])
+    assert "'uncertain'" in pub.QUADRANT_GROUP and UNCERTAIN_NAME in set(q_pub["quadrant"])
+    assert set(q_pub["quadrant_code"]) >= {"high_high", "high_low", "low_high", "low_low", "uncertain", "unidentified"}
     uncertain = db.query(full, "SELECT period, count(*) AS n FROM marts.quadrants WHERE x_status = 'uncertain' GROUP BY 1")
     got = q_pub[q_pub["quadrant"] == UNCERTAIN_NAME].set_index("period")["n_people"]
     assert all(got[p] == n for p, n in zip(uncertain["period"], uncertain["n"]) if n >= 5)
@@ -392,18 +393,18 @@ def flag_attack(public: Path, truth: pd.DataFrame) -> list[str]:
 def quadrant_attack(public: Path, full: Path) -> list[str]:
     """Quadrant counts: cadres assessed that quarter (or in a fully shown quarter) − visible quadrants."""
     quads = db.query(public, "SELECT * FROM public.quadrant_counts")
-    truth = db.query(full, f"SELECT period, {pub.QUADRANT_LABEL} AS quadrant, count(DISTINCT cadre_id) AS n "
+    truth = db.query(full, f"SELECT period, {pub.QUADRANT_GROUP} AS quadrant_code, count(DISTINCT cadre_id) AS n "
                            "FROM marts.quadrants GROUP BY ALL")
-    true = {(p, q): int(n) for p, q, n in zip(truth["period"], truth["quadrant"], truth["n"])}
+    true = {(p, q): int(n) for p, q, n in zip(truth["period"], truth["quadrant_code"], truth["n"])}
     complete = [g["n_people"].sum() for _, g in quads.groupby("period") if not g["suppressed"].any()]
     found = []
     for period, g in quads.groupby("period"):
         hidden = g["suppressed"].astype(bool)
-        keys = [(period, q) for q in g["quadrant"][hidden]]
+        keys = [(period, q) for q in g["quadrant_code"][hidden]]
         if not keys:
             continue
-        cells = {(period, q): 1.0 for q in g["quadrant"]}
-        known = {(period, q): float(n) for q, n in zip(g["quadrant"][~hidden], g["n_people"][~hidden])}
+        cells = {(period, q): 1.0 for q in g["quadrant_code"]}
+        known = {(period, q): float(n) for q, n in zip(g["quadrant_code"][~hidden], g["n_people"][~hidden])}
         total = float(sum(v for (p, _), v in true.items() if p == period))
         found += _recovered(keys, {k: true.get(k, 0) for k in keys}, [(cells, total)], known, "干部总数 − 可见象限")
         for other in complete:  # the roster hardly changes from one quarter to the next
@@ -434,8 +435,9 @@ def test_attacker_cannot_recover_hidden_flag_or_quadrant_counts(demo, tmp_path):
     con.execute("CREATE OR REPLACE TABLE marts.anomalies AS SELECT * FROM f")
     # exactly three cadres are 高贡献区 in the last quarter (any others there move to 低效区)
     last = con.execute("SELECT max(period) FROM marts.quadrants").fetchone()[0]
-    con.execute("UPDATE marts.quadrants SET quadrant = '低效区' WHERE period = $p AND quadrant = '高贡献区'", {"p": last})
-    con.execute("""UPDATE marts.quadrants SET quadrant = '高贡献区', x_status = 'determined'
+    con.execute("UPDATE marts.quadrants SET quadrant_code = 'low_low' WHERE period = $p AND quadrant_code = 'high_high'",
+                {"p": last})
+    con.execute("""UPDATE marts.quadrants SET quadrant_code = 'high_high', x_status = 'determined'
                    WHERE period = $p AND cadre_id IN (
                        SELECT cadre_id FROM marts.quadrants WHERE period = $p ORDER BY cadre_id LIMIT 3)""", {"p": last})
     con.close()

@@ -26,6 +26,19 @@ def test_each_quadrant_and_unidentified():
     # Cut-offs are strict: exactly on both cuts is low/low.
     assert out.loc["f", "quadrant"] == "低效区"
     assert list(assign_quadrants(points, CONFIG).columns[:5]) == ["cadre_id", "period", "x", "y", "quadrant"]
+    assert out["quadrant_code"].to_dict() == {"a": "high_high", "b": "high_low", "c": "low_high", "d": "low_low",
+                                              "e": "unidentified", "f": "low_low"}
+
+
+def test_the_name_is_the_label_of_the_code():
+    """The placement is a code; the name is whatever quadrants.yaml calls it (a renamed quadrant
+    changes the label only)."""
+    points = pd.DataFrame({"cadre_id": ["a", "b"], "period": "2025-Q1", "x": [0.8, -0.3], "y": [0.9, 0.2],
+                           "identified": True})
+    renamed = {**CONFIG, "names": {**CONFIG["names"], "high_high": "实干担当区"}}
+    out = assign_quadrants(points, renamed).set_index("cadre_id")
+    assert out["quadrant"].to_dict() == {"a": "实干担当区", "b": "低效区"}
+    assert out["quadrant_code"].to_dict() == {"a": "high_high", "b": "low_low"}
 
 
 def test_percentile_within_period():
@@ -97,7 +110,7 @@ def test_unidentified_and_export_columns():
     out = assign_quadrants(_evidence_points([1.0, 1.0], [0.1, 0.1], identified=[False, True]), CONFIG)
     assert out["x_status"].tolist() == ["unidentified", "determined"]
     assert out[["x", "x_low", "x_high", "p_side"]].iloc[0].isna().all()
-    assert list(out.columns) == ["cadre_id", "period", "x", "y", "quadrant", "identified",
+    assert list(out.columns) == ["cadre_id", "period", "x", "y", "quadrant", "quadrant_code", "identified",
                                  "x_low", "x_high", "p_side", "x_status", "weight_identified", "x_reason",
                                  "reason_indicator", "reason_value", "reason_threshold"]
 

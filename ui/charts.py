@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from models.quadrant import UNCERTAIN_NAME
+from models import labels
+from models.labels import UNCERTAIN_NAME
 from ui import format as fmt
 from ui import palette
 
@@ -66,11 +67,16 @@ def _jitter(key: str) -> float:
 
 
 def quadrant_code(name: str, names: dict) -> str:
-    """'高贡献区' → 'high_high' using quadrants.yaml names; unknown → 'unidentified'."""
-    for code, label in names.items():
-        if label == name:
-            return code
-    return "unidentified"
+    """'高贡献区' → 'high_high' using quadrants.yaml names (a code passes); unknown → 'unidentified'."""
+    return labels.quadrant_code(name, names)
+
+
+def codes_of(points: pd.DataFrame, names: dict) -> pd.Series:
+    """The quadrant code of every row: ``quadrant_code`` where the frame has it (marts store
+    codes), else the code of its ``quadrant`` name."""
+    if "quadrant_code" in points:
+        return points["quadrant_code"].fillna(labels.UNPLACED).astype(str)
+    return points["quadrant"].map(lambda q: quadrant_code(q, names)).astype(object)
 
 
 def _hover(points: pd.DataFrame, x_cut: float = 0.0) -> list[str]:
@@ -108,10 +114,12 @@ def _interval_columns(points: pd.DataFrame) -> tuple[list, list]:
 
 
 def where_label(points: pd.DataFrame, names: dict) -> pd.Series:
-    """Where a cadre stands in a quarter: its quadrant, 贡献不确定, or 不可判定."""
+    """Where a cadre stands in a quarter: its quadrant, 贡献不确定, or 不可判定 (by the code, in
+    the words of ``names``)."""
+    named = labels.quadrant_label(codes_of(points, names), names)
     if "x_status" not in points:
-        return points["quadrant"]
-    return points["quadrant"].where(points["x_status"] != "uncertain", UNCERTAIN_LABEL)
+        return named
+    return named.where(points["x_status"] != "uncertain", UNCERTAIN_LABEL)
 
 
 def _x_range(values: pd.Series, x_cut: float) -> list[float]:
@@ -184,8 +192,9 @@ def quadrant_scatter(points: pd.DataFrame, config: dict, selected: str | None = 
                        line=dict(color="#555", width=1, dash="dash")))
 
     data = []
-    for code in ("high_high", "high_low", "low_high", "low_low"):
-        part = placed[placed["quadrant"] == names[code]]
+    codes = codes_of(placed, names)
+    for code in labels.QUADRANT_CODES:
+        part = placed[codes == code]
         if part.empty:
             continue
         color = QUADRANT_COLORS[code]
@@ -250,7 +259,7 @@ def trajectory(history: pd.DataFrame, config: dict, height: int = 380) -> go.Fig
             text=[fmt.period_label(p) if i in (0, len(placed) - 1) else "" for i, p in enumerate(placed["period"])],
             textposition="top center", customdata=[fmt.period_label(p) for p in placed["period"]],
             line=dict(color="#90a4ae", width=1.5), showlegend=False,
-            marker=dict(size=11, color=[QUADRANT_COLORS[quadrant_code(q, names)] for q in placed["quadrant"]],
+            marker=dict(size=11, color=[QUADRANT_COLORS[c] for c in codes_of(placed, names)],
                         line=dict(width=1, color="white")),
             hovertemplate="%{customdata}<br>x = %{x:.2f}<br>y = %{y:.0%}<extra></extra>"))
         data[0]["error_x"] = _errors(placed, "#444", width=4)

@@ -121,10 +121,13 @@ def quadrant_latest(scope: Scope) -> pd.DataFrame:
         return pd.DataFrame()
     status = "x_status" if "x_status" in _columns(scope, "marts", "quadrants") else \
         "CASE WHEN identified THEN 'determined' ELSE 'unidentified' END"
-    return run(scope, f"""
-        SELECT cadre_id, period, quadrant, {status} AS x_status FROM marts.quadrants
+    frame = run(scope, f"""
+        SELECT cadre_id, period, quadrant_code, {status} AS x_status FROM marts.quadrants
         WHERE period = (SELECT max(period) FROM marts.quadrants)
     """, unit_column=None, person_column="cadre_id")
+    from models.labels import quadrant_label  # the marts store codes; names are quadrants.yaml's now
+
+    return frame.assign(quadrant=quadrant_label(frame["quadrant_code"]))
 
 
 # --- since the previous version --------------------------------------------------------------

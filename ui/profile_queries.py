@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from models.labels import quadrant_label
 from pipelines.steps import TASK_PERIOD
 from ui.queries import HOME_POSTS, Scope, run, seen_in_full
 # The unit page's queries and the catalogue helpers live in their own modules; re-exported here
@@ -39,52 +40,18 @@ _CADRES = f"""
 
 # --- 实绩象限 ---------------------------------------------------------------------------------
 
-_QUADRANT_POINTS = f"""
-WITH q AS (
-    SELECT q.*,
-           make_date(CAST(substr(q.period, 1, 4) AS INTEGER), 3 * CAST(substr(q.period, 7, 1) AS INTEGER) - 2, 1)
-               AS q_start,
-           last_day(make_date(CAST(substr(q.period, 1, 4) AS INTEGER), 3 * CAST(substr(q.period, 7, 1) AS INTEGER), 1))
-               AS q_end
-    FROM marts.quadrants AS q
-),
-held AS (
-    SELECT q.cadre_id, q.period, a.unit_id, a.post
-    FROM q JOIN staging.assignments AS a
-      ON a.cadre_id = q.cadre_id AND a.start <= q.q_end AND coalesce(a."end", q.q_end) >= q.q_start
-    QUALIFY row_number() OVER (
-        PARTITION BY q.cadre_id, q.period
-        ORDER BY (coalesce(a."end", q.q_end) >= q.q_end) DESC, a.share DESC, a.start DESC) = 1
-)
-SELECT q.* EXCLUDE (q_start, q_end), c.name,
-       coalesce(h.unit_id, c.unit_id) AS unit_id,
-       u.name AS unit_name, u.unit_type, coalesce(h.post, c.post) AS post,
-       c.rank, c.role_type, c.birth_year,
-       k.effect AS x_current, k.se, k.ci_low, k.ci_high, k.band, k.flags, k.component_id,
-       k.identified AS identified_current,
-       -- the quarter fitted on all the data (it ends in the as-of month) is the current estimate
-       coalesce(strftime(q.q_end, '%Y-%m') = (SELECT value FROM meta.info WHERE key = 'as_of')
-                AND q.x IS NOT NULL AND k.effect IS NOT NULL, false) AS ci_applies
-FROM q
-LEFT JOIN ({_CADRES}) AS c USING (cadre_id)
-LEFT JOIN held AS h ON h.cadre_id = q.cadre_id AND h.period = q.period
-LEFT JOIN staging.units AS u ON u.unit_id = coalesce(h.unit_id, c.unit_id)
-LEFT JOIN marts.contributions AS k ON k.cadre_id = q.cadre_id AND k.indicator = '*'
-ORDER BY q.period, q.cadre_id
-"""
+_QUADRANT_POINTS = "SELECT * FROM marts.quadrant_points ORDER BY period, cadre_id"
 
 
 def quadrant_points(scope: Scope) -> pd.DataFrame:
-    """Every cadre × quarter of marts.quadrants with the cadre's attributes, the unit held in that
-    quarter and the current composite estimate (x_current, se, ci_low, ci_high, band, flags).
-    Data versions built since issue 12 also carry the quadrant's own evidence: x_low, x_high,
-    p_side, x_status (a cadre is in a quadrant only when x_status is "determined").
-
-    The interval belongs to the current estimate: ``ci_applies`` marks the quarter whose x is
-    that estimate, the quarter ending in the as-of month (the build fits it on all the data)."""
+    """Every cadre × quarter of marts.quadrant_points (built once: the unit and post held in that
+    quarter, the cadre's attributes, the current composite estimate x_current, se, ci_low,
+    ci_high, band, flags), with ``quadrant``, the name quadrants.yaml gives ``quadrant_code``
+    now. A cadre is in a quadrant only when x_status is "determined"; ``ci_applies`` marks the
+    quarter whose x is the current estimate (the one ending in the as-of month)."""
     frame = run(scope, _QUADRANT_POINTS, unit_column=None, person_column="cadre_id")
-    if not frame.empty:
-        frame["ci_applies"] = frame["ci_applies"].fillna(False).astype(bool)
+    frame.insert(frame.columns.get_loc("quadrant_code"), "quadrant", quadrant_label(frame["quadrant_code"]))
+    frame["ci_applies"] = frame["ci_applies"].astype("boolean").fillna(False).astype(bool)
     return frame
 
 
@@ -282,7 +249,7 @@ WITH ind AS (
     JOIN marts.indicator_outcomes AS o USING (unit_id, indicator, period)
     WHERE s.cadre_id = $cadre AND s.share > 0 AND o.outcome IS NOT NULL
 ),
-shares AS (SELECT unnest($task_ids) AS task_id, unnest($task_shares) AS share),
+shares AS (SELECT task_id, share FROM marts.task_roles WHERE cadre_id = $cadre),
 task AS (
     SELECT 'task' AS indicator, t.unit_id, {TASK_PERIOD} AS period, any_value(sh.share) AS share,
            avg(s.gap_pp) AS y
@@ -312,25 +279,16 @@ ORDER BY k.indicator = '*' DESC, k.indicator
 """
 
 
-# Candidates only (a superset: any delivered separator): the shares decide who is on a task.
-_TASK_CANDIDATES = """
-SELECT $cadre AS cadre_id, task_id, year, lead_cadre_id, co_cadre_ids FROM staging.tasks
-WHERE lead_cadre_id = $cadre OR strpos(coalesce(co_cadre_ids, ''), $cadre) > 0
+_TASK_SHARES = """
+SELECT cadre_id, task_id, role, share FROM marts.task_roles WHERE cadre_id = $cadre ORDER BY task_id
 """
 
 
 def cadre_task_shares(scope: Scope, cadre_id: str) -> pd.DataFrame:
-    """task_id, role and share of each task the cadre is on, by the rule the build's attribution
-    uses (:func:`models.cards.task_roles`, weights.yaml ``role_shares``). The build does not
-    store task shares (marts.attribution_shares holds indicator records only), so the rule is
-    called here rather than written again in SQL."""
-    from models.cards import task_roles
-
-    tasks = run(scope, _TASK_CANDIDATES, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
-    if tasks.empty:
-        return pd.DataFrame(columns=["task_id", "role", "share"])
-    roles = task_roles(tasks.drop(columns="cadre_id"))
-    return roles.loc[roles["cadre_id"] == cadre_id, ["task_id", "role", "share"]].reset_index(drop=True)
+    """task_id, role and share of each task the cadre is on (marts.task_roles: the shares the
+    build's attribution weighed the task records by)."""
+    frame = run(scope, _TASK_SHARES, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
+    return frame[["task_id", "role", "share"]].reset_index(drop=True)
 
 
 def cadre_contributions(scope: Scope, cadre_id: str, lead_share: float | None = None,
@@ -338,12 +296,9 @@ def cadre_contributions(scope: Scope, cadre_id: str, lead_share: float | None = 
     """One row per indicator the cadre has a contribution for ('*' = composite first): the
     estimate with its 95 % interval, band and flags, and the decomposition of the cadre's
     records (observed mean, platform effect, period effect, mean responsibility share).
-    Task shares come from :func:`cadre_task_shares`; ``lead_share``/``co_share`` are ignored
+    Task shares are the build's (marts.task_roles); ``lead_share``/``co_share`` are ignored
     (kept so callers that still pass weights.yaml's shares keep working)."""
-    shares = cadre_task_shares(scope, cadre_id)
-    return run(scope, _DECOMPOSITION, {"cadre": cadre_id, "task_ids": shares["task_id"].astype(str).tolist() or [""],
-                                       "task_shares": shares["share"].astype(float).tolist() or [0.0]},
-               unit_column=None, person_column="cadre_id")
+    return run(scope, _DECOMPOSITION, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
 
 
 def cadre_quadrants(scope: Scope, cadre_id: str) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from models.labels import quadrant_group_names
 from pipelines import db
 from pipelines.home import Home
 
@@ -119,10 +120,16 @@ def flag_counts(public: Path, dimension: str = "severity") -> pd.DataFrame:
 
 
 def quadrant_counts(public: Path, quarters: int = 6) -> pd.DataFrame:
-    return run(public, """
+    """The last ``quarters`` quarters of cadres per 实绩象限 group, each group named from its code
+    by quadrants.yaml now (a quadrant renamed after publishing reads with its new name)."""
+    frame = run(public, """
         WITH recent AS (SELECT DISTINCT period FROM public.quadrant_counts ORDER BY period DESC LIMIT $n)
         SELECT q.* FROM public.quadrant_counts AS q JOIN recent USING (period) ORDER BY period, seq
-    """, {"n": int(quarters)})
+    """, {"n": int(quarters)}).copy()
+    if "quadrant_code" in frame:  # public files since schema 2
+        names = quadrant_group_names()
+        frame["quadrant"] = [names.get(c, q) for c, q in zip(frame["quadrant_code"], frame["quadrant"])]
+    return frame
 
 
 def trends(public: Path, prefix: str) -> pd.DataFrame:

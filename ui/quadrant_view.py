@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ui import format as fmt
+from ui.charts import codes_of
 
 UNCERTAIN_NOTE = ("个人贡献的判定区间跨过分界线(落在某一侧的概率不足 {level}),或可识别的指标不足其所任单位报送指标权重的 {weight}"
                   "的干部,记为“贡献不确定”,只按实绩分画在分界线上的灰色竖条里,不归入任何象限。")
@@ -28,8 +29,8 @@ def headline(now: pd.DataFrame, names: dict) -> tuple[list[tuple[str, str, str]]
         ("贡献不确定", f"{n['uncertain']} 人", "有个人贡献估计,但区间跨过分界线或可识别的指标权重不足,不归入象限"),
         (names["unidentified"], f"{n['unidentified']} 人", "个人贡献无法估计(与平台分不开或记录太少)"),
     ]
-    counts = now.loc[status_of(now, names) == "determined", "quadrant"].value_counts()
-    parts = [f"{names[c]} {int(counts.get(names[c], 0))} 人" for c in ("high_high", "high_low", "low_high", "low_low")]
+    counts = codes_of(now, names)[status_of(now, names) == "determined"].value_counts()
+    parts = [f"{names[c]} {int(counts.get(c, 0))} 人" for c in ("high_high", "high_low", "low_high", "low_low")]
     return metrics, "已判定的干部中:" + " · ".join(parts)
 
 
@@ -72,7 +73,8 @@ def where_text(row, names: dict) -> str:
     """The badge text: the quadrant, or 贡献不确定 / 不可判定."""
     if getattr(row, "x_status", None) == "uncertain":
         return "贡献不确定(不归入象限)"
-    return str(row.quadrant)
+    code = getattr(row, "quadrant_code", None)
+    return names.get(code, str(row.quadrant)) if isinstance(code, str) else str(row.quadrant)
 
 
 def latest_note(row) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from models.quadrant import UNCERTAIN_NAME
+from models.labels import quadrant_group, quadrant_group_names
 from ui.queries import Scope, run, seen_in_full
 from ui.version_queries import column_or_null, has_column
 
@@ -108,7 +108,7 @@ def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
     interval the quadrant placed the latest quarter by (quadrants.yaml ``x_side_level``), null
     on versions built before it."""
     evidence = ", ".join(column_or_null(scope, "marts", "quadrants", c, "q0", "DOUBLE") for c in ("x_low", "x_high"))
-    return run(scope, f"""
+    frame = run(scope, f"""
         WITH posts AS (
             SELECT cadre_id, min(start) AS first_start, max(coalesce("end", DATE '9999-12-31')) AS last_end,
                    bool_or(in_post) AS in_post, string_agg(DISTINCT post, '、') AS posts
@@ -116,8 +116,7 @@ def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
         ),
         seen AS (SELECT cadre_id FROM posts WHERE {seen_in_full('cadre_id')}),
         lastq AS (
-            SELECT q0.cadre_id, q0.period, {evidence},
-                   CASE WHEN x_status = 'uncertain' THEN '{UNCERTAIN_NAME}' ELSE quadrant END AS quadrant
+            SELECT q0.cadre_id, q0.period, {evidence}, q0.quadrant_code, q0.x_status
             FROM marts.quadrants AS q0
             QUALIFY row_number() OVER (PARTITION BY cadre_id ORDER BY period DESC) = 1
         ),
@@ -130,7 +129,7 @@ def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
                CASE WHEN f.cadre_id IS NOT NULL THEN c.role_type END AS role_type, p.posts, p.first_start,
                nullif(p.last_end, DATE '9999-12-31') AS last_end, p.in_post, f.cadre_id IS NOT NULL AS in_full,
                k.effect, k.se, k.ci_low, k.ci_high, k.band, k.flags, k.identified, k.component_id,
-               q.period AS quadrant_period, q.quadrant, q.x_low, q.x_high, s.year AS score_year, s.total, s.grade,
+               q.period AS quadrant_period, q.quadrant_code, q.x_status, q.x_low, q.x_high, s.year AS score_year, s.total, s.grade,
                s.grade_by_score, s.excellent_rank, s.excellent_quota_n
         FROM posts AS p
         LEFT JOIN staging.cadres AS c USING (cadre_id)
@@ -140,6 +139,9 @@ def unit_cadres(scope: Scope, unit_id: str) -> pd.DataFrame:
         LEFT JOIN lasts AS s ON s.cadre_id = f.cadre_id
         ORDER BY p.in_post DESC, p.first_start DESC, p.cadre_id
     """, {"unit": unit_id})
+    group = quadrant_group(frame["quadrant_code"], frame["x_status"]).where(frame["quadrant_code"].notna())
+    frame["quadrant"] = group.map(quadrant_group_names())
+    return frame.drop(columns="x_status")
 
 
 def unit_directory(scope: Scope) -> pd.DataFrame:
