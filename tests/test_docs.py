@@ -182,7 +182,8 @@ RESULT_COLUMN_SOURCES = {
                       ("models.attribution.estimator", "CONTRIBUTION_COLUMNS")],
     "platform_effects": [("models.attribution", "PLATFORM_COLUMNS"),
                          ("models.attribution.estimator", "PLATFORM_COLUMNS")],
-    "anomalies": [("models.anomaly_rules", "FLAG_COLUMNS"), ("models.anomaly", "FLAG_COLUMNS")],
+    "anomalies": [("models.rules.flags", "FLAG_COLUMNS"), ("models.anomaly_rules", "FLAG_COLUMNS"),
+                  ("models.anomaly", "FLAG_COLUMNS")],
 }
 
 
@@ -209,8 +210,10 @@ def test_contract_result_columns_match_the_models(name):
             break
         except (ImportError, AttributeError):
             continue
-    else:
-        pytest.skip(f"no column list for {name} found in {RESULT_COLUMN_SOURCES[name]}")
+    else:  # moved: the export test's pinned list (checked there against a real export) stands in
+        from tests.test_cli import CONTRACT_COLUMNS as columns_by_name
+
+        columns = columns_by_name[name]
     assert documented_results()[name] == list(columns)
 
 
