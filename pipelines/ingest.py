@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.dictionary import indicator_dictionary
 from pipelines import build, validate
 from pipelines.coerce import coerce
-from pipelines.dictionary import indicator_dictionary
 from pipelines.home import Home, sha256_file
 from pipelines.progress import SILENT, Progress
 from pipelines.public import build_public
