@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from models.config import CARD_LEVEL, CARDS, is_missing, resolve
-from models.scoring import period_frame
+from models.period import period_frame
 
 RESULT_COLUMNS = ["task_id", "period", "planned_pct", "actual_pct", "gap_pp", "status", "card"]
 _EPS = 1e-9

@@ -39,6 +39,7 @@ from scipy.sparse.csgraph import connected_components
 
 from models.rules.flags import ALL_COLUMNS, check_hint_for, empty_flags, flag_id, load_config
 from models.config import load_reference
+from models.period import period_label
 from models.ratings import convert_score
 
 RATING_RULES = ("评价雷同", "互评抬分")
@@ -56,11 +57,6 @@ def _pts(x: float) -> str:
     x = float(x)
     s = f"{x:.0f}" if abs(x) >= 10 else f"{x:.1f}"
     return s[:-2] if s.endswith(".0") else s
-
-
-def _period_label(p: str) -> str:
-    p = str(p)
-    return f"{p}年" if len(p) == 4 and p.isdigit() else p
 
 
 def _settings(cfg: Mapping | None) -> dict:
@@ -157,7 +153,7 @@ def _uniform_hits(g: pd.DataFrame, s: Mapping) -> list[dict]:
             sev = "红" if r.excess >= float(s["red_lift_points"]) else "橙"
         else:
             sev = "黄"  # agreement without a lift: a form filled in by rote, weaker evidence
-        who = f"{_period_label(r.period)}{r.rater_group}评价："
+        who = f"{period_label(r.period)}{r.rater_group}评价："
         if r.n_same == r.n:
             text = f"{who}{int(r.n)}人打分完全相同（都是{_pts(r.low)}分）"
         elif identical:
@@ -217,7 +213,7 @@ def _ring_hits(per_rater: pd.DataFrame, s: Mapping) -> list[dict]:
                      f"（高{_pts(e.lift)}分）" for e in inbound.itertuples(index=False)]
             lift = float(inbound["lift"].max())
             sev = "红" if (lift >= float(s["red_edge_lift"]) or len(members) >= 3) else "橙"
-            text = (f"{_period_label(period)}与{'、'.join(others)}{kind}：" + "；".join(parts)
+            text = (f"{period_label(period)}与{'、'.join(others)}{kind}：" + "；".join(parts)
                     + f"（互评打分比其他评价人高出{_pts(float(s['min_edge_lift']))}分以上即提示）")
             hits.append({"rule": "互评抬分", "period": period, "cadre_id": c, "severity": sev,
                          "excess": _excess_share(lift, float(s["min_edge_lift"])), "reason": text,
@@ -288,7 +284,7 @@ def detect_rating_anomalies(ratings: pd.DataFrame | None, cfg: Mapping | None = 
             "rules": h["rule"], "actual": h["actual"], "expected": h["expected"], "peer_median": h["peer_median"],
             "measure": MEASURE, "onset": h["period"], "iforest_score": np.nan,
             # what lists and briefings name the flag by (its subject): no indicator, no task
-            "indicator_name": f"{_period_label(h['period'])}360度评价",
+            "indicator_name": f"{period_label(h['period'])}360度评价",
         })
     out = pd.DataFrame(rows, columns=ALL_COLUMNS)
     return out.sort_values(["score", "flag_id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)

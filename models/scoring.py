@@ -4,8 +4,7 @@ Input: an ``indicator_values`` frame with the contract columns
 ``unit_id, indicator, period, value[, target, verified_value]`` where ``target`` is the annual
 target and ``period`` is ``YYYY-MM`` (January+February merged as ``YYYY-02``), ``YYYY-Qn`` or
 ``YYYY``. The indicator dictionary (direction, cumulative, unit, unit types) comes from
-``data/reference/indicators.yaml``, optionally extended by a contract ``indicators`` frame
-(models/dictionary.py).
+``data/reference/indicators.yaml``, optionally extended by a contract ``indicators`` frame.
 
 Per row the module computes:
 
@@ -24,79 +23,80 @@ Everything is a pure function of DataFrames; no I/O beyond the cached YAML.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from models.config import resolve
-from models.dictionary import indicator_frame
+from models.config import load_reference, resolve
+from models.period import period_frame
 
 RESULT_COLUMNS = ["unit_id", "indicator", "period", "value", "target", "completion", "rank", "score"]
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
-_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
-_YEAR_RE = re.compile(r"^(\d{4})$")
-
 
 # --------------------------------------------------------------------------------------------
-# Periods
+# Indicator dictionary and scoring specs
 # --------------------------------------------------------------------------------------------
 
-def period_info(period: Any) -> tuple[int, str, int]:
-    """``(year, kind, end_month)`` of a canonical period; kind is month, quarter or year.
+def _as_list(x: Any) -> list[str]:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return []
+    if isinstance(x, (list, tuple, set, np.ndarray)):
+        return [str(v).strip() for v in x if str(v).strip()]
+    return [v.strip() for v in str(x).split(";") if v.strip()]
 
-    >>> period_info("2024-02"), period_info("2024-Q3"), period_info("2024")
-    ((2024, 'month', 2), (2024, 'quarter', 9), (2024, 'year', 12))
+
+def _as_bool(x: Any) -> bool:
+    if isinstance(x, str):
+        return x.strip().lower() in ("true", "1", "是", "yes", "y", "t")
+    return bool(x) if x is not None and not (isinstance(x, float) and np.isnan(x)) else False
+
+
+def indicator_dictionary(indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The indicator dictionary as a frame indexed by code.
+
+    Columns: name, unit, direction, frequency, cumulative, kind, unit_types (list).
+    ``indicators`` (contract table: indicator, name, unit, direction, frequency, cumulative,
+    kind, unit_type) extends or overrides indicators.yaml row by row.
     """
-    s = str(period).strip()
-    if s.endswith(".0"):  # a year read as a float
-        s = s[:-2]
-    m = _MONTH_RE.match(s)
-    if m:
-        month = int(m.group(2))
-        if not 1 <= month <= 12:
-            raise ValueError(f"期间格式错误: {period!r}")
-        return int(m.group(1)), "month", month
-    m = _QUARTER_RE.match(s)
-    if m:
-        return int(m.group(1)), "quarter", 3 * int(m.group(2))
-    m = _YEAR_RE.match(s)
-    if m:
-        return int(m.group(1)), "year", 12
-    raise ValueError(f"期间格式错误 (应为 YYYY-MM / YYYY-Qn / YYYY): {period!r}")
+    ref = load_reference("indicators")["indicators"]
+    rows = {
+        code: {
+            "name": spec.get("name", code),
+            "unit": spec.get("unit", ""),
+            "direction": int(spec.get("direction", 1)),
+            "frequency": spec.get("frequency", "month"),
+            "cumulative": _as_bool(spec.get("cumulative", False)),
+            "kind": spec.get("kind", "other"),
+            "unit_types": _as_list(spec.get("unit_types")),
+        }
+        for code, spec in ref.items()
+    }
+    if indicators is not None and len(indicators):
+        for rec in indicators.to_dict("records"):
+            code = str(rec["indicator"])
+            row = dict(rows.get(code, {"kind": "other", "unit_types": []}))
+            for col in ("name", "unit", "frequency", "kind"):
+                if col in rec and not pd.isna(rec[col]):
+                    row[col] = rec[col]
+            if "direction" in rec and not pd.isna(rec["direction"]):
+                row["direction"] = int(rec["direction"])
+            if "cumulative" in rec and not pd.isna(rec["cumulative"]):
+                row["cumulative"] = _as_bool(rec["cumulative"])
+            if "unit_type" in rec:
+                types = _as_list(rec["unit_type"])
+                if types:
+                    row["unit_types"] = types
+            row.setdefault("name", code)
+            row.setdefault("unit", "")
+            row.setdefault("direction", 1)
+            row.setdefault("frequency", "month")
+            row.setdefault("cumulative", False)
+            rows[code] = row
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    df.index.name = "indicator"
+    return df
 
-
-def period_end(period: Any) -> pd.Timestamp:
-    """Last calendar day of the period."""
-    year, _, month = period_info(period)
-    return pd.Timestamp(year=year, month=month, day=1) + pd.offsets.MonthEnd(0)
-
-
-def elapsed_share(period: Any) -> float:
-    """时序进度: the expected year-to-date share at the end of the period (m/12)."""
-    return period_info(period)[2] / 12.0
-
-
-def period_frame(periods: pd.Series) -> pd.DataFrame:
-    """Vectorised period_info: columns year, period_kind, end_month, expected_share, period_end."""
-    s = periods.astype(str)
-    info = {p: period_info(p) for p in pd.unique(s)}
-    out = pd.DataFrame(index=periods.index)
-    out["year"] = s.map({p: v[0] for p, v in info.items()}).astype("int64")
-    out["period_kind"] = s.map({p: v[1] for p, v in info.items()})
-    out["end_month"] = s.map({p: v[2] for p, v in info.items()}).astype("int64")
-    out["expected_share"] = out["end_month"] / 12.0
-    out["period_end"] = pd.to_datetime(
-        {"year": out["year"], "month": out["end_month"], "day": 1}
-    ) + pd.offsets.MonthEnd(0)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# Scoring specs
-# --------------------------------------------------------------------------------------------
 
 def scoring_spec(indicator: str, config: dict | None = None) -> dict:
     """The scoring parameters of one indicator: the defaults overridden per indicator."""
@@ -122,7 +122,7 @@ def period_increments(values: pd.DataFrame, indicators: pd.DataFrame | None = No
     non-cumulative indicators get NaN. Also adds ``cum_decrease`` (累计值回落: a YTD value below the
     previous one, which is always a data problem).
     """
-    d = indicator_frame(indicators)
+    d = indicator_dictionary(indicators)
     out = values.copy()
     pf = period_frame(out["period"])
     out["_year"], out["_end"] = pf["year"], pf["end_month"]
@@ -198,7 +198,7 @@ def score_indicators(
     ]
     if len(values) == 0:
         return pd.DataFrame(columns=RESULT_COLUMNS + extra)
-    d = indicator_frame(indicators)
+    d = indicator_dictionary(indicators)
     df = values.copy().reset_index(drop=True)
     # The contract accepts the indicator's code or its Chinese name.
     by_name = {str(n): code for code, n in d["name"].items()}

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from models.labels import BAND_LABELS, flags_text
+from models.period import period_label
 from pipelines import db
 from pipelines.report import InputError
 from pipelines.scope import HOME_POSTS, scope_params, sees_in_full, seen_in_full
@@ -72,11 +73,12 @@ def _columns(version: Path, schema: str, table: str) -> set[str]:
                                  "WHERE table_schema = $s AND table_name = $t", {"s": schema, "t": table})["column_name"])
 
 
-def _period(start, end) -> str:
+def _period(start, end=None) -> str:
+    """A flag's span as people say it: one period, or 起至止; the dash with neither."""
     start, end = ("" if pd.isna(v) else str(v) for v in (start, end))
     if not start or not end or start == end:
-        return start or end or "—"
-    return f"{start}至{end}"
+        return period_label(start or end) if start or end else "—"
+    return f"{period_label(start)}至{period_label(end)}"
 
 
 def _rule_label(rule, rules) -> str:
@@ -161,6 +163,7 @@ def build_briefing(version: Path, unit_ids: list[str] | None = None, cadre_ids: 
         WHERE k.indicator = '*' AND k.cadre_id IN (SELECT unnest($cadres))
         ORDER BY k.cadre_id
     """, {"cadres": cadre_ids})
+    tasks["期间"] = [_period(p) for p in tasks["期间"]]
     contributions["贡献档次"] = contributions["贡献档次"].map(lambda b: BAND_LABELS.get(b, b))
     contributions["说明"] = contributions["说明"].map(lambda f: flags_text(f) if isinstance(f, str) and f else "—")
     as_of = db.query(version, "SELECT value FROM meta.info WHERE key = 'as_of'")["value"].iloc[0]
@@ -270,7 +273,7 @@ def _questions(flags: pd.DataFrame, tasks: pd.DataFrame, cfg: dict) -> pd.DataFr
         name = re.sub(r"^任务「(.*)」$", r"\1", subject)  # templates add their own 「」
         key = ("task", f.task_id) if is_task else (f.level, f.unit_id, f.cadre_id if f.level == "cadre" else None,
                                                    f.indicator)
-        add(key, subject, f.单位, template.format(subject=name, period=f.period_start or "", rule=f.rule))
+        add(key, subject, f.单位, template.format(subject=name, period=_period(f.period_start), rule=f.rule))
     for t in tasks.itertuples(index=False):
         add(("task", t.task_id), f"任务「{t.任务}」", t.单位,
             cfg["questions"]["task"]["进度滞后"].format(subject=t.任务, period=t.期间, rule="进度滞后"))

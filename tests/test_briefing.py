@@ -1,4 +1,5 @@
 """考察准备 briefing on the demo: content, Excel without formulas, PDF with an embedded CJK font."""
+import re
 import shutil
 import subprocess
 
@@ -31,6 +32,11 @@ def test_unit_briefing_lists_checks_flags_tasks_and_questions(version):
     assert len(b.sections["flags"]) > 0 and (b.sections["flags"]["单位"] == name).all()  # names, not ids
     assert len(b.sections["checks"]) > 0 and len(b.sections["questions"]) >= len(b.sections["flags"])
     assert "数据截至 2025-12" in b.stamp and "数据版本 v" in b.stamp and "生成于" in b.stamp
+    # periods read as people say them (2025年3月, 2025年三季度), never as codes
+    code = r"\d{4}-(?:\d{2}|Q\d)"
+    spans = list(b.sections["flags"]["期间"]) + list(b.sections["tasks"]["期间"])
+    assert spans and all(re.search(r"\d{4}年", s) and not re.search(code, s) for s in spans)
+    assert not b.sections["questions"].astype(str).apply(lambda c: c.str.contains(code)).any().any()
 
 
 def test_scope_refuses_units_outside(version):

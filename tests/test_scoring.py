@@ -11,10 +11,7 @@ from models.config import load_reference
 from models.scoring import (
     RESULT_COLUMNS,
     check_cumulative,
-    elapsed_share,
-    period_end,
     period_increments,
-    period_info,
     score_indicators,
     unit_totals,
 )
@@ -43,22 +40,6 @@ INCOME_RATIO = pd.DataFrame({
     "indicator": ["income_ratio"], "name": ["城乡居民收入倍差"], "unit": ["倍"], "direction": [-1],
     "frequency": ["year"], "cumulative": [False], "kind": ["other"], "unit_type": ["街道;镇;乡"],
 })
-
-
-def test_periods():
-    assert period_info("2024-02") == (2024, "month", 2)
-    assert period_info("2024-Q3") == (2024, "quarter", 9)
-    assert period_info("2024") == (2024, "year", 12)
-    # January + February are reported together as 2024-02: 2 of 12 months elapsed.
-    assert elapsed_share("2024-02") == pytest.approx(2 / 12)
-    assert elapsed_share("2024-Q2") == pytest.approx(0.5)
-    assert elapsed_share("2024") == 1.0
-    assert period_end("2024-02") == pd.Timestamp("2024-02-29")
-    assert period_end("2023-Q4") == pd.Timestamp("2023-12-31")
-    with pytest.raises(ValueError):
-        period_info("2024-13")
-    with pytest.raises(ValueError):
-        period_info("2024年3月")  # canonicalised by ingestion, not here
 
 
 def test_contract_columns_first():

@@ -19,6 +19,7 @@ from ui import palette
 # here so pages keep one formatting namespace.
 from models.labels import (BAND_LABELS, DASH, FLAG_LABELS, flag_list, flags_text,  # noqa: F401
                            is_missing, unidentified_reason)
+from models.period import period_label as spoken_period
 
 # Cell backgrounds for 亮牌 / 色档 / severity words in tables (no emoji: offline browsers and
 # the big screen often lack an emoji font).
@@ -228,17 +229,9 @@ def interval(lo: Any, hi: Any, unit: str | None = None, digits: int = 2) -> str:
 
 
 def period_label(period: Any) -> str:
-    """'2025-Q4' → '2025年四季度', '2025-03' → '2025年3月', '2025' → '2025年'."""
-    if is_missing(period):
-        return DASH
-    p = str(period)
-    if len(p) == 7 and p[5] == "Q":
-        return f"{p[:4]}年{'一二三四'[int(p[6]) - 1]}季度"
-    if len(p) == 7 and p[4] == "-":
-        return f"{p[:4]}年{int(p[5:])}月"
-    if len(p) == 4 and p.isdigit():
-        return f"{p}年"
-    return p
+    """'2025-Q4' → '2025年四季度', '2025-03' → '2025年3月', '2025' → '2025年' (models.period's
+    label); the dash when missing."""
+    return DASH if is_missing(period) else spoken_period(period)
 
 
 def age_band(birth_year: Any, ref_year: int) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from models.scoring import period_info
+from models.period import Period
 from ui import format as fmt
 from ui.screen_theme import (
     ACCENT, CARD_COLOURS, HIDDEN, LINE_COLOURS, LINE_SYMBOLS, MUTED, QUADRANT_ACCENTS, TEXT, bottom_legend, fmt_period,
@@ -38,7 +38,7 @@ def completion_figure(trend: pd.DataFrame, height: int, gap: bool = False) -> go
         return no_data_figure("暂无目标完成进度<br>需要累计型总量指标(如一般公共预算收入)<br>按月或按季报送数值和年度目标", height)
     year = max(trend["period"].str[:4])
     cur = trend[trend["period"].str.startswith(year)]
-    month = {p: period_info(p)[2] for p in cur["period"].unique()}  # months, quarters or a year
+    month = {p: Period.parse(p).end_month for p in cur["period"].unique()}  # months, quarters or a year
     elapsed = cur[cur["series"] == "elapsed"].set_index("period")["value"]
     series = [s for s in cur["series"].unique() if s.startswith("completion:")]
     for i, s in enumerate(series):

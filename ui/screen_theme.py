@@ -3,10 +3,10 @@ screen's number and period formatting. Pure functions, no Streamlit calls."""
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 
+from models.period import Period
 from pipelines.suppression import MIN_GROUP
 from ui import format as fmt
 from ui import palette
@@ -118,26 +118,17 @@ def fmt_diff(value, unit: str | None) -> str:
 
 
 def fmt_period(period: str | None) -> str:
-    """'2025-12' → '2025年12月', '2025-Q4' → '2025年四季度', '2025' → '2025年'."""
-    if not period:
-        return "—"
-    p = str(period)
-    if re.fullmatch(r"\d{4}-\d{2}", p):
-        return f"{p[:4]}年{int(p[5:])}月"
-    m = re.fullmatch(r"(\d{4})-Q([1-4])", p)
-    if m:
-        return f"{m.group(1)}年{'一二三四'[int(m.group(2)) - 1]}季度"
-    if re.fullmatch(r"\d{4}", p):
-        return f"{p}年"
-    return p
+    """'2025-12' → '2025年12月', '2025-Q4' → '2025年四季度', '2025' → '2025年'; an empty value is the dash."""
+    return fmt.period_label(period or None)
 
 
 def short_period(period: str) -> str:
     """An axis label within one year: '2025-03' → '3月', '2025-Q1' → '一季度', '2025' → '2025年'."""
-    p = str(period)
-    if re.fullmatch(r"\d{4}-\d{2}", p):
-        return f"{int(p[5:])}月"
-    return fmt_period(p)[5:] if "-Q" in p else fmt_period(p)
+    try:
+        p = Period.parse(period)
+    except ValueError:
+        return str(period)
+    return p.label if p.kind == "year" else p.label.removeprefix(f"{p.year}年")
 
 
 def text_em(text: str) -> float:
