@@ -4,7 +4,8 @@ Input: an ``indicator_values`` frame with the contract columns
 ``unit_id, indicator, period, value[, target, verified_value]`` where ``target`` is the annual
 target and ``period`` is ``YYYY-MM`` (January+February merged as ``YYYY-02``), ``YYYY-Qn`` or
 ``YYYY``. The indicator dictionary (direction, cumulative, unit, unit types) comes from
-``data/reference/indicators.yaml``, optionally extended by a contract ``indicators`` frame.
+``data/reference/indicators.yaml``, optionally extended by a contract ``indicators`` frame
+(models/dictionary.py).
 
 Per row the module computes:
 
@@ -28,75 +29,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.config import load_reference, resolve
+from models.config import resolve
+from models.dictionary import indicator_frame
 from models.period import period_frame
 
 RESULT_COLUMNS = ["unit_id", "indicator", "period", "value", "target", "completion", "rank", "score"]
 
 
 # --------------------------------------------------------------------------------------------
-# Indicator dictionary and scoring specs
+# Scoring specs
 # --------------------------------------------------------------------------------------------
-
-def _as_list(x: Any) -> list[str]:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return []
-    if isinstance(x, (list, tuple, set, np.ndarray)):
-        return [str(v).strip() for v in x if str(v).strip()]
-    return [v.strip() for v in str(x).split(";") if v.strip()]
-
-
-def _as_bool(x: Any) -> bool:
-    if isinstance(x, str):
-        return x.strip().lower() in ("true", "1", "是", "yes", "y", "t")
-    return bool(x) if x is not None and not (isinstance(x, float) and np.isnan(x)) else False
-
-
-def indicator_dictionary(indicators: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The indicator dictionary as a frame indexed by code.
-
-    Columns: name, unit, direction, frequency, cumulative, kind, unit_types (list).
-    ``indicators`` (contract table: indicator, name, unit, direction, frequency, cumulative,
-    kind, unit_type) extends or overrides indicators.yaml row by row.
-    """
-    ref = load_reference("indicators")["indicators"]
-    rows = {
-        code: {
-            "name": spec.get("name", code),
-            "unit": spec.get("unit", ""),
-            "direction": int(spec.get("direction", 1)),
-            "frequency": spec.get("frequency", "month"),
-            "cumulative": _as_bool(spec.get("cumulative", False)),
-            "kind": spec.get("kind", "other"),
-            "unit_types": _as_list(spec.get("unit_types")),
-        }
-        for code, spec in ref.items()
-    }
-    if indicators is not None and len(indicators):
-        for rec in indicators.to_dict("records"):
-            code = str(rec["indicator"])
-            row = dict(rows.get(code, {"kind": "other", "unit_types": []}))
-            for col in ("name", "unit", "frequency", "kind"):
-                if col in rec and not pd.isna(rec[col]):
-                    row[col] = rec[col]
-            if "direction" in rec and not pd.isna(rec["direction"]):
-                row["direction"] = int(rec["direction"])
-            if "cumulative" in rec and not pd.isna(rec["cumulative"]):
-                row["cumulative"] = _as_bool(rec["cumulative"])
-            if "unit_type" in rec:
-                types = _as_list(rec["unit_type"])
-                if types:
-                    row["unit_types"] = types
-            row.setdefault("name", code)
-            row.setdefault("unit", "")
-            row.setdefault("direction", 1)
-            row.setdefault("frequency", "month")
-            row.setdefault("cumulative", False)
-            rows[code] = row
-    df = pd.DataFrame.from_dict(rows, orient="index")
-    df.index.name = "indicator"
-    return df
-
 
 def scoring_spec(indicator: str, config: dict | None = None) -> dict:
     """The scoring parameters of one indicator: the defaults overridden per indicator."""
@@ -122,7 +64,7 @@ def period_increments(values: pd.DataFrame, indicators: pd.DataFrame | None = No
     non-cumulative indicators get NaN. Also adds ``cum_decrease`` (累计值回落: a YTD value below the
     previous one, which is always a data problem).
     """
-    d = indicator_dictionary(indicators)
+    d = indicator_frame(indicators)
     out = values.copy()
     pf = period_frame(out["period"])
     out["_year"], out["_end"] = pf["year"], pf["end_month"]
@@ -198,7 +140,7 @@ def score_indicators(
     ]
     if len(values) == 0:
         return pd.DataFrame(columns=RESULT_COLUMNS + extra)
-    d = indicator_dictionary(indicators)
+    d = indicator_frame(indicators)
     df = values.copy().reset_index(drop=True)
     # The contract accepts the indicator's code or its Chinese name.
     by_name = {str(n): code for code, n in d["name"].items()}
