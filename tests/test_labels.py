@@ -33,3 +33,28 @@ def test_the_pages_read_the_same_labels_the_briefing_does():
     assert labels.flags_text("not_separable;few_obs;brand_new") == "不可分离、样本少、brand_new"
     assert labels.flags_text(float("nan")) == labels.DASH == fmt.DASH
     assert labels.BAND_LABELS["中"] == "无显著差异"
+
+
+def test_quadrant_codes_read_as_the_names_in_use():
+    """Codes are data; names are quadrants.yaml's (here a renamed set passed in)."""
+    import pandas as pd
+
+    names = {"high_high": "甲区", "high_low": "乙区", "low_high": "丙区", "low_low": "丁区", "unidentified": "未定"}
+    codes = pd.Series(["high_high", "low_low", "unidentified", None, "mystery"])
+    assert labels.quadrant_label(codes, names).tolist()[:3] == ["甲区", "丁区", "未定"]
+    assert labels.is_missing(labels.quadrant_label(codes, names)[3])
+    assert labels.quadrant_label(codes, names)[4] == "mystery"
+    assert labels.quadrant_code("乙区", names) == "high_low" and labels.quadrant_code("low_high", names) == "low_high"
+    assert labels.quadrant_code("不知道", names) == "unidentified"
+    group = labels.quadrant_group(pd.Series(["high_high", "unidentified", "unidentified"]),
+                                  pd.Series(["determined", "uncertain", "unidentified"]))
+    assert group.tolist() == ["high_high", "uncertain", "unidentified"]
+    assert list(labels.quadrant_group_names(names).items()) == [
+        ("high_high", "甲区"), ("high_low", "乙区"), ("low_high", "丙区"), ("low_low", "丁区"),
+        ("uncertain", labels.UNCERTAIN_NAME), ("unidentified", "未定")]
+
+
+def test_quadrant_names_default_to_the_policy_in_use():
+    from models.config import load_reference
+
+    assert labels.quadrant_names() == {k: str(v) for k, v in load_reference("quadrants")["names"].items()}
