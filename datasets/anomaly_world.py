@@ -54,7 +54,10 @@ noise scale (``Spec.scale``: 固定资产投资 0.2, 总产值/增加值 0.08, �
   rounded to 100 (10 below 10 000); ``bunching`` (3) — growth rate = target + U(0, 0.4) pp from
   onset.
 
-Tasks (``with_tasks``): ``n_tasks`` tasks of the last year, linear plans to the due month,
+Tasks (``with_tasks``): ``n_tasks`` tasks of the last year, each led by a cadre in post that
+year in the task's unit (a lead and a deputy post per unit from the shared rotation simulator
+``datasets.rotation``: terms U(36, 60) months, movers fill free posts with probability 0.7, a
+free post stays vacant another month with probability 0.2), linear plans to the due month,
 with injected 进度滞后 / 突击完成 / 长期未更新 / 无佐证 / 成效不实 cases in ``task_truth``,
 red/yellow cards from the progress gap and a quarter-by-quarter quadrant history.
 """
@@ -65,6 +68,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from datasets.rotation import Post, month_index, mover_rules, simulate
 
 SPRING_FESTIVAL = {
     2015: (2, 19), 2016: (2, 8), 2017: (1, 28), 2018: (2, 16), 2019: (2, 5), 2020: (1, 25),
@@ -120,6 +125,9 @@ _MONTHLY_LEVEL = ["fai", "ind_output", "ind_va", "exports", "fdi", "tax", "power
 _CUM_LEVEL = ["fai", "ind_output", "ind_va", "exports", "fdi", "tax", "power", "retail"]
 _SEASONAL = ["fai", "ind_output", "ind_va", "exports", "power", "tax"]
 _TIME_SERIES = _MONTHLY_LEVEL + ["ind_va_growth", "tax_per_mu", "va_per_mu"]
+# Who leads the tasks: each unit's lead and deputy posts, terms of 3-5 years, free posts filled
+# by a mover with probability 0.7, vacant another month with probability 0.2 (datasets.rotation).
+TASK_ROTATION = {"tenure": (36, 60), "p_rotate": 0.7, "p_vacancy": 0.2, "pool_months": 6}
 DEFAULT_COUNTS = {
     ("spike", "spike"): 12, ("level_shift", "level_shift"): 16,
     ("divergence", "hard_divergence"): 7, ("divergence", "quantity_over_quality"): 5,
@@ -415,20 +423,31 @@ def _truth_frame(plan, unit_ids, start_year) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit_id", "indicator", "kind", "subtype", "onset", "magnitude"])
 
 
+def task_leads(n_units: int, seed: int, year: int) -> list[tuple[int, int]]:
+    """(cadre, unit) of every term in post during ``year`` of each unit's two posts (a lead and a
+    deputy), from the shared rotation simulator with :data:`TASK_ROTATION`; drawn from their own
+    stream (``[seed, 1]``), so the series draws do not depend on them. Cadres are numbered 0, 1, …"""
+    posts = [Post(u, slot=slot, senior=slot == "lead", tenure=TASK_ROTATION["tenure"])
+             for u in range(n_units) for slot in ("lead", "deputy")]
+    rules = mover_rules(TASK_ROTATION["p_rotate"], TASK_ROTATION["p_vacancy"], TASK_ROTATION["pool_months"])
+    terms = simulate(np.random.default_rng([seed, 1]), posts, rules, month_index(year, 1), month_index(year, 12))
+    return [(t.cadre, posts[t.post].unit) for t in terms]
+
+
 def _add_tasks(bench: Benchmark, rng, n_tasks: int, year: int) -> None:
     units = bench.units["unit_id"].to_numpy()
-    n_cadres = max(10, n_tasks // 3)
-    cadres = np.array([f"C{i + 1:04d}" for i in range(n_cadres)])
-    cadre_unit = {c: units[i % len(units)] for i, c in enumerate(cadres)}
+    leads = task_leads(len(units), bench.seed, year)
+    cadres = np.array([f"C{i + 1:04d}" for i in range(max(c for c, _ in leads) + 1)])
     kinds = rng.choice(["normal", "进度滞后", "突击完成", "长期未更新", "无佐证", "成效不实"], size=n_tasks,
                        p=[0.70, 0.08, 0.05, 0.06, 0.05, 0.06])
     tasks, prog = [], []
     for i in range(n_tasks):
         tid = f"T{year}{i + 1:04d}"
-        cadre = str(rng.choice(cadres))
+        lead, unit = leads[int(rng.choice(len(leads)))]  # a holder in post during the year, in that unit
+        cadre = str(cadres[lead])
         due_m = int(rng.integers(6, 13))
         due = (dt.date(year + due_m // 12, due_m % 12 + 1, 1) - dt.timedelta(days=1))
-        tasks.append({"task_id": tid, "unit_id": cadre_unit[cadre], "lead_cadre_id": cadre, "due": pd.Timestamp(due),
+        tasks.append({"task_id": tid, "unit_id": units[unit], "lead_cadre_id": cadre, "due": pd.Timestamp(due),
                       "title": f"重点任务{i + 1}", "year": year})
         drift = rng.normal(0, 4)
         kind = kinds[i]

@@ -6,7 +6,8 @@ benchmark's task leads) runs :class:`Rotation`, month by month on a month index
 
 * Each post has a tenure range; an appointment draws a term of U(lo, hi) months (integers),
   cut at the cadre's retirement when the world has ages. The first holders are already in post
-  when the simulation starts: their term is left-censored (U(0, hi) months already served).
+  when the simulation starts: their term is left-censored (``first_terms``: "elapsed", U(0, hi)
+  months of the term already served; "remaining", U(1, hi) months left).
 * When a term ends the holder leaves (retires or leaves the world: ``p_leave``; from ``old_age``
   on ``p_leave_old``; at ``retire_age`` always), is re-appointed to the same post
   (``p_reappoint``, ``p_reappoint_closed`` in closed units) or joins a pool of movers.
@@ -108,6 +109,7 @@ class Rules:
     reshuffle_months: tuple[int, ...] = ()
     reshuffle_pairs: int = 0
     reshuffle_min_served: int = 0
+    first_terms: str = "elapsed"  # "elapsed" or "remaining", see Rotation.run
 
 
 def other_post(post: Post, last: Post, p: int, last_p: int, age: int | None) -> float:
@@ -168,7 +170,11 @@ class Rotation:
         self.last_mi = last_mi
         for p, post in enumerate(self.posts):
             c = self.new_cadre(post.senior, initial=True)
-            self.appoint(c, p, first_mi, elapsed=int(self.rng.integers(0, post.tenure[1])))
+            if self.rules.first_terms == "remaining":  # U(1, hi) months left, the start unknown
+                self.holder[p], self.term_start[p] = c, first_mi
+                self.term_end[p] = first_mi + int(self.rng.integers(1, post.tenure[1] + 1)) - 1
+            else:  # U(0, hi) months of a U(lo, hi) term already served
+                self.appoint(c, p, first_mi, elapsed=int(self.rng.integers(0, post.tenure[1])))
         for mi in range(first_mi, last_mi + 1):
             self._end_terms(mi)
             if mi == last_mi:
@@ -259,6 +265,28 @@ class Rotation:
         for entry in self.pool:
             entry[2] += 1
         self.pool = [e for e in self.pool if e[2] <= self.rules.max_pool_wait]
+
+
+def mover_rules(p_rotate: float, p_vacancy: float, pool_months: int) -> Rules:
+    """Rules for a world without ages: every holder whose term ends joins the pool of movers; a
+    free post stays vacant another month with probability ``p_vacancy`` (at most 2 months); it
+    is filled from the pool with probability ``p_rotate`` (uniformly among the movers who did
+    not just leave it), else by a newcomer."""
+    return Rules(p_fill_month=1.0 - p_vacancy, max_vacant_months=2, p_from_pool=p_rotate, p_new_entrant=1.0,
+                 max_pool_wait=pool_months, first_terms="remaining")
+
+
+def simulate(rng: np.random.Generator, posts: Sequence[Post], rules: Rules, first_mi: int, last_mi: int,
+             burn_in: int | None = None) -> list[Term]:
+    """The terms overlapping months ``first_mi`` … ``last_mi``, simulated from ``burn_in``
+    months earlier (default: the longest tenure, so the first month sees posts mid-rotation
+    rather than all newly filled); cadres numbered 0, 1, … in order of their first term."""
+    if burn_in is None:
+        burn_in = max(post.tenure[1] for post in posts)
+    terms, _ = Rotation(rng, posts, rules).run(first_mi - burn_in, last_mi)
+    terms = [t for t in terms if t.end_mi >= first_mi]
+    number = {c: i for i, c in enumerate(sorted({t.cadre for t in terms}))}
+    return [Term(number[t.cadre], t.post, t.start_mi, t.end_mi, t.horizon_mi) for t in terms]
 
 
 def components(terms: Sequence[Term], n_cadres: int, unit_of_post: Callable[[int], int], n_units: int,
