@@ -16,7 +16,25 @@ except that :func:`make_shared` can draw a stated share of clearly strong and we
 +-3-4 sd_cadre (``strong_share``). :func:`make_realistic` is the world tests and ``bench/`` use
 for placement: 3-5-year tenures, lead and deputies sharing each record, the demo's noise ratio
 (record noise 2 x the cadre spread) and 8 % of the cadres at +-3-4 sd.
-Nothing here is ever ingested: it exists for tests, the benchmark and the demo batch.
+
+True parameters (defaults; every generator also returns them in ``params``):
+
+- :func:`make_panel`: 600 cadres, 120 units, 8 yearly periods, sd_cadre 0.5, sd_unit 1.0,
+  sd_period 0.3, sd_noise 1.0; each cadre moves with probability 0.15 a period to another unit
+  of its block (a mobility panel of always-present cadres, not of posts and terms).
+- :func:`make_shared`: 60 units x 40 quarters, lead share 0.6, tenures 18-42 (lead) and 12-36
+  (deputies) months, p_rotate 0.7, p_vacancy 0.2, pool_months 6, sd_cadre 0.5, sd_unit 1.0,
+  sd_period 0.3, sd_noise 0.3.
+- :func:`make_realistic`: :data:`REALISTIC` (tenures 36-60 months, sd_noise 1.0 = 2 x sd_cadre,
+  8 % of the cadres at +-3-4 sd_cadre).
+- :func:`make_county`: 82 units x 36 months x 12 indicators, tenures 6-26 / 4-12 months,
+  p_rotate 0.55, p_vacancy 0.1, sd_noise 0.5, theta's general-ability share rho_general 0.5.
+
+Posts and terms (all but :func:`make_panel`): each holder whose term ends joins a pool of
+movers; a free post stays vacant 1-2 months with probability p_vacancy, then goes to a mover
+who left within pool_months with probability p_rotate, else to a newcomer; the first holders
+have U(1, hi) months left (see ``_simulate_posts``).
+Nothing here is ever ingested: it exists for tests and the benchmark.
 """
 from __future__ import annotations
 

@@ -445,6 +445,17 @@ def test_docstring_states_the_parameters():
         assert int(cells[10]) == s.dec, code
 
 
+def test_docstring_states_the_rotation_rates():
+    from datasets.county.params import ROTATION
+
+    doc = world.__doc__
+    table = doc[doc.index("(``params.ROTATION``"):].split("\n\n")[1].split()
+    stated = dict(zip(table[::2], table[1::2]))
+    assert len(stated) == 13
+    for name, value in stated.items():
+        assert float(value) == getattr(ROTATION, name), name
+
+
 # --- acceptance: placement against the truth ---------------------------------------------------
 
 def test_placed_sides_agree_with_the_truth(demo_world):

@@ -36,7 +36,12 @@ The world
   RESHUFFLE_MONTHS (2019-03, 2021-09, 2023-03, 2024-08, 2025-02; 集中交流轮岗) holders of the same
   kind of post in two towns of a county who served ≥ 24 months swap towns (4 pairs a county).
   Units in ISOLATED_UNITS (海山乡 and 档案馆) are closed: nobody moves in or out, so their cadres
-  ("stayers") cannot be separated from the platform; the truth says who they are.
+  ("stayers") cannot be separated from the platform; the truth says who they are. The rates
+  (``params.ROTATION``; a test checks this table against the code):
+
+      p_leave 0.22  p_leave_old 0.85  old_age 57  retire_age 60  p_reappoint 0.08
+      p_reappoint_closed 0.45  p_fill_month 0.8  max_vacant_months 4  p_from_pool 0.85
+      p_new_entrant 0.5  max_pool_wait 3  reshuffle_pairs 4  reshuffle_min_served 24
 
 The stated model (indicator series)
 ===================================
