@@ -25,6 +25,10 @@ def _tasks(ids, due="2024-12-31", lead="C1", co=""):
     })
 
 
+def _cards() -> dict:
+    return load_reference("cards")
+
+
 def _progress(task_id, periods, planned, actual, verified=None):
     df = pd.DataFrame({"task_id": task_id, "period": periods, "planned_pct": planned, "actual_pct": actual})
     if verified is not None:
@@ -39,39 +43,44 @@ def test_contract_columns():
 
 
 @pytest.mark.parametrize(
-    "actual, card, status",
-    [
-        (55.0, "绿", "正常推进"),   # gap +5
-        (50.0, "绿", "正常推进"),   # gap 0
-        (40.0, "绿", "正常推进"),   # gap −10: tolerance edge, not < −10
-        (39.5, "黄", "进度偏慢"),   # gap −10.5 < −10
-        (30.5, "黄", "进度偏慢"),   # gap −19.5 > −20
-        (30.0, "橙", "进度偏慢"),   # gap −20 ≤ −20
-        (20.5, "橙", "进度偏慢"),   # gap −29.5 > −30
-        (20.0, "红", "滞后"),       # gap −30 ≤ −30
-        (0.0, "红", "滞后"),        # gap −50
+    "edge, offset, card",
+    [  # shipped thresholds: yellow below −10, orange at or below −20, red at or below −30
+        (None, 5.0, "绿"),                      # gap +5
+        (None, 0.0, "绿"),                      # gap 0
+        ("yellow_below_pp", 0.0, "绿"),         # gap −10: tolerance edge, not < −10
+        ("yellow_below_pp", -0.5, "黄"),        # gap −10.5 < −10
+        ("orange_at_or_below_pp", 0.5, "黄"),   # gap −19.5 > −20
+        ("orange_at_or_below_pp", 0.0, "橙"),   # gap −20 ≤ −20
+        ("red_at_or_below_pp", 0.5, "橙"),      # gap −29.5 > −30
+        ("red_at_or_below_pp", 0.0, "红"),      # gap −30 ≤ −30
+        ("red_at_or_below_pp", -20.0, "红"),    # gap −50
     ],
 )
-def test_gap_thresholds_at_their_edges(actual, card, status):
+def test_gap_thresholds_at_their_edges(edge, offset, card):
     # One report per task (no escalation, no forecast: fewer than 3 reports), due far ahead.
-    st = task_status(_tasks(["T"]), _progress("T", ["2024-06"], [50.0], [actual]))
+    cfg = _cards()
+    gap = (float(cfg["thresholds"][edge]) if edge else 0.0) + offset
+    planned = 60.0
+    st = task_status(_tasks(["T"]), _progress("T", ["2024-06"], [planned], [max(planned + gap, 0.0)]))
     r = st.iloc[0]
-    assert r["gap_pp"] == pytest.approx(actual - 50.0)
-    assert (r["card"], r["status"]) == (card, status)
-    assert r["talk_level"] == load_reference("cards")["talk_levels"][card]
+    assert r["gap_pp"] == pytest.approx(max(planned + gap, 0.0) - planned)
+    assert (r["card"], r["status"]) == (card, cfg["status_by_card"][card])
+    assert r["talk_level"] == cfg["talk_levels"][card]
 
 
 @pytest.mark.parametrize(
-    "due, days, card",
-    [
-        ("2024-05-31", 30, "黄"),  # 31 May → 30 Jun = 30 days ≤ 30
-        ("2024-05-30", 31, "橙"),  # 31 days: 31–60 → 橙
-        ("2024-05-01", 60, "橙"),  # 60 days ≤ 60
-        ("2024-04-30", 61, "红"),  # 61 days > 60
+    "edge, extra, card",
+    [  # shipped: up to 30 days 黄, 31–60 橙, over 60 红
+        ("yellow_max_days", 0, "黄"),   # 31 May → 30 Jun = 30 days ≤ 30
+        ("yellow_max_days", 1, "橙"),   # 31 days: 31–60 → 橙
+        ("orange_max_days", 0, "橙"),   # 60 days ≤ 60
+        ("orange_max_days", 1, "红"),   # 61 days > 60
     ],
 )
-def test_overdue_thresholds_at_their_edges(due, days, card):
+def test_overdue_thresholds_at_their_edges(edge, extra, card):
     # Evaluated at the end of 2024-06 (30 June); gap 0 so only the overdue rule fires.
+    days = int(_cards()["overdue"][edge]) + extra
+    due = (pd.Timestamp("2024-06-30") - pd.Timedelta(days=days)).strftime("%Y-%m-%d")
     st = task_status(_tasks(["T"], due=due), _progress("T", ["2024-06"], [95.0], [95.0]))
     r = st.iloc[0]
     assert r["overdue_days"] == days
@@ -80,22 +89,32 @@ def test_overdue_thresholds_at_their_edges(due, days, card):
 
 
 def test_escalation_over_consecutive_months_and_reset():
-    # Plan 50→90, due 31 Dec. Gaps: −12, −12, −12, −5, −12.
+    # Plan 50→90, due 31 Dec. Gaps mid-yellow, mid-green (shipped: −15, −15, −15, −5, −15).
     # base cards 黄 黄 黄 绿 黄 → escalated 黄, 橙 (2nd in a row), 红 (3rd), 绿 (reset), 黄.
-    # Forecast never fires: in July the pace since May is (58 − 38) / 61 days; 153 days remain
-    # → 58 + 20·153/61 = 108 % (capped 100) ≥ 60.
+    # Forecast never fires: in July the pace since May is (55 − 35) / 61 days; 153 days remain
+    # → 55 + 20·153/61 = 105 % (capped 100) ≥ 60.
+    cfg = _cards()
+    t, esc = cfg["thresholds"], cfg["escalation"]
+    yellow_gap = (float(t["yellow_below_pp"]) + float(t["orange_at_or_below_pp"])) / 2
+    green_gap = float(t["yellow_below_pp"]) / 2
+    planned = [50, 60, 70, 80, 90]
+    gaps = [yellow_gap, yellow_gap, yellow_gap, green_gap, yellow_gap]
     prog = _progress("T", ["2024-05", "2024-06", "2024-07", "2024-08", "2024-09"],
-                     [50, 60, 70, 80, 90], [38, 48, 58, 75, 78])
+                     planned, [p + g for p, g in zip(planned, gaps)])
     st = task_status(_tasks(["T"]), prog)
     assert st["base_card"].tolist() == ["黄", "黄", "黄", "绿", "黄"]
-    assert st["card"].tolist() == ["黄", "橙", "红", "绿", "黄"]
-    assert st["streak"].tolist() == [1, 2, 3, 0, 1]
-    assert st["status"].tolist() == ["进度偏慢", "进度偏慢", "滞后", "正常推进", "进度偏慢"]
-    assert "连续2期黄/橙→橙" in st["card_rule"].iloc[1]
-    assert "连续3期黄/橙→红" in st["card_rule"].iloc[2]
-    # per_issue deductions: 黄 1 + 橙 2 + 红 4 + 绿 0 + 黄 1 = 8.
-    assert st["deduction"].tolist() == [1.0, 2.0, 4.0, 0.0, 1.0]
-    assert st["talk_level"].tolist() == ["提醒谈话", "警示谈话", "诫勉谈话", "", "提醒谈话"]
+    streak = [1, 2, 3, 0, 1]
+    cards = ["红" if k >= esc["streak_to_red"] else "橙" if k >= esc["streak_to_orange"] else b
+             for k, b in zip(streak, ["黄", "黄", "黄", "绿", "黄"])]
+    assert st["card"].tolist() == cards  # shipped: 黄 橙 红 绿 黄
+    assert st["streak"].tolist() == streak
+    assert st["status"].tolist() == [cfg["status_by_card"][c] for c in cards]
+    for k in (2, 3):
+        if cards[k - 1] != "黄":
+            assert f"连续{k}期黄/橙→{cards[k - 1]}" in st["card_rule"].iloc[k - 1]
+    # per_issue deductions on each new or worse card: 黄 1 + 橙 2 + 红 4 + 绿 0 + 黄 1 = 8 (shipped).
+    assert st["deduction"].tolist() == [float(cfg["deductions"][c]) for c in cards]
+    assert st["talk_level"].tolist() == [cfg["talk_levels"][c] for c in cards]
 
 
 def test_missing_month_neither_breaks_nor_counts_in_streak():
@@ -106,14 +125,16 @@ def test_missing_month_neither_breaks_nor_counts_in_streak():
 
 
 def test_deduction_modes():
-    # Red twice in a row: per_issue deducts once (4), per_period every period (4 + 4).
-    prog = _progress("T", ["2024-05", "2024-06"], [50, 60], [10, 20])
-    st = task_status(_tasks(["T"]), prog)
-    assert st["card"].tolist() == ["红", "红"]
-    assert st["deduction"].sum() == 4.0
+    # Red twice in a row: per_issue deducts once (shipped 4), per_period every period (4 + 4).
+    red = float(_cards()["deductions"]["红"])
+    prog = _progress("T", ["2024-05", "2024-06"], [50, 60], [0, 0])
     cfg = copy.deepcopy(load_reference("cards"))
+    cfg["deduction_mode"] = "per_issue"
+    st = task_status(_tasks(["T"]), prog, config=cfg)
+    assert st["card"].tolist() == ["红", "红"]
+    assert st["deduction"].sum() == red
     cfg["deduction_mode"] = "per_period"
-    assert task_status(_tasks(["T"]), prog, config=cfg)["deduction"].sum() == 8.0
+    assert task_status(_tasks(["T"]), prog, config=cfg)["deduction"].sum() == 2 * red
 
 
 def test_forecast_rule():
@@ -173,8 +194,8 @@ def test_overrides_are_separate_rows_with_reason():
     # Both override rows are kept, each next to the computed card.
     assert len(log) == 2 and log["card_computed"].tolist() == ["红", "红"]
     assert log["card_override"].tolist() == ["橙", "黄"]
-    # Effective deductions: 红 4, then 黄 (better than 红) 0.
-    assert st2["deduction_effective"].tolist() == [4.0, 0.0]
+    # Effective deductions: 红 (shipped 4), then 黄 (better than 红) 0.
+    assert st2["deduction_effective"].tolist() == [float(_cards()["deductions"]["红"]), 0.0]
 
 
 @pytest.mark.parametrize(
@@ -197,11 +218,13 @@ def test_roles_and_shares():
         "co_cadre_ids": ["X;Y", "", ["M", "L", "M"]],
     })
     r = task_roles(tasks)
+    shares = load_reference("weights")["performance"]["role_shares"]  # shipped: 0.6 / 0.4
+    lead, co = float(shares["lead"]), float(shares["co"])
     a = r[r["task_id"] == "A"].set_index("cadre_id")["share"].to_dict()
-    assert a == pytest.approx({"L": 0.6, "X": 0.2, "Y": 0.2})  # 0.4 split evenly
+    assert a == pytest.approx({"L": lead, "X": co / 2, "Y": co / 2})  # the co share split evenly
     assert r[r["task_id"] == "B"]["share"].tolist() == [1.0]   # no co-cadre: 责任人 1.0
     c = r[r["task_id"] == "C"].set_index("cadre_id")
-    assert c["share"].to_dict() == pytest.approx({"M": 0.6, "L": 0.4})  # lead dropped from co list
+    assert c["share"].to_dict() == pytest.approx({"M": lead, "L": co})  # lead dropped from co list
     assert r.groupby("task_id")["share"].sum().tolist() == pytest.approx([1.0, 1.0, 1.0])
     assert split_ids("a；b, c;;") == ["a", "b", "c"]
 
@@ -213,9 +236,13 @@ def test_deductions_go_to_the_lead_and_red_blocks():
         _progress("T2", ["2024-06"], [60], [60]),                       # 绿
     ])
     st = task_status(tasks, prog)
+    cfg = _cards()
     d = card_deductions(st, tasks).set_index("cadre_id")
-    assert d.loc["L", "deduction"] == 3.0 and d.loc["L", "n_yellow"] == 1 and d.loc["L", "n_orange"] == 1
-    assert d.loc["X", "deduction"] == 0.0  # 配合 bears 0 by default
+    per_task = float(cfg["deductions"]["黄"]) + float(cfg["deductions"]["橙"])
+    attribution = cfg["deduction_attribution"]  # shipped: 责任人 1.0, 配合 0
+    assert d.loc["L", "deduction"] == pytest.approx(per_task * float(attribution["lead"]))
+    assert d.loc["L", "n_yellow"] == 1 and d.loc["L", "n_orange"] == 1
+    assert d.loc["X", "deduction"] == pytest.approx(per_task * float(attribution["co"]))
     assert not d["red_card"].any()
 
 
