@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.rules.flags import fmt_num
-from models.rules.panel import PanelSet
+from models.rules.panel import Panel, PanelSet
 
 Hit = tuple[int, str, "RuleHit"]
 
@@ -75,6 +75,17 @@ class Rule:
     @classmethod
     def rule_names(cls) -> tuple[str, ...]:
         return cls.names or (cls.name,)
+
+
+class PanelRule(Rule):
+    """A rule that judges each indicator's panel on its own."""
+
+    def _fit(self, panels: PanelSet) -> None:
+        for p in panels.panels.values():
+            self._panel(panels, p)
+
+    def _panel(self, panels: PanelSet, p: Panel) -> None:
+        raise NotImplementedError
 
 
 def p_upper(z):

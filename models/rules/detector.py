@@ -15,7 +15,7 @@ import pandas as pd
 from models.rules.base import Rule, RuleHit
 from models.rules.flags import ALL_COLUMNS, check_hint_for, combine_p, empty_flags, flag_id, severity_of
 from models.rules.panel import PanelSet
-from models.rules.registry import RULES
+from models.rules.registry import RULES, onset_names, rule_names
 
 
 class SeriesDetector:
@@ -46,9 +46,7 @@ class SeriesDetector:
                     self._add(u, code, hit)
                 for key, feats in rule.features().items():
                     self.features_.setdefault(key, {}).update(feats)
-        order = [n for cls in rules for n in cls.rule_names()]
-        onset = {n for cls in rules if cls.onset for n in cls.rule_names()}
-        self.flags_ = self._flags(order, onset)
+        self.flags_ = self._flags(list(rule_names(rules)), onset_names(rules))
         return self
 
     def _add(self, u: int, code: str, hit: RuleHit) -> None:
@@ -58,7 +56,7 @@ class SeriesDetector:
             slot[hit.rule] = hit
         self.features_.setdefault((u, code), {})[hit.rule] = hit.z
 
-    def _flags(self, order: list[str], onset_rules: set[str]) -> pd.DataFrame:
+    def _flags(self, order: list[str], onset_rules: frozenset[str]) -> pd.DataFrame:
         rows = []
         keys = sorted(self.hits_)
         iso = self._iforest(keys)

@@ -15,18 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from models.rules.base import Rule, RuleHit
+from models.rules.base import PanelRule, RuleHit
 from models.rules.flags import fmt_num
 from models.rules.panel import Panel, PanelSet
 from models.rules.stats import group_median, nanmean, nanmedian, robust_z
 
 
-class DigitRule(Rule):
+class DigitRule(PanelRule):
     name = "数字可疑"
-
-    def _fit(self, ps: PanelSet) -> None:
-        for p in ps.panels.values():
-            self._panel(ps, p)
 
     def _panel(self, ps: PanelSet, p: Panel) -> None:
         cfg = self.rcfg

@@ -20,5 +20,16 @@ RULES = [
     VerifiedRule,        # 成效不实
 ]
 
-SERIES_RULES = tuple(n for rule in RULES for n in rule.rule_names())
-ONSET_RULES = tuple(n for rule in RULES if rule.onset for n in rule.rule_names())
+
+
+def rule_names(rules=RULES) -> tuple[str, ...]:
+    """The names ``rules`` may give their hits, in list order (how a flag lists its rules)."""
+    return tuple(n for rule in rules for n in rule.rule_names())
+
+
+def onset_names(rules=RULES) -> frozenset[str]:
+    """The names of the rules whose hits date a change (where a flag's onset comes from)."""
+    return frozenset(n for rule in rules if rule.onset for n in rule.rule_names())
+
+
+SERIES_RULES = rule_names()

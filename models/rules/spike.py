@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import math
 
-from models.rules.base import Rule, RuleHit, pct, typical, val
+from models.rules.base import RuleHit, pct, typical, val
 from models.rules.flags import fmt_num
 from models.rules.panel import Panel, PanelSet
 from models.rules.stats import nanmedian
-from models.rules.timescan import TimeScan, time_scan, ytd_hit
+from models.rules.timescan import TimeRule, TimeScan
 
 
-class Spike(Rule):
+class Spike(TimeRule):
     name = "突变"
-    onset = True
 
-    def _fit(self, ps: PanelSet) -> None:
-        for p in ps.panels.values():
-            scan = time_scan(ps, p)
-            if scan is None:
-                continue
-            for u in scan.info:
-                if p.ytd_rate:
-                    hit = ytd_hit(ps, p, u, scan)
-                    if hit.rule == self.name:  # a YTD update that stays is the 断点 rule's
-                        self._hit(u, p.code, hit)
-                else:
-                    self._hit(u, p.code, self._spike(ps, p, u, scan))
-
-    def _spike(self, ps: PanelSet, p: Panel, u: int, scan: TimeScan) -> RuleHit:
+    def _level_hit(self, ps: PanelSet, p: Panel, u: int, scan: TimeScan) -> RuleHit:
         cs = self.rcfg
         res, idx = scan.info[u]
         z, pz = scan.z_spike[u], scan.p_spike[u]

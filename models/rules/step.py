@@ -6,33 +6,17 @@ import math
 
 import numpy as np
 
-from models.rules.base import Rule, RuleHit, p_upper, pct, val
+from models.rules.base import RuleHit, p_upper, pct, val
 from models.rules.flags import fmt_num
 from models.rules.panel import Panel, PanelSet
 from models.rules.stats import nanmean, nanmedian
-from models.rules.timescan import TimeScan, time_scan, ytd_hit
+from models.rules.timescan import TimeRule, TimeScan
 
 
-class Step(Rule):
+class Step(TimeRule):
     name = "断点"
-    onset = True
 
-    def _fit(self, ps: PanelSet) -> None:
-        for p in ps.panels.values():
-            scan = time_scan(ps, p)
-            if scan is None:
-                continue
-            for u in scan.info:
-                if p.ytd_rate:
-                    hit = ytd_hit(ps, p, u, scan)
-                    if hit.rule == self.name:  # a YTD update reversed next month is the 突变 rule's
-                        self._hit(u, p.code, hit)
-                    continue
-                hit = self._step(ps, p, u, scan)
-                if hit is not None:
-                    self._hit(u, p.code, hit)
-
-    def _step(self, ps: PanelSet, p: Panel, u: int, scan: TimeScan) -> RuleHit | None:
+    def _level_hit(self, ps: PanelSet, p: Panel, u: int, scan: TimeScan) -> RuleHit | None:
         cb = self.rcfg
         res, idx = scan.info[u]
         st = res["step"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from models.rules.base import RuleHit, typical, val
+from models.rules.base import PanelRule, RuleHit, typical, val
 from models.rules.flags import fmt_num
 from models.rules.panel import MONTHS_PER, Panel, PanelSet
 from models.rules.stats import max_tail_p, nanmedian, period_scale, robust_z, series_scan, shrunk_sigma
@@ -111,6 +111,25 @@ def _scan(ps: PanelSet, p: Panel) -> TimeScan | None:
     z_spike = stats.norm.isf(np.clip(p_spike, 1e-300, 1.0))
     z_step = robust_z(step_abs, p.group, scfg["z_clip"])
     return TimeScan(info, p_spike, z_spike, z_step, step_abs, Y, W)
+
+
+class TimeRule(PanelRule):
+    """突变 and 断点: the hit of each scanned unit. For a YTD rate both come from one scan of
+    its monthly updates (``ytd_hit``), and each rule keeps the hits named after it."""
+
+    onset = True
+
+    def _panel(self, ps: PanelSet, p: Panel) -> None:
+        scan = time_scan(ps, p)
+        if scan is None:
+            return
+        for u in scan.info:
+            hit = ytd_hit(ps, p, u, scan) if p.ytd_rate else self._level_hit(ps, p, u, scan)
+            if hit is not None and hit.rule == self.name:
+                self._hit(u, p.code, hit)
+
+    def _level_hit(self, ps: PanelSet, p: Panel, u: int, scan: TimeScan) -> RuleHit | None:
+        raise NotImplementedError
 
 
 def ytd_hit(ps: PanelSet, p: Panel, u: int, scan: TimeScan) -> RuleHit:

@@ -6,17 +6,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from models.rules.base import Rule, RuleHit
+from models.rules.base import PanelRule, RuleHit
 from models.rules.flags import fmt_num
 from models.rules.panel import Panel, PanelSet
 
 
-class VerifiedRule(Rule):
+class VerifiedRule(PanelRule):
     name = "成效不实"
-
-    def _fit(self, ps: PanelSet) -> None:
-        for p in ps.panels.values():
-            self._panel(ps, p)
 
     def _panel(self, ps: PanelSet, p: Panel) -> None:
         raw = p.raw
