@@ -61,6 +61,14 @@ class Period:
         return cls(year, "year")
 
     @classmethod
+    def try_parse(cls, value: Any) -> "Period | None":
+        """Period.parse for columns with gaps: None for a missing value or text that is not a code."""
+        try:
+            return cls.parse(value)
+        except ValueError:
+            return None
+
+    @classmethod
     def month(cls, year: int, month: int) -> "Period":
         return cls(year, "month", month)
 

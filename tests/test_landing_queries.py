@@ -162,6 +162,11 @@ def test_flags_of_the_as_of_year_else_the_latest_year_with_flags():
     assert (year, len(mine), new) == ("2025", 2, 1)
     year, mine, new = ld.flags_of_year(flags.iloc[2:], "2025-06")
     assert (year, len(mine), new) == ("2024", 1, 0)
+    # a quarter (or year) ends in its last month; a flag without an end belongs to no year
+    more = pd.DataFrame({"period_end": ["2025-Q2", "2025", None, "2025-Q1"], "severity": ["红", "黄", "黄", "红"]})
+    year, mine, new = ld.flags_of_year(more, "2025-06")
+    assert (year, len(mine), new) == ("2025", 3, 1)
+    assert ld.flags_of_year(more, "2025-12")[2] == 1
 
 
 def test_an_unreadable_previous_version_is_said_not_raised(fresh):

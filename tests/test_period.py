@@ -43,6 +43,11 @@ def test_refuses_what_is_not_canonical(bad):
     assert period_label(bad) == bad
 
 
+def test_try_parse_gives_none_for_gaps():
+    assert [Period.try_parse(v) for v in (None, float("nan"), pd.NA, pd.NaT, "", "期间")] == [None] * 6
+    assert Period.try_parse("2025-Q4") == Period(2025, "quarter", 4)
+
+
 def test_complete_quarters():
     assert [p.code for p in complete_quarters("2025-05", 3)] == ["2024-Q3", "2024-Q4", "2025-Q1"]
     assert [p.code for p in complete_quarters("2025-06", 1)] == ["2025-Q2"]

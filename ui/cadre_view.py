@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from models.config import load_reference
+from models.period import period_frame
 from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
@@ -121,9 +122,10 @@ def tasks_tab(scope: Scope, cadre: str, tasks: pd.DataFrame) -> None:
     cards = pq.cadre_card_history(scope, cadre)
     if cards.empty:
         return
-    years = sorted({p[:4] for p in cards["period"]}, reverse=True)
+    year_of = period_frame(cards["period"])["year"].astype(str)
+    years = sorted(set(year_of), reverse=True)
     year = st.segmented_control("亮牌月历", years, default=years[0], key="card_year")
-    part = cards[cards["period"].str.startswith(str(year or years[0]))]
+    part = cards[year_of == str(year or years[0])]
     checked = part["check_id"].notna() if "check_id" in part else pd.Series(False, index=part.index)
     part = part.assign(
         hover=[f"{fmt.period_label(p)} · {k} · {fmt.text(s, '')} · 差距 {pv.points(g)}"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from models.period import Period
 from pipelines.contract import TABLES
 from ui import format as fmt
 
@@ -92,10 +93,13 @@ def card_line(cards: pd.DataFrame) -> str:
 def flags_of_year(flags: pd.DataFrame, as_of: str) -> tuple[str, pd.DataFrame, int]:
     """(year, its flags, how many end in the as-of month): the as-of year, as the 异常预警 page
     opens, else the latest year that has flags."""
-    years = flags["period_end"].astype(str).str[:4]
-    year = as_of[:4] if as_of[:4] in set(years) else str(years.max())
+    ends = flags["period_end"].map(Period.try_parse)
+    years = ends.map(lambda p: str(p.year) if isinstance(p, Period) else "")
+    last = Period.try_parse(as_of)
+    year = str(last.year) if last and str(last.year) in set(years) else str(years.max())
     mine = flags[years == year]
-    return year, mine, int((mine["period_end"].astype(str).str[:7] == as_of[:7]).sum()) if as_of else 0
+    new = sum(isinstance(p, Period) and p.last_month == last.last_month for p in ends[years == year]) if last else 0
+    return year, mine, int(new)
 
 
 def top_units(frame: pd.DataFrame, n: int = 5) -> list[tuple[str, str, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from models.period import Period
+from models.period import Period, period_frame
 from ui import format as fmt
 from ui.screen_theme import (
     ACCENT, CARD_COLOURS, HIDDEN, LINE_COLOURS, LINE_SYMBOLS, MUTED, QUADRANT_ACCENTS, TEXT, bottom_legend, fmt_period,
@@ -36,8 +36,9 @@ def completion_figure(trend: pd.DataFrame, height: int, gap: bool = False) -> go
     fig = go.Figure()
     if trend.empty:
         return no_data_figure("暂无目标完成进度<br>需要累计型总量指标(如一般公共预算收入)<br>按月或按季报送数值和年度目标", height)
-    year = max(trend["period"].str[:4])
-    cur = trend[trend["period"].str.startswith(year)]
+    years = period_frame(trend["period"])["year"]
+    year = years.max()
+    cur = trend[years == year]
     month = {p: Period.parse(p).end_month for p in cur["period"].unique()}  # months, quarters or a year
     elapsed = cur[cur["series"] == "elapsed"].set_index("period")["value"]
     series = [s for s in cur["series"].unique() if s.startswith("completion:")]
@@ -108,8 +109,9 @@ def _span(periods: list[str]) -> str:
     if not periods:
         return "近12个月"
     first, last = fmt_period(periods[0]), fmt_period(periods[-1])
-    if periods[0][:4] == periods[-1][:4]:
-        last = last[5:]  # same year: 2025年1月—12月
+    a, b = Period.try_parse(periods[0]), Period.try_parse(periods[-1])
+    if a and b and a.year == b.year:
+        last = short_period(periods[-1])  # same year: 2025年1月—12月
     return f"{first}—{last}"
 
 
