@@ -112,8 +112,11 @@ def test_escalation_over_consecutive_months_and_reset():
     for k in (2, 3):
         if cards[k - 1] != "黄":
             assert f"连续{k}期黄/橙→{cards[k - 1]}" in st["card_rule"].iloc[k - 1]
-    # per_issue deductions on each new or worse card: 黄 1 + 橙 2 + 红 4 + 绿 0 + 黄 1 = 8 (shipped).
-    assert st["deduction"].tolist() == [float(cfg["deductions"][c]) for c in cards]
+    # per_issue deductions on each new or worse card: 黄 1 + 橙 2 + 红 4 + 绿 0 + 黄 1 = 8 (shipped);
+    # per_period on every card.
+    levels = [CARDS.index(c) for c in cards]
+    issued = [cfg["deduction_mode"] == "per_period" or lv > prev for prev, lv in zip([0] + levels, levels)]
+    assert st["deduction"].tolist() == [float(cfg["deductions"][c]) * new for c, new in zip(cards, issued)]
     assert st["talk_level"].tolist() == [cfg["talk_levels"][c] for c in cards]
 
 

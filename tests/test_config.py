@@ -19,6 +19,8 @@ from models.config import (
     validate_all,
 )
 from models.config_schema import SCHEMAS, Schema
+from tests import test_cards as card_checks
+from tests import test_scoring as scoring_checks
 from tests.reference_edit import edited_reference, write_reference
 
 OWNED = ("weights", "cards", "ratings", "mujun", "funnel")
@@ -204,6 +206,83 @@ def test_every_yaml_read_goes_through_the_loader():
                        if not p.name.startswith("config") or p.parent.name != "models"
                        if YAML_READERS.search(p.read_text(encoding="utf-8")))
     assert offenders == []
+
+
+# --- a client who edits the policy as documented keeps a green suite ----------------------------
+
+def _client_weights(d: dict) -> None:
+    sc = d["indicator_scoring"]
+    sc["defaults"].update(cap=1.5, growth_gap_width=25, weight=8)
+    for spec in sc["indicators"].values():
+        spec["weight"] = float(spec.get("weight", 10)) * 0.7
+    sc["indicators"]["industrial_power"]["weight"] = 2
+    sc["bands"] = [{"max_share": s, "band": b} for s, b in ((0.2, "绿"), (0.4, "黄"), (0.8, "橙"), (1.0, "红"))]
+    d["performance"]["role_shares"] = {"lead": 0.7, "co": 0.3}
+    d["composite"].update(performance_weight=0.7, rating_weight=0.3)
+
+
+def _client_cards(d: dict) -> None:
+    d["thresholds"].update(yellow_below_pp=-8, orange_at_or_below_pp=-18, red_at_or_below_pp=-26)
+    d["overdue"].update(yellow_max_days=20, orange_max_days=45)
+    d["escalation"].update(streak_to_orange=2, streak_to_red=4)
+    d["deductions"] = {"绿": 0, "黄": 0.5, "橙": 3, "红": 6}
+    d["deduction_attribution"] = {"lead": 0.8, "co": 0.2}
+    d["talk_levels"]["黄"] = "提醒"
+
+
+def _cases(check):
+    """The parameter sets of a parametrized test function, to run it by hand."""
+    return next(m for m in check.pytestmark if m.name == "parametrize").args[1]
+
+
+KEY_CHECKS = [
+    *(getattr(scoring_checks, name) for name in (
+        "test_completion_prorated_by_time_elapsed_and_capped", "test_jan_feb_merged_first_point_uses_two_twelfths",
+        "test_direction_minus_one_completion_and_rank", "test_direction_minus_one_growth_gap",
+        "test_rank_method_and_ties", "test_growth_gap_against_peer_mean_and_given_benchmark",
+        "test_growth_gap_against_a_county_series_loaded_as_a_unit", "test_unit_totals_add_up")),
+    *(getattr(card_checks, name) for name in (
+        "test_gap_thresholds_at_their_edges", "test_overdue_thresholds_at_their_edges",
+        "test_escalation_over_consecutive_months_and_reset", "test_deduction_modes",
+        "test_overrides_are_separate_rows_with_reason", "test_roles_and_shares",
+        "test_deductions_go_to_the_lead_and_red_blocks", "test_invariants_on_random_progress")),
+]
+
+
+@pytest.fixture
+def client_policy(tmp_path, monkeypatch):
+    folder = edited_reference(tmp_path, {"weights": _client_weights, "cards": _client_cards})
+    monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(folder))
+    assert load_reference("weights")["indicator_scoring"]["defaults"]["cap"] == 1.5  # the edit is in force
+    return folder
+
+
+@pytest.mark.parametrize("check", KEY_CHECKS, ids=lambda f: f.__name__.removeprefix("test_"))
+def test_key_checks_follow_an_edited_policy(client_policy, check):
+    """The scoring and card tests' key checks under a client's weights.yaml and cards.yaml (other
+    caps, weights, widths, bands, shares, thresholds, deductions): they read the policy in use."""
+    if hasattr(check, "pytestmark"):
+        for case in _cases(check):
+            check(*case)
+    else:
+        check()
+
+
+def test_the_edited_policy_changes_the_outcomes(client_policy):
+    """The rerun above can fail: under the edited policy the numbers the tests used to copy (a
+    capped score of 120, shares 0.6/0.4, a −10 pp tolerance) no longer hold."""
+    import pandas as pd
+
+    from models.cards import task_roles, task_status
+    from models.scoring import score_indicators
+
+    v = pd.DataFrame({"unit_id": ["B"], "indicator": ["gpb_revenue"], "period": ["2024-06"],
+                      "value": [650.0], "target": [1000.0]})
+    assert score_indicators(v).iloc[0]["score"] == pytest.approx(130.0)  # 1.3 under the cap 1.5, not 120
+    roles = task_roles(pd.DataFrame({"task_id": ["A"], "year": 2024, "lead_cadre_id": ["L"], "co_cadre_ids": ["X"]}))
+    assert roles.set_index("cadre_id")["share"].to_dict() == pytest.approx({"L": 0.7, "X": 0.3})
+    progress = pd.DataFrame({"task_id": ["T"], "period": ["2024-06"], "planned_pct": [50.0], "actual_pct": [41.0]})
+    assert task_status(card_checks._tasks(["T"]), progress).iloc[0]["card"] == "黄"  # −9 pp: 绿 when shipped
 
 
 @pytest.mark.parametrize("name", OWNED)
