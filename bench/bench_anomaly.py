@@ -8,8 +8,9 @@ feedback and alert budget (``run_anomalies``) and the inspection ranking — wit
 peak memory (tracemalloc peak of Python and NumPy allocations, measured in a second, untimed
 run; ru_maxrss: the whole process).
 Then the ranking metrics against the planted truth, per seed and averaged, and the recall of
-the planted task cases. Finally, unless --no-demo, the same run on the county demo batch
-(``datasets.county``) written to a temporary folder.
+the planted task cases. Then the time of each registered series rule on the first seed's panels
+(models.rules.registry; the first rule to need the shared time scan pays for it). Finally,
+unless --no-demo, the same run on the county demo batch written to a temporary folder.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.anomaly import inspection_targets, load_config, load_indicators, run_anomalies  # noqa: E402
 from datasets.anomaly_world import evaluate, make_benchmark  # noqa: E402
+from models.rules.panel import PanelSet  # noqa: E402
+from models.rules.registry import RULES  # noqa: E402
 
 TARGETS = {"precision_at_20": (">=", 0.85), "recall_at_k": (">=", 0.60), "recall_level_shift": (">=", 0.65),
            "recall_divergence": (">=", 0.70), "recall_fabricated": (">=", 0.50), "recall_spike": (">=", 0.30),
@@ -67,6 +70,18 @@ def run_seed(seed: int, n_tasks: int, cfg: dict) -> dict:
               "n_demoted": int(flags["budget_demoted"].sum()), "task_recall": float(np.mean(hit)) if hit else np.nan,
               "n_targets": len(targets)})
     return m
+
+
+def rule_times(seed: int, cfg: dict) -> None:
+    b = make_benchmark(seed, extra_yearly=True)
+    t0 = time.perf_counter()
+    panels = PanelSet(b.values, b.indicators, b.units, cfg)
+    parts = [f"panels {time.perf_counter() - t0:.2f} s"]
+    for rule in RULES:
+        t0 = time.perf_counter()
+        hits = rule(cfg).fit(panels).hits()
+        parts.append(f"{rule.name} {time.perf_counter() - t0:.2f} s ({sum(h.fired for _, _, h in hits)} fired)")
+    print(f"series rules, seed {seed}: " + "; ".join(parts))
 
 
 def run_demo(cfg: dict) -> None:
@@ -124,6 +139,7 @@ def main(argv=None) -> int:
     print(f"   wall time {avg['wall_s']:.2f} s (max {max(r['wall_s'] for r in rows):.2f} s), "
           f"peak memory {avg['peak_mb']:.0f} MB, process max RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, task recall {avg['task_recall']:.2f}")
+    rule_times(args.seeds[0], cfg)
     if not args.no_demo:
         run_demo(cfg)
     return 0 if ok else 1
