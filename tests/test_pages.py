@@ -68,11 +68,11 @@ def test_quadrant_page_shows_the_four_quadrants_and_undeterminable_apart(open_pa
     assert list(metrics)[:3] == ["已判定", "贡献不确定", names["unidentified"]]
     assert metrics["已判定"] == f"{n['determined']} / {sum(n.values())} 人"
     assert metrics["贡献不确定"] == f"{n['uncertain']} 人" and metrics[names["unidentified"]] == f"{n['unidentified']} 人"
-    placed = sql(version, "SELECT quadrant, count(*) AS n FROM marts.quadrants WHERE period = $p "
+    placed = sql(version, "SELECT quadrant_code, count(*) AS n FROM marts.quadrants WHERE period = $p "
                           "AND x_status = 'determined' GROUP BY 1", {"p": latest})
     line = " ".join(c.value for c in at.caption)
-    for quadrant, k in zip(placed["quadrant"], placed["n"]):
-        assert f"{quadrant} {k} 人" in line
+    for code, k in zip(placed["quadrant_code"], placed["n"]):  # the marts store codes; names are the YAML's
+        assert f"{names[code]} {k} 人" in line
     assert "区间跨过分界线" in line
     assert at.selectbox(key="period_pick").value == latest
     assert len(at.get("plotly_chart")) >= 1
