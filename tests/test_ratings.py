@@ -10,7 +10,31 @@ import pytest
 from models.config import load_reference
 from models.ratings import aggregate_ratings, convert_score, rating_groups
 
-GRADES = load_reference("ratings")["grade_scores"]
+
+
+def _cfg() -> dict:
+    return load_reference("ratings")
+
+
+def _grade(word: str) -> float:
+    return float(_cfg()["grade_scores"][word])
+
+
+def _minimum(group: str) -> int:
+    cfg = _cfg()
+    return int((cfg.get("min_raters_by_group") or {}).get(group, cfg["min_raters"]))
+
+
+def _enough() -> int:
+    """Raters enough for every group to be kept under the policy in use (shipped: 5)."""
+    cfg = _cfg()
+    return max([int(cfg["min_raters"]), *map(int, (cfg.get("min_raters_by_group") or {}).values())])
+
+
+def _weighted(means: dict[str, float]) -> float:
+    """The hand computation: Σ w·mean / Σ w over the kept groups, weights from ratings.yaml."""
+    w = _cfg()["group_weights"]
+    return sum(float(w[g]) * m for g, m in means.items()) / sum(float(w[g]) for g in means)
 
 
 def _ratings(spec, cadre="C1", period="2024"):
@@ -24,48 +48,59 @@ def _ratings(spec, cadre="C1", period="2024"):
 
 
 def test_grade_words_converted():
-    assert [convert_score(w, GRADES) for w in ("好", "较好", "一般", "差")] == [100.0, 80.0, 60.0, 40.0]
-    assert convert_score(87.5, GRADES) == 87.5
-    assert convert_score("92", GRADES) == 92.0
-    assert np.isnan(convert_score("优", GRADES)) and np.isnan(convert_score(None, GRADES))
+    grades = _cfg()["grade_scores"]  # shipped: 100, 80, 60, 40
+    words = ("好", "较好", "一般", "差")
+    assert [convert_score(w, grades) for w in words] == [_grade(w) for w in words]
+    assert convert_score(87.5, grades) == 87.5
+    assert convert_score("92", grades) == 92.0
+    assert np.isnan(convert_score("优", grades)) and np.isnan(convert_score(None, grades))
 
 
 def test_all_groups_full_uses_nominal_weights():
-    # 0.35·100 + 0.15·80 + 0.15·60 + 0.10·90 + 0.25·40 = 35 + 12 + 9 + 9 + 10 = 75.
-    r = _ratings({"上级": (5, "好"), "同级": (5, "较好"), "下级": (5, "一般"), "群众": (5, 90), "服务对象": (5, "差")})
-    out = aggregate_ratings(r).iloc[0]
-    assert out["rating_score"] == pytest.approx(75.0)
+    # Shipped: 0.35·100 + 0.15·80 + 0.15·60 + 0.10·90 + 0.25·40 = 35 + 12 + 9 + 9 + 10 = 75.
+    n = _enough()
+    given = {"上级": "好", "同级": "较好", "下级": "一般", "群众": 90, "服务对象": "差"}
+    out = aggregate_ratings(_ratings({g: (n, v) for g, v in given.items()})).iloc[0]
+    means = {g: _grade(v) if isinstance(v, str) else float(v) for g, v in given.items()}
+    assert out["rating_score"] == pytest.approx(_weighted(means))
     assert out["groups_dropped"] == "" and out["nominal_weight_kept"] == pytest.approx(1.0)
     assert out["rule"] == "五类评价主体齐全,按原权重加权"
 
 
 def test_dropped_rater_group_and_renormalised_weights():
-    # 下级 has 3 raters (< 5): dropped. Kept nominal weights 0.35 + 0.15 + 0.10 + 0.25 = 0.85.
+    # Shipped: 下级 has 3 raters (< 5): dropped. Kept nominal weights 0.35 + 0.15 + 0.10 + 0.25 = 0.85.
     # 评价分 = (0.35·100 + 0.15·80 + 0.10·70 + 0.25·40) / 0.85 = 64 / 0.85 = 75.294.
-    r = _ratings({"上级": (5, "好"), "同级": (6, "较好"), "下级": (3, "一般"), "群众": (8, 70), "服务对象": (5, "差")})
+    n, few = _enough(), _minimum("下级") - 1
+    r = _ratings({"上级": (n, "好"), "同级": (n + 1, "较好"), "下级": (few, "一般"), "群众": (n + 3, 70),
+                  "服务对象": (n, "差")})
     out = aggregate_ratings(r).iloc[0]
-    assert out["rating_score"] == pytest.approx(64 / 0.85)
-    assert out["groups_dropped"] == "下级(3人<5人,剔除)"
+    w = _cfg()["group_weights"]
+    kept = sum(float(w[g]) for g in ("上级", "同级", "群众", "服务对象"))
+    assert out["rating_score"] == pytest.approx(
+        _weighted({"上级": _grade("好"), "同级": _grade("较好"), "群众": 70.0, "服务对象": _grade("差")}))
+    assert out["groups_dropped"] == f"下级({few}人<{_minimum('下级')}人,剔除)"
     assert out["groups_used"] == "上级;同级;群众;服务对象"
-    assert out["nominal_weight_kept"] == pytest.approx(0.85)
-    assert "剔除下级" in out["rule"] and "0.85" in out["rule"]
+    assert out["nominal_weight_kept"] == pytest.approx(kept)
+    assert "剔除下级" in out["rule"] and f"{kept:.2f}" in out["rule"]
     g = rating_groups(r).set_index("rater_group")
-    assert g.loc["上级", "weight_used"] == pytest.approx(0.35 / 0.85)
+    assert g.loc["上级", "weight_used"] == pytest.approx(float(w["上级"]) / kept)
     assert g.loc["下级", "weight_used"] == 0.0 and not g.loc["下级", "kept"]
     assert g["weight_used"].sum() == pytest.approx(1.0)
 
 
 def test_absent_group_renormalised_too():
-    # No 群众 rows at all: (0.35·90 + 0.15·90 + 0.15·90 + 0.25·60) / 0.90
+    # No 群众 rows at all (shipped): (0.35·90 + 0.15·90 + 0.15·90 + 0.25·60) / 0.90
     #                    = (31.5 + 13.5 + 13.5 + 15) / 0.9 = 73.5 / 0.9 = 81.667.
-    r = _ratings({"上级": (5, 90), "同级": (5, 90), "下级": (5, 90), "服务对象": (5, 60)})
+    n = _enough()
+    r = _ratings({"上级": (n, 90), "同级": (n, 90), "下级": (n, 90), "服务对象": (n, 60)})
     out = aggregate_ratings(r).iloc[0]
-    assert out["rating_score"] == pytest.approx(73.5 / 0.9)
+    assert out["rating_score"] == pytest.approx(
+        _weighted({"上级": 90.0, "同级": 90.0, "下级": 90.0, "服务对象": 60.0}))
     assert "缺少群众" in out["rule"]
 
 
 def test_every_group_too_small_gives_no_score():
-    r = _ratings({"上级": (2, "好"), "同级": (4, "好")})
+    r = _ratings({"上级": (_minimum("上级") - 1, "好"), "同级": (_minimum("同级") - 1, "好")})
     out = aggregate_ratings(r).iloc[0]
     assert np.isnan(out["rating_score"])
     assert "评价分空缺" in out["rule"]
@@ -90,16 +125,18 @@ def test_staging_layout_score_num_and_grade():
         score_num=pd.to_numeric(r["score"], errors="coerce"),
         grade=r["score"].where(pd.to_numeric(r["score"], errors="coerce").isna()),
     ).drop(columns="score")
-    # (0.35·80 + 0.25·70) / 0.60 = 45.5 / 0.6 = 75.833
-    assert aggregate_ratings(staged).iloc[0]["rating_score"] == pytest.approx(45.5 / 0.6)
+    # Shipped: (0.35·80 + 0.25·70) / 0.60 = 45.5 / 0.6 = 75.833
+    assert aggregate_ratings(staged).iloc[0]["rating_score"] == pytest.approx(
+        _weighted({"上级": _grade("较好"), "服务对象": 70.0}))
 
 
 def test_min_raters_is_policy():
     cfg = copy.deepcopy(load_reference("ratings"))
-    cfg["min_raters"] = 3
+    cfg["min_raters"], cfg["min_raters_by_group"] = 3, {}
     r = _ratings({"上级": (5, "好"), "下级": (3, "一般")})
-    # Kept both: (0.35·100 + 0.15·60) / 0.5 = 44 / 0.5 = 88.
-    assert aggregate_ratings(r, config=cfg).iloc[0]["rating_score"] == pytest.approx(88.0)
+    # Kept both (shipped weights): (0.35·100 + 0.15·60) / 0.5 = 44 / 0.5 = 88.
+    assert aggregate_ratings(r, config=cfg).iloc[0]["rating_score"] == pytest.approx(
+        _weighted({"上级": _grade("好"), "下级": _grade("一般")}))
 
 
 def test_bad_score_rejected():
@@ -111,9 +148,10 @@ def test_bad_score_rejected():
 
 
 def test_several_cadres_independent():
-    r = pd.concat([_ratings({"上级": (5, "好")}, cadre="A"), _ratings({"上级": (5, "差")}, cadre="B")])
+    n = _enough()
+    r = pd.concat([_ratings({"上级": (n, "好")}, cadre="A"), _ratings({"上级": (n, "差")}, cadre="B")])
     out = aggregate_ratings(r).set_index("cadre_id")["rating_score"]
-    assert out.to_dict() == {"A": 100.0, "B": 40.0}
+    assert out.to_dict() == {"A": _grade("好"), "B": _grade("差")}
 
 
 # --- comments of rater groups below their minimum are withheld ------------------------------
@@ -122,7 +160,8 @@ def test_comment_minimum_and_note_follow_the_policy():
     from models.ratings import comment_minimums, withheld_note
 
     default, by_group = comment_minimums()
-    assert default == 5 and by_group["上级"] == 3
+    cfg = _cfg()
+    assert default == cfg["min_raters"] and by_group == (cfg.get("min_raters_by_group") or {})
     assert withheld_note(4, 5) == "4 条评语未显示:评价人数不足 5 人,为保护评价人不显示"
     cfg = copy.deepcopy(load_reference("ratings"))
     cfg["min_raters"], cfg["min_raters_by_group"] = 7, {}
@@ -146,13 +185,15 @@ def test_cadre_comments_withhold_a_group_below_its_minimum(demo_world, monkeypat
                count(*) FILTER (WHERE trim(comment) <> '') AS n_comments,
                list(DISTINCT trim(comment)) FILTER (WHERE trim(comment) <> '') AS texts
         FROM staging.ratings GROUP BY ALL""")
-    small = groups[(groups["rater_group"] == "下级") & (groups["n_raters"] < 5) & (groups["n_comments"] > 0)]
+    minimum = _minimum("下级")  # shipped: 5
+    small = groups[(groups["rater_group"] == "下级") & (groups["n_raters"] < minimum) & (groups["n_comments"] > 0)]
     assert len(small)
     case = small.sort_values(["n_raters", "cadre_id", "year"]).iloc[0]
     shown = pq.cadre_comments(Scope(), case["cadre_id"])
     mine = shown[(shown["year"] == case["year"]) & (shown["rater_group"] == "下级")]
     assert len(mine) == 1 and bool(mine["withheld"].iloc[0])
-    assert mine["comment"].iloc[0] == f"{case['n_comments']} 条评语未显示:评价人数不足 5 人,为保护评价人不显示"
+    assert mine["comment"].iloc[0] == (f"{case['n_comments']} 条评语未显示:评价人数不足 {minimum} 人,"
+                                       "为保护评价人不显示")
     assert int(mine["n"].iloc[0]) == case["n_comments"]
     # its texts appear nowhere else in that year (another group may happen to write the same words)
     other = shown[(shown["year"] == case["year"]) & ~shown["withheld"]]
