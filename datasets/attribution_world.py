@@ -30,19 +30,21 @@ True parameters (defaults; every generator also returns them in ``params``):
 - :func:`make_county`: 82 units x 36 months x 12 indicators, tenures 6-26 / 4-12 months,
   p_rotate 0.55, p_vacancy 0.1, sd_noise 0.5, theta's general-ability share rho_general 0.5.
 
-Posts and terms (all but :func:`make_panel`): each holder whose term ends joins a pool of
-movers; a free post stays vacant 1-2 months with probability p_vacancy, then goes to a mover
-who left within pool_months with probability p_rotate, else to a newcomer; the first holders
-have U(1, hi) months left (see ``_simulate_posts``).
+Posts and terms (all but :func:`make_panel`) come from the shared rotation simulator
+(:mod:`datasets.rotation`, :func:`~datasets.rotation.mover_rules`): each holder whose term ends
+joins a pool of movers; a free post stays vacant 1-2 months with probability p_vacancy, then
+goes to a mover who left within pool_months with probability p_rotate, else to a newcomer; the
+first holders have U(1, hi) months left.
 Nothing here is ever ingested: it exists for tests and the benchmark.
 """
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from datasets.rotation import Post, mover_rules, simulate
 
 __all__ = [
     "SynthData", "make_panel", "make_shared", "make_realistic", "make_county", "ROLE_TYPES",
@@ -161,47 +163,28 @@ def _simulate_posts(
     pool_months: int,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """Month-level post history: one lead and one or two deputies per unit.
+    """Month-level post history from the shared rotation simulator (datasets.rotation with
+    ``mover_rules``): one lead and one or two deputies per unit.
 
     A post that falls free stays vacant for 1-2 months with probability ``p_vacancy``; the next
     holder is, with probability ``p_rotate``, a cadre who left another post within the last
-    ``pool_months`` months (交流轮岗), otherwise a newcomer. Returns one row per tenure:
-    cadre, unit, share, start, end (months, end exclusive).
+    ``pool_months`` months (交流轮岗), otherwise a newcomer; the first holders have U(1, hi)
+    months left. Returns one row per tenure: cadre, unit, share, start, end (months, end
+    exclusive), the first holders by post, then each successor in the order it was chosen.
     """
     n_deputies = rng.integers(1, 3, n_units)
-    posts = [(u, lead_share, lead_tenure) for u in range(n_units)]
+    posts = [Post(u, slot="lead", share=lead_share, tenure=lead_tenure) for u in range(n_units)]
     for u in range(n_units):
-        posts += [(u, (1.0 - lead_share) / n_deputies[u], deputy_tenure)] * int(n_deputies[u])
-
-    next_cadre = 0
-    rows: list[tuple[int, int, float, int, int]] = []
-    events: list[tuple[int, int, int]] = []  # (month the post falls free, post, holder)
-    pool: list[tuple[int, int]] = []  # (month left, cadre) of cadres free to rotate in
-    for p, (u, share, (lo, hi)) in enumerate(posts):
-        # first holders are already in post: draw a left-censored remaining tenure
-        end = int(rng.integers(1, hi + 1))
-        rows.append((next_cadre, u, share, 0, min(end, n_months)))
-        heapq.heappush(events, (end, p, next_cadre))
-        next_cadre += 1
-
-    while events:
-        month, p, holder = heapq.heappop(events)
-        if month >= n_months:
-            continue
-        pool.append((month, holder))
-        u, share, (lo, hi) = posts[p]
-        start = month + (int(rng.integers(1, 3)) if rng.random() < p_vacancy else 0)
-        if start >= n_months:
-            continue
-        pool = [(m, c) for m, c in pool if start - m <= pool_months]
-        candidates = [i for i, (m, c) in enumerate(pool) if m <= start and c != holder]
-        if candidates and rng.random() < p_rotate:
-            cadre = pool.pop(candidates[int(rng.integers(len(candidates)))])[1]
-        else:
-            cadre, next_cadre = next_cadre, next_cadre + 1
-        end = start + int(rng.integers(lo, hi + 1))
-        rows.append((cadre, u, share, start, min(end, n_months)))
-        heapq.heappush(events, (end, p, cadre))
+        posts += [Post(u, slot="deputy", share=(1.0 - lead_share) / n_deputies[u], tenure=deputy_tenure)] * int(
+            n_deputies[u])
+    terms = simulate(rng, posts, mover_rules(p_rotate, p_vacancy, pool_months), 0, n_months - 1, burn_in=0)
+    # a successor is chosen when its predecessor's term ends: order by that month, then post
+    chosen, last_end = [], {}
+    for t in sorted(terms, key=lambda t: (t.post, t.start_mi)):
+        chosen.append(((-1, t.post) if t.post not in last_end else (last_end[t.post], t.post), t))
+        last_end[t.post] = t.end_mi
+    rows = [(t.cadre, posts[t.post].unit, posts[t.post].share, t.start_mi, min(t.end_mi + 1, n_months))
+            for _, t in sorted(chosen, key=lambda x: x[0])]
     return pd.DataFrame(rows, columns=["cadre", "unit", "share", "start", "end"])
 
 

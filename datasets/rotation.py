@@ -11,10 +11,15 @@ benchmark's task leads) runs :class:`Rotation`, month by month on a month index
 * When a term ends the holder leaves (retires or leaves the world: ``p_leave``; from ``old_age``
   on ``p_leave_old``; at ``retire_age`` always), is re-appointed to the same post
   (``p_reappoint``, ``p_reappoint_closed`` in closed units) or joins a pool of movers.
-* Each month a vacant post is filled with probability ``p_fill_month`` (always once it has
-  been vacant ``max_vacant_months``), so vacancies last 0, 1, 2 … months. It is filled from the
-  pool with probability ``p_from_pool`` (交流轮岗: a mover drawn with weights from ``affinity``),
-  else by a new entrant with probability ``p_new_entrant`` (always when overdue).
+* Successors, ``successor="monthly"`` (the county): each month a vacant post is filled with
+  probability ``p_fill_month`` (always once it has been vacant ``max_vacant_months``), so
+  vacancies last 0, 1, 2 … months; from the pool with probability ``p_from_pool`` (交流轮岗: a
+  mover drawn with weights from ``affinity``), else by a new entrant with probability
+  ``p_new_entrant`` (always when overdue). ``successor="at_end"`` (the panels): the successor is
+  chosen when the term ends: the post stays vacant U(1, ``max_vacant_months``) months with
+  probability 1 − ``p_fill_month``, then goes to a mover (uniformly drawn, not the holder who
+  just left) with probability ``p_from_pool``, else to a newcomer; every holder whose term ends
+  joins the pool (no leaving, re-appointment, ages or reshuffles).
 * Movers nobody took within ``max_pool_wait`` months leave (调出).
 * Closed units: nobody moves in or out (their cadres cannot be told apart from the unit).
 * Reshuffles (集中交流轮岗, optional): in the given months, holders of the same kind of post
@@ -110,6 +115,7 @@ class Rules:
     reshuffle_pairs: int = 0
     reshuffle_min_served: int = 0
     first_terms: str = "elapsed"  # "elapsed" or "remaining", see Rotation.run
+    successor: str = "monthly"    # "monthly" or "at_end", see the module docstring
 
 
 def other_post(post: Post, last: Post, p: int, last_p: int, age: int | None) -> float:
@@ -179,6 +185,8 @@ class Rotation:
             self._end_terms(mi)
             if mi == last_mi:
                 break
+            if self.rules.successor == "at_end":  # successors were chosen when terms ended
+                continue
             if mi in self.rules.reshuffle_months:
                 self._reshuffle(mi)
             self._fill_vacancies(mi + 1)
@@ -199,6 +207,10 @@ class Rotation:
             self._record(c, p, int(self.term_start[p]), mi)
             self.holder[p] = -1
             self.vacant_from[p] = mi + 1
+            if self.rules.successor == "at_end":
+                if mi < self.last_mi:
+                    self._succeed(p, c, mi + 1)
+                continue
             age = self.age(c, mi)
             u = self.rng.random()
             p_reappoint = r.p_reappoint_closed if self.posts[p].unit in self.closed else r.p_reappoint
@@ -211,6 +223,29 @@ class Rotation:
                 self.appoint(c, p, mi + 1)
                 continue
             self.pool.append([c, p, 0])
+
+    def _succeed(self, p: int, holder: int, free_mi: int) -> None:
+        """Successor chosen when the term ends ("at_end"): the holder joins the pool; the post
+        stays vacant U(1, max_vacant_months) months with probability 1 − p_fill_month; a mover
+        who left at most max_pool_wait months before the start (not the holder) takes it with
+        probability p_from_pool, else a newcomer. Pool entries: [cadre, last post, month free]."""
+        r = self.rules
+        self.pool.append([holder, p, free_mi])
+        vacant = self.rng.random() < 1.0 - r.p_fill_month
+        start = free_mi + (int(self.rng.integers(1, r.max_vacant_months + 1)) if vacant else 0)
+        if start > self.last_mi:
+            return
+        self.pool = [e for e in self.pool if start - e[2] <= r.max_pool_wait]
+        unit = self.posts[p].unit
+        movers = [i for i, (c, last, _) in enumerate(self.pool)
+                  if c != holder and self._may_move(self.posts[last].unit, unit)]
+        if movers and self.rng.random() < r.p_from_pool:
+            cadre = self.pool.pop(movers[int(self.rng.integers(len(movers)))])[0]
+        else:
+            cadre = self.new_cadre(self.posts[p].senior, initial=False)
+        lo, hi = self.posts[p].tenure
+        self.holder[p], self.term_start[p] = cadre, start
+        self.term_end[p] = start + int(self.rng.integers(lo, hi + 1)) - 1
 
     def _reshuffle(self, mi: int) -> None:
         """Swap the holders of same-kind posts between two units of one group."""
@@ -232,12 +267,16 @@ class Rotation:
                 self.appoint(cp, q, mi + 1)
                 self.appoint(cq, p, mi + 1)
 
+    def _may_move(self, from_unit: int, to_unit: int) -> bool:
+        """Nobody moves into or out of a closed unit."""
+        return from_unit == to_unit or (from_unit not in self.closed and to_unit not in self.closed)
+
     def _weights(self, p: int, start_mi: int) -> np.ndarray:
         post = self.posts[p]
         w = np.zeros(len(self.pool))
         for i, (c, last, _) in enumerate(self.pool):
             lp = self.posts[last]
-            if (post.unit in self.closed or lp.unit in self.closed) and lp.unit != post.unit:
+            if not self._may_move(lp.unit, post.unit):
                 continue
             age = self.age(c, start_mi)
             if age is not None and age >= self.rules.retire_age - 1:
@@ -268,12 +307,14 @@ class Rotation:
 
 
 def mover_rules(p_rotate: float, p_vacancy: float, pool_months: int) -> Rules:
-    """Rules for a world without ages: every holder whose term ends joins the pool of movers; a
-    free post stays vacant another month with probability ``p_vacancy`` (at most 2 months); it
-    is filled from the pool with probability ``p_rotate`` (uniformly among the movers who did
-    not just leave it), else by a newcomer."""
+    """Rules for a world without ages (the attribution panels, the benchmark's task leads):
+    every holder whose term ends joins the pool of movers and the successor is chosen then
+    ("at_end"): the post stays vacant 1-2 months with probability ``p_vacancy``, then goes to a
+    mover who left at most ``pool_months`` months before (uniformly drawn, not the holder who
+    just left) with probability ``p_rotate``, else to a newcomer. The first holders have U(1, hi)
+    months left."""
     return Rules(p_fill_month=1.0 - p_vacancy, max_vacant_months=2, p_from_pool=p_rotate, p_new_entrant=1.0,
-                 max_pool_wait=pool_months, first_terms="remaining")
+                 max_pool_wait=pool_months, first_terms="remaining", successor="at_end")
 
 
 def simulate(rng: np.random.Generator, posts: Sequence[Post], rules: Rules, first_mi: int, last_mi: int,

@@ -13,11 +13,14 @@ from datasets.rotation import (
 )
 
 FIRST, LAST = month_index(2020, 1), month_index(2029, 12)
+# successors sought month by month (the county's way) / chosen when a term ends (mover_rules)
+MONTHLY = Rules(p_fill_month=0.8, max_vacant_months=2, p_from_pool=0.7, p_new_entrant=1.0, max_pool_wait=6)
+AT_END = mover_rules(p_rotate=0.7, p_vacancy=0.2, pool_months=6)
 
 
-def _world(seed: int = 0, n_units: int = 120, rules: Rules | None = None, **kw) -> tuple[list[Post], list[Term]]:
+def _world(seed: int = 0, n_units: int = 120, rules: Rules = MONTHLY, **kw) -> tuple[list[Post], list[Term]]:
     posts = [Post(u, slot=s, senior=s == "lead", tenure=(24, 48)) for u in range(n_units) for s in ("lead", "deputy")]
-    rot = Rotation(np.random.default_rng(seed), posts, rules or mover_rules(0.7, 0.2, 6), **kw)
+    rot = Rotation(np.random.default_rng(seed), posts, rules, **kw)
     terms, _ = rot.run(FIRST, LAST)
     return posts, terms
 
@@ -41,10 +44,11 @@ def test_month_calendar_is_the_period_month_index():
     assert month_end(month_index(2025, 12)) == date(2025, 12, 31)
 
 
-def test_terms_are_consistent_and_reproducible():
-    posts, terms = _world()
-    assert terms == _world()[1]
-    assert terms != _world(seed=1)[1]
+@pytest.mark.parametrize("rules", [MONTHLY, AT_END], ids=["monthly", "at_end"])
+def test_terms_are_consistent_and_reproducible(rules):
+    posts, terms = _world(rules=rules)
+    assert terms == _world(rules=rules)[1]
+    assert terms != _world(seed=1, rules=rules)[1]
     by_cadre, by_post = defaultdict(list), defaultdict(list)
     for t in terms:
         assert t.start_mi <= t.end_mi
@@ -60,19 +64,21 @@ def test_terms_are_consistent_and_reproducible():
     assert sorted(terms, key=lambda t: (t.cadre, t.start_mi)) == terms
 
 
-def test_stated_rates_are_recovered():
-    """Tenure U(24, 48), vacancies: filled at once with probability 0.8, else after 1 month with
-    0.8 of the rest, at most 2 months; a free post goes to a mover with probability 0.7 when
-    movers wait (they wait at most 6 months)."""
-    posts, terms = _world(n_units=400)
+@pytest.mark.parametrize("rules, vacancies", [(MONTHLY, (0.8, 0.16, 0.04)), (AT_END, (0.8, 0.1, 0.1))],
+                         ids=["monthly", "at_end"])
+def test_stated_rates_are_recovered(rules, vacancies):
+    """Tenure U(24, 48); vacancies of 0, 1, 2 months: monthly, filled with probability 0.8 a month
+    and at the latest after 2; at the end of a term, vacant U(1, 2) months with probability 0.2.
+    A free post goes to a mover with probability 0.7 when movers wait (at most 6 months)."""
+    posts, terms = _world(n_units=400, rules=rules)
     complete = [t.end_mi - t.start_mi + 1 for t in terms if t.start_mi > FIRST and not t.ongoing]
     assert min(complete) >= 24 and max(complete) <= 48
     assert np.mean(complete) == pytest.approx(36, abs=1.0)
     gaps = np.array(_gaps(terms))
     assert gaps.max() <= 2
     assert len(gaps) > 2000
-    assert np.mean(gaps == 0) == pytest.approx(0.8, abs=0.025)
-    assert np.mean(gaps == 1) == pytest.approx(0.16, abs=0.025)
+    assert np.mean(gaps == 0) == pytest.approx(vacancies[0], abs=0.025)
+    assert np.mean(gaps == 1) == pytest.approx(vacancies[1], abs=0.025)
     # every holder whose term ends joins the pool: movers make up most refills
     starts = [t for t in terms if t.start_mi > FIRST]
     first_term = {}
@@ -88,11 +94,17 @@ def test_a_mover_never_returns_to_the_post_just_left():
     for t in terms:
         by_cadre[t.cadre].append(t)
     assert all(a.post != b.post for ts in by_cadre.values() for a, b in zip(ts, ts[1:]))
+    _, terms = _world(rules=AT_END)  # there: never straight back, as that post's next holder
+    by_post = defaultdict(list)
+    for t in sorted(terms, key=lambda t: t.start_mi):
+        by_post[t.post].append(t.cadre)
+    assert all(a != b for cadres in by_post.values() for a, b in zip(cadres, cadres[1:]))
 
 
-def test_closed_units_keep_their_people():
+@pytest.mark.parametrize("rules", [MONTHLY, AT_END], ids=["monthly", "at_end"])
+def test_closed_units_keep_their_people(rules):
     closed = frozenset({0, 1, 2})
-    posts, terms = _world(closed_units=closed)
+    posts, terms = _world(closed_units=closed, rules=rules)
     units_of = defaultdict(set)
     for t in terms:
         units_of[t.cadre].add(posts[t.post].unit)
@@ -134,7 +146,7 @@ def test_reshuffle_swaps_two_holders_of_one_kind_in_one_group():
 
 def test_first_holders_are_left_censored_as_stated():
     """'elapsed' (the county): U(0, hi) months of a U(lo, hi) term served before the start;
-    'remaining' (mover_rules): U(1, hi) months left from the start."""
+    'remaining' (mover_rules, the attribution panels): U(1, hi) months left from the start."""
     posts = [Post(u, tenure=(24, 48)) for u in range(2000)]
     for mode in ("elapsed", "remaining"):
         rot = Rotation(np.random.default_rng(1), posts, Rules(first_terms=mode))
@@ -155,7 +167,7 @@ def test_first_holders_are_left_censored_as_stated():
 def test_simulate_keeps_the_window_and_numbers_its_cadres():
     posts = [Post(u, tenure=(12, 24)) for u in range(20)]
     first, last = month_index(2024, 1), month_index(2024, 12)
-    terms = simulate(np.random.default_rng(5), posts, mover_rules(0.7, 0.2, 6), first, last)
+    terms = simulate(np.random.default_rng(5), posts, AT_END, first, last)
     assert all(t.end_mi >= first and t.start_mi <= last for t in terms)
     assert sorted({t.cadre for t in terms}) == list(range(len({t.cadre for t in terms})))
     assert any(t.start_mi < first for t in terms)  # holders at the start are mid-term (burn-in)
