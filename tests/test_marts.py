@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.config import load_reference
 from models.period import period_frame
 from pipelines import db
 from pipelines.home import Home
@@ -25,8 +26,9 @@ def test_cadre_totals_add_up(q):
     assert np.allclose(s["total"], expected, atol=1e-6)
     both = s["rating_score"].notna()
     assert np.allclose(s.loc[both, "performance_weight_used"] + s.loc[both, "rating_weight_used"], 1.0)
-    assert (s.loc[both, "performance_weight_used"] == 0.8).all()  # the 80/20 split
-    assert (s["bonus"] <= 5 + 1e-9).all() and (s["total"] >= 0).all()
+    composite = load_reference("weights")["composite"]
+    assert (s.loc[both, "performance_weight_used"] == composite["performance_weight"]).all()  # shipped 80/20
+    assert (s["bonus"] <= composite["bonus_cap"] + 1e-9).all() and (s["total"] >= 0).all()
     assert not ((s["grade"] == "优秀") & s["red_card"]).any()
 
 
@@ -92,7 +94,9 @@ def test_quadrants_store_codes_and_unidentified_have_no_x(q):
     # Placement by evidence: a quadrant only when x is determined, and then its interval stays off the cut.
     assert ((quad["quadrant_code"] == "unidentified") == (quad["x_status"] != "determined")).all()
     placed = quad[quad["x_status"] == "determined"]
-    assert ((placed["x_low"] > 0) | (placed["x_high"] < 0)).all() and (placed["p_side"] >= 0.9).all()
+    qcfg = load_reference("quadrants")  # shipped: cut 0, side level 0.9
+    cut, level = float(qcfg["x_cut"]), float(qcfg["x_side_level"])
+    assert ((placed["x_low"] > cut) | (placed["x_high"] < cut)).all() and (placed["p_side"] >= level).all()
     assert (quad["x_status"] == "uncertain").any() and quad.loc[quad["x_status"] == "uncertain", "x"].notna().all()
     assert quad["period"].str.match(r"^\d{4}-Q[1-4]$").all()
 
@@ -291,7 +295,8 @@ def test_task_roles_are_the_rule_the_attribution_uses(q):
 
     stored = q("SELECT * FROM marts.task_roles").sort_values(["task_id", "cadre_id"]).reset_index(drop=True)
     expected = task_roles(q("SELECT * FROM raw.tasks"))[["task_id", "cadre_id", "role", "share"]]
+    expected["role"] = expected["role"].map({"责任人": "lead", "配合": "co"})
     expected = expected.sort_values(["task_id", "cadre_id"]).reset_index(drop=True)
     assert len(stored) > 100
     pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
-    assert set(stored["role"]) <= {"责任人", "配合"} and (stored["share"] > 0).all()
+    assert set(stored["role"]) == {"lead", "co"} and (stored["share"] > 0).all()
