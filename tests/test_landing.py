@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from models.config import load_reference
 from pipelines import db
 from tests.landing_world import landing_home
 from tests.worlds import run_page
@@ -59,7 +60,9 @@ def test_analyst_sees_what_needs_attention_with_links(home, monkeypatch):
     assert metrics["2025年7月 红牌"] == "2 项" and metrics["2025年 待核查预警"] == "3 条"
     assert metrics["2025年二季度 已判定"] == "2 / 4 人" and metrics["贡献不确定"] == "1 人"
     assert metrics["不可判定"] == "1 人"
-    assert "已判定:高贡献区 1 人、逆势担当区 0 人、平台红利区 0 人、低效区 1 人" in text
+    names = load_reference("quadrants")["names"]  # the labels in use (shipped: 高贡献区 …)
+    counts = {"high_high": 1, "high_low": 0, "low_high": 0, "low_low": 1}
+    assert "已判定:" + "、".join(f"{names[k]} {n} 人" for k, n in counts.items()) in text
     assert "红色 3 条、橙色 0 条、黄色 0 条;其中截至月(2025年7月)新出现 1 条。" in text
     assert "新增预警 **1** 条;2 项任务的最新亮牌变了颜色:1 项变差,1 项好转。" in text
     table = {row["指标"]: row for row in table_of(at, 0).to_dict("records")}
