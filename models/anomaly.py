@@ -36,7 +36,7 @@ from models.config import load_reference
 from models.period import Period, period_frame
 from models.rating_rules import detect_rating_anomalies
 from models.rules.detector import detect_series
-from models.rules.flags import ALL_COLUMNS, FLAG_COLUMNS, empty_flags, fmt_num, load_config
+from models.rules.flags import ALL_COLUMNS, FLAG_COLUMNS, empty_flags, fmt_num, load_config, resolve_config
 from models.rules.panel import normalize_indicators
 
 __all__ = [
@@ -47,10 +47,7 @@ __all__ = [
 
 
 def _cfg(config: Mapping | None) -> dict:
-    # A config that already has every section passes through; a partial one is merged over the YAML.
-    if config is not None and {"series", "rules", "tasks", "budget", "ageing"} <= set(config):
-        return dict(config)
-    return load_config(config)
+    return resolve_config(config)
 
 
 def load_indicators(path=None) -> dict:

@@ -56,8 +56,13 @@ def test_detector_keeps_configuration_in_init_and_learns_in_fit(world, fitted):
     assert det.config is CFG and det.rules == [Spike]
     assert not [a for a in vars(det) if a.endswith("_")]  # nothing learned before fit
     assert det.fit(world.values, world.indicators, world.units) is det
-    assert {"panels_", "rules_", "hits_", "features_", "flags_"} <= set(vars(fitted))
+    assert {"config_", "panels_", "rules_", "hits_", "features_", "flags_"} <= set(vars(fitted))
     assert set(det.flags_["rule"]) == {"突变"}
+    # a partial configuration is merged over anomaly.yaml at fit, the caller's dict left alone
+    strict = {"rules": {"突变": {"p_fire": 0.0}}}
+    quiet = SeriesDetector(strict, rules=[Spike]).fit(world.values, world.indicators, world.units)
+    assert quiet.flags_.empty and quiet.config_["rules"]["突变"]["min_abs_z"] == CFG["rules"]["突变"]["min_abs_z"]
+    assert strict == {"rules": {"突变": {"p_fire": 0.0}}}
     # the full registry finds the planted level shifts the spike rule alone cannot name
     assert "断点" in set(fitted.flags_["rule"])
 

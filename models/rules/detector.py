@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from models.rules.base import Rule, RuleHit
-from models.rules.flags import ALL_COLUMNS, check_hint_for, combine_p, empty_flags, flag_id, severity_of
+from models.rules.flags import (
+    ALL_COLUMNS, check_hint_for, combine_p, empty_flags, flag_id, resolve_config, severity_of,
+)
 from models.rules.panel import PanelSet
 from models.rules.registry import RULES, onset_names, rule_names
 
@@ -21,26 +23,29 @@ from models.rules.registry import RULES, onset_names, rule_names
 class SeriesDetector:
     """scikit-learn style: configuration in ``__init__``, data in ``fit``.
 
-    ``config``: the complete anomaly configuration (``models.rules.flags.load_config``);
-    ``rules``: rule classes (default ``models.rules.registry.RULES``).
+    ``config``: the anomaly configuration; None or a partial one is merged over anomaly.yaml
+    (``models.rules.flags.resolve_config``); ``rules``: rule classes (default
+    ``models.rules.registry.RULES``).
 
-    Learned: ``panels_`` (the run's ``PanelSet``), ``rules_`` (fitted rule instances),
+    Learned: ``config_`` (the configuration used), ``panels_`` (the run's ``PanelSet``),
+    ``rules_`` (fitted rule instances),
     ``hits_`` ((unit row, indicator) → rule → the strongest ``RuleHit``), ``features_``
     (IsolationForest features per series) and ``flags_`` (the flag table, by score)."""
 
-    def __init__(self, config: Mapping, rules: Sequence[type[Rule]] | None = None):
+    def __init__(self, config: Mapping | None = None, rules: Sequence[type[Rule]] | None = None):
         self.config = config
         self.rules = rules
 
     def fit(self, values: pd.DataFrame, indicators: Mapping, units: pd.DataFrame) -> "SeriesDetector":
         rules = RULES if self.rules is None else list(self.rules)
-        self.panels_ = PanelSet(values, indicators, units, self.config)
+        self.config_ = resolve_config(self.config)
+        self.panels_ = PanelSet(values, indicators, units, self.config_)
         self.rules_: list[Rule] = []
         self.hits_: dict[tuple[int, str], dict[str, RuleHit]] = {}
         self.features_: dict[tuple[int, str], dict[str, float]] = {}
         if self.panels_.panels:
             for cls in rules:
-                rule = cls(self.config).fit(self.panels_)
+                rule = cls(self.config_).fit(self.panels_)
                 self.rules_.append(rule)
                 for u, code, hit in rule.hits():
                     self._add(u, code, hit)
@@ -60,7 +65,7 @@ class SeriesDetector:
         rows = []
         keys = sorted(self.hits_)
         iso = self._iforest(keys)
-        cut = self.config["scoring"]["severity"]
+        cut = self.config_["scoring"]["severity"]
         for key in keys:
             u, code = key
             hits = self.hits_[key]
@@ -81,7 +86,7 @@ class SeriesDetector:
             if len(fired) > 1:
                 reason += "。另：" + "；".join(f"【{h.rule}】{h.reason}" for h in fired[1:])
             reason += "。（需核查）"
-            hint = check_hint_for(top.rule, [p.name] + top.partners, [p.kind] + top.partner_kinds, self.config)
+            hint = check_hint_for(top.rule, [p.name] + top.partners, [p.kind] + top.partner_kinds, self.config_)
             uid = self.panels_.unit_ids[u]
             rows.append({
                 "flag_id": flag_id("series", uid, None, None, code, top.rule, top.period_start),
@@ -108,7 +113,7 @@ class SeriesDetector:
             return {}
         F = np.array([[self.features_.get(k, {}).get(n, 0.0) for n in names] for k in keys], float)
         F = np.clip(np.nan_to_num(F, nan=0.0, posinf=8.0, neginf=-8.0), -8.0, 8.0)
-        icfg = self.config["scoring"]["iforest"]
+        icfg = self.config_["scoring"]["iforest"]
         model = IsolationForest(n_estimators=icfg["n_estimators"], max_samples=min(icfg["max_samples"], len(keys)),
                                 random_state=icfg["random_state"]).fit(F)
         s = -model.score_samples(F)

@@ -38,6 +38,14 @@ def load_config(config: Mapping | None = None) -> dict:
     return _deep_merge(load_reference("anomaly"), config or {})
 
 
+def resolve_config(config: Mapping | None) -> dict:
+    """A config that already has every section passes through; a partial one (or None) is
+    merged over anomaly.yaml."""
+    if config is not None and {"series", "rules", "tasks", "budget", "ageing"} <= set(config):
+        return dict(config)
+    return load_config(config)
+
+
 def isna(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NaT or x is pd.NA
 
