@@ -176,6 +176,15 @@ def period_label(value: Any) -> str:
         return str(value)
 
 
+def span_label(start: Any, end: Any = None) -> str:
+    """From–to as people say it: '2024年3月至2024年6月'; one label when the two agree or one is
+    missing; the dash with neither."""
+    start, end = ("" if v is None or pd.isna(v) else str(v) for v in (start, end))
+    if not start or not end or start == end:
+        return period_label(start or end) if start or end else "—"
+    return f"{period_label(start)}至{period_label(end)}"
+
+
 def period_frame(periods: pd.Series) -> pd.DataFrame:
     """Decode a column of canonical codes at once: year, period_kind, end_month, expected_share
     and period_end (a Timestamp), indexed like ``periods``."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from models.labels import BAND_LABELS, flags_text
-from models.period import period_label
+from models.period import span_label
 from pipelines import db
 from pipelines.report import InputError
 from pipelines.scope import HOME_POSTS, scope_params, sees_in_full, seen_in_full
@@ -71,14 +71,6 @@ def _homes(version: Path, cadre_ids: list[str]) -> dict[str, str]:
 def _columns(version: Path, schema: str, table: str) -> set[str]:
     return set(db.query(version, "SELECT column_name FROM information_schema.columns "
                                  "WHERE table_schema = $s AND table_name = $t", {"s": schema, "t": table})["column_name"])
-
-
-def _period(start, end=None) -> str:
-    """A flag's span as people say it: one period, or 起至止; the dash with neither."""
-    start, end = ("" if pd.isna(v) else str(v) for v in (start, end))
-    if not start or not end or start == end:
-        return period_label(start or end) if start or end else "—"
-    return f"{period_label(start)}至{period_label(end)}"
 
 
 def _rule_label(rule, rules) -> str:
@@ -163,7 +155,7 @@ def build_briefing(version: Path, unit_ids: list[str] | None = None, cadre_ids: 
         WHERE k.indicator = '*' AND k.cadre_id IN (SELECT unnest($cadres))
         ORDER BY k.cadre_id
     """, {"cadres": cadre_ids})
-    tasks["期间"] = [_period(p) for p in tasks["期间"]]
+    tasks["期间"] = [span_label(p) for p in tasks["期间"]]
     contributions["贡献档次"] = contributions["贡献档次"].map(lambda b: BAND_LABELS.get(b, b))
     contributions["说明"] = contributions["说明"].map(lambda f: flags_text(f) if isinstance(f, str) and f else "—")
     as_of = db.query(version, "SELECT value FROM meta.info WHERE key = 'as_of'")["value"].iloc[0]
@@ -215,7 +207,7 @@ def _flags(version: Path, params: dict) -> pd.DataFrame:
         ORDER BY written_off, CASE f.severity WHEN '红' THEN 0 WHEN '橙' THEN 1 ELSE 2 END, f.rank_score DESC, f.flag_id
     """, {**params, "off": list(WRITTEN_OFF)})
     frame["线索"] = [_rule_label(r, rs) for r, rs in zip(frame["rule"], frame["rules"])]
-    frame["期间"] = [_period(a, b) for a, b in zip(frame["period_start"], frame["period_end"])]
+    frame["期间"] = [span_label(a, b) for a, b in zip(frame["period_start"], frame["period_end"])]
     frame["原因"] = frame["原因"].fillna("—")
     frame["核查要点"] = frame["核查要点"].fillna("—")
     return frame
@@ -273,7 +265,7 @@ def _questions(flags: pd.DataFrame, tasks: pd.DataFrame, cfg: dict) -> pd.DataFr
         name = re.sub(r"^任务「(.*)」$", r"\1", subject)  # templates add their own 「」
         key = ("task", f.task_id) if is_task else (f.level, f.unit_id, f.cadre_id if f.level == "cadre" else None,
                                                    f.indicator)
-        add(key, subject, f.单位, template.format(subject=name, period=_period(f.period_start), rule=f.rule))
+        add(key, subject, f.单位, template.format(subject=name, period=span_label(f.period_start), rule=f.rule))
     for t in tasks.itertuples(index=False):
         add(("task", t.task_id), f"任务「{t.任务}」", t.单位,
             cfg["questions"]["task"]["进度滞后"].format(subject=t.任务, period=t.期间, rule="进度滞后"))

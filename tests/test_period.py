@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, strategies as st
 
-from models.period import SQL_MACROS, Period, complete_quarters, period_frame, period_label
+from models.period import SQL_MACROS, Period, complete_quarters, period_frame, period_label, span_label
 
 
 @pytest.mark.parametrize("code, kind, start, end, label", [
@@ -41,6 +41,12 @@ def test_refuses_what_is_not_canonical(bad):
     with pytest.raises(ValueError, match="期间格式错误"):
         Period.parse(bad)
     assert period_label(bad) == bad
+
+
+def test_span_label():
+    assert span_label("2024-03", "2024-06") == "2024年3月至2024年6月"
+    assert span_label("2024-Q3", "2024-Q3") == span_label("2024-Q3") == span_label(None, "2024-Q3") == "2024年三季度"
+    assert span_label(float("nan"), None) == "—"
 
 
 def test_try_parse_gives_none_for_gaps():

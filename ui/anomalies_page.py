@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from models.period import Period, span_label
 from pipelines.state import MARK_STATUSES
 from ui import desk_queries as q
 from ui import format as fmt
@@ -35,14 +36,15 @@ def with_marks(flags: pd.DataFrame, latest: dict) -> pd.DataFrame:
                        for f, b in zip(flags["flag_id"], built)]
     flags["mark_label"] = [s if not isinstance(c, str) or c == s else f"{s}·{c}"
                            for s, c in zip(flags["status"], found)]
-    flags["year"] = flags["period_end"].astype(str).str[:4]
+    flags["year"] = [str(p.year) if p else "" for p in map(Period.try_parse, flags["period_end"])]
     return flags
 
 
 def years(flags: pd.DataFrame, as_of: str) -> tuple[list[str], str]:
     """The year options (newest first, then 全部年份) and the default: the as-of year."""
     options = [*sorted(flags["year"].unique(), reverse=True), ALL_YEARS]
-    return options, as_of[:4] if as_of[:4] in options else options[0]
+    last = Period.try_parse(as_of)
+    return options, str(last.year) if last and str(last.year) in options else options[0]
 
 
 def select(flags: pd.DataFrame, year: str, severities: list, levels: list, rules: list, statuses: list,
@@ -70,7 +72,7 @@ def precision_table(flags: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
 
 def table(view: pd.DataFrame) -> pd.DataFrame:
     return fmt.cells(view.assign(
-        期间=view["period_start"].astype(str) + " → " + view["period_end"].astype(str),
+        期间=[span_label(a, b) for a, b in zip(view["period_start"], view["period_end"])],
         证据强度=view["score"].round(1),
     )[["severity", "rule", "subject", "unit_name", "期间", "证据强度", "mark_label", "reason"]].rename(columns={
         "severity": "等级", "rule": "规则", "subject": "对象", "unit_name": "单位", "mark_label": "标记", "reason": "原因"}))

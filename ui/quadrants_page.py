@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from models.config import load_reference
+from models.period import Period
 from models.quadrant import long_stays
 from ui import charts
 from ui import format as fmt
@@ -44,7 +45,8 @@ def intro(cfg: dict) -> str:
 
 
 def with_age_bands(points: pd.DataFrame, as_of: str) -> pd.DataFrame:
-    ref_year = int(as_of[:4]) if as_of[:4].isdigit() else int(points["period"].max()[:4])
+    last = Period.try_parse(as_of) or max(map(Period.parse, points["period"]))
+    ref_year = last.year
     points["age_band"] = [fmt.age_band(b, ref_year) for b in points["birth_year"]]
     return points
 
@@ -136,7 +138,8 @@ def cadre_panel(scope: Scope, cadre: str, points: pd.DataFrame, directory: pd.Da
         st.markdown("**各季度轨迹**")
         st.plotly_chart(charts.trajectory(mine, qcfg, height=300), key="trajectory",
                         config={"displayModeBar": False})
-        st.caption(" → ".join(f"{p[2:4]}Q{p[-1]} {q}" for p, q in zip(mine["period"], charts.where_label(mine, names))))
+        st.caption(" → ".join(f"{p.year % 100:02d}Q{p.quarter} {q}"
+                              for p, q in zip(map(Period.parse, mine["period"]), charts.where_label(mine, names))))
 
 
 def decomposition(scope: Scope, cadre: str, label: str, cfg: dict, ind_names: dict, ind_units: dict) -> None:
