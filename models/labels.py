@@ -32,6 +32,9 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {
 
 BAND_LABELS = {"高": "高于组内平均", "中": "无显著差异", "低": "低于组内平均", "不可判定": "不可判定"}
 
+# A cadre's role on a task (marts.task_roles.role) and how people say it.
+TASK_ROLES = {"lead": "责任人", "co": "配合"}
+
 # 实绩象限 codes (marts.quadrants.quadrant_code), in the policy's order: the four quadrants, then
 # the code of every cadre in none (x not determined: uncertain or not identified).
 QUADRANT_CODES = ("high_high", "high_low", "low_high", "low_low")

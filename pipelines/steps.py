@@ -104,10 +104,14 @@ def attribution_step(con) -> None:
 
 
 def task_roles_mart(tasks: pd.DataFrame, task_roles) -> pd.DataFrame:
-    """Who is on each task and with what share (task_id, cadre_id, role, share): the rule the
-    attribution weighs task records by (weights.yaml ``role_shares``), stored so that pages
-    read the shares instead of applying the rule again."""
+    """Who is on each task, as what and with what share (task_id, cadre_id, role lead/co, share):
+    the rule the attribution weighs task records by (weights.yaml ``role_shares``), stored so
+    that pages read who is on a task and the shares instead of applying the rule again."""
+    from models.labels import TASK_ROLES
+
     roles = task_roles(tasks)
+    code = {name: c for c, name in TASK_ROLES.items()}
+    roles = roles.assign(role=roles["role"].map(code))  # models.cards names the roles; the mart keeps codes
     return roles[["task_id", "cadre_id", "role", "share"]].sort_values(["task_id", "cadre_id"]).reset_index(drop=True)
 
 

@@ -52,6 +52,10 @@ def test_task_shares_are_the_builds_rule_stored_with_the_version(checked, tmp_pa
     tasks = db.query(checked.current_path(), "SELECT * FROM staging.tasks")
     roles = task_roles(tasks)
     assert lead.to_dict() == pytest.approx(roles[roles["cadre_id"] == "C02"].set_index("task_id")["share"].to_dict())
+    # the tasks a cadre is on, and as what, are the same stored rule
+    mine = pq.cadre_tasks(Scope(), "C01").set_index("task_id")["role"]
+    assert set(mine.index) == set(co.index) and mine["T01"] == "co"
+    assert pq.cadre_tasks(Scope(), "C02").set_index("task_id").loc["T01", "role"] == "lead"
     new_lead = round(1.0 - float(shares["lead"]) / 2, 2)
     edited = edited_reference(tmp_path, {"weights": lambda w: w["performance"].update(
         role_shares={"lead": new_lead, "co": round(1.0 - new_lead, 2)})})

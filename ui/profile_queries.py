@@ -93,10 +93,8 @@ def cadre_scores(scope: Scope, cadre_id: str) -> pd.DataFrame:
 
 _TASKS_OF_CADRE = """
 WITH mine AS (
-    SELECT t.*,
-           CASE WHEN t.lead_cadre_id = $cadre THEN 'lead' ELSE 'co' END AS role
-    FROM staging.tasks AS t
-    WHERE t.lead_cadre_id = $cadre OR list_contains(string_split(t.co_cadre_ids, ';'), $cadre)
+    SELECT t.*, r.role
+    FROM staging.tasks AS t JOIN marts.task_roles AS r ON r.task_id = t.task_id AND r.cadre_id = $cadre
 ),
 latest AS (
     SELECT s.task_id, s.period AS last_period, s.planned_pct, s.actual_pct, s.reported_pct, {check}, s.gap_pp,
@@ -129,7 +127,8 @@ ORDER BY m.year DESC, m.task_id
 
 
 def cadre_tasks(scope: Scope, cadre_id: str) -> pd.DataFrame:
-    """Tasks the cadre leads (责任人) or co-owns (配合), with the latest status and card counts.
+    """Tasks the cadre leads (责任人, role lead) or co-owns (配合, co) by marts.task_roles, with the
+    latest status and card counts.
     ``actual_pct`` is the figure the card uses; ``reported_pct`` the report and ``check_id`` the
     核验记录 that replaced it (null where none did)."""
     check = column_or_null(scope, "marts", "task_status", "check_id", "s")
@@ -141,7 +140,7 @@ _CARD_HISTORY = """
 SELECT $cadre AS cadre_id, s.task_id, s.period, s.card, s.gap_pp, s.status, s.card_rule, t.title, t.unit_id,
        s.actual_pct, s.reported_pct, {check}
 FROM marts.task_status AS s JOIN staging.tasks AS t USING (task_id)
-WHERE t.lead_cadre_id = $cadre OR list_contains(string_split(t.co_cadre_ids, ';'), $cadre)
+WHERE s.task_id IN (SELECT task_id FROM marts.task_roles WHERE cadre_id = $cadre)
 ORDER BY s.task_id, s.period
 """
 
