@@ -33,6 +33,7 @@ import pandas as pd
 
 from models.anomaly_tasks import detect_tasks
 from models.config import load_reference
+from models.flag_status import live_flags
 from models.period import Period, period_frame
 from models.rating_rules import detect_rating_anomalies
 from models.rules.detector import detect_series
@@ -262,12 +263,7 @@ def inspection_targets(flags: pd.DataFrame, cards: pd.DataFrame | None, quadrant
 
     f = flags.copy() if flags is not None else empty_flags()
     if len(f):
-        live = pd.Series(True, index=f.index)
-        if "suppressed" in f:
-            live &= ~f["suppressed"].fillna(False).astype(bool)
-        if "status" in f:
-            live &= ~f["status"].isin(["误报", "已说明"])
-        f = f[live]
+        f = f[live_flags(f)]
     for level, col in (("unit", "unit_id"), ("cadre", "cadre_id")):
         sub = f[f[col].notna()] if len(f) else f
         if not len(sub):
