@@ -1,6 +1,6 @@
 """Anomaly flags (需核查, never a verdict): entry points.
 
-ARCHITECTURE.md §3 "Anomaly flags", CONTRACT.md §3 ``anomalies``. Pure analytics on data
+docs/domain.md §6, docs/contract.md §3 ``anomalies``. Pure analytics on data
 frames; the warehouse, the feedback store and the UI call these functions.
 
 * ``detect_series_anomalies`` — indicator rules per unit × indicator against peers

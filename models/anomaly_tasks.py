@@ -8,7 +8,7 @@ exactly as written below (strict ``>`` where the YAML says "more than", ``>=`` f
 * 进度滞后: at the latest row, planned - actual > ``lag_pp``; or the task is not complete and
   as_of - due > ``overdue_grace_days`` days. Severity 红 when >= ``red_pp`` behind or overdue
   > ``red_overdue_days``; 橙 when >= ``orange_pp`` behind or overdue > ``orange_overdue_days``;
-  else 黄 (the card thresholds of DOMAIN.md §5.4).
+  else 黄 (the card thresholds of docs/domain.md §5.4).
 * 成效不实: actual - verified > ``tolerance_pp`` in any row with a verified value (only
   over-reporting counts); or, with ``flag_unverified_completion``, complete at the latest row
   and never verified. Severity by the largest excess: >= ``red_pp`` 红, >= ``orange_pp`` 橙.

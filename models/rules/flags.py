@@ -11,7 +11,7 @@ import pandas as pd
 
 from models.config import load_reference
 
-# CONTRACT.md §3 `anomalies`, in order; then the extras the detectors add.
+# docs/contract.md §3 `anomalies`, in order; then the extras the detectors add.
 FLAG_COLUMNS = [
     "flag_id", "level", "unit_id", "cadre_id", "task_id", "indicator", "period_start",
     "period_end", "rule", "severity", "score", "reason", "check_hint",
