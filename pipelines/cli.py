@@ -7,7 +7,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from models.config import validate_all
+from models.config import ConfigError, validate_all
 from pipelines.home import Home, LockedError
 from pipelines.report import InputError, format_report
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     except LockedError as e:
         print(f"错误: {e}", file=sys.stderr)
         return EXIT_FAILURE
-    except (InputError, PermissionError) as e:
+    except (InputError, PermissionError, ConfigError) as e:  # the operator's to fix: the message, no trace
         print(f"错误: {e}", file=sys.stderr)
         return EXIT_REJECTED
     except Exception:  # internal failure: keep the trace for the operator

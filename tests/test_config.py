@@ -159,6 +159,18 @@ def test_validate_all_honours_the_reference_dir(tmp_path, monkeypatch):
         validate_all()
 
 
+def test_cli_refuses_to_start_on_a_broken_policy(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import EXIT_REJECTED, main
+
+    folder = edited_reference(tmp_path, {"cards": _set("deduction_mode", "每次"), "quadrants": _set("y_cut", 2)})
+    monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(folder))
+    assert main(["status", "--home", str(tmp_path / "home")]) == EXIT_REJECTED
+    err = capsys.readouterr().err
+    assert err.startswith("错误: 配置文件有 2 处问题")
+    assert "cards.yaml 的 deduction_mode" in err and "quadrants.yaml 的 y_cut" in err
+    assert "Traceback" not in err
+
+
 def test_read_yaml_outside_the_reference_folder(tmp_path):
     path = tmp_path / "access.yaml"
     path.write_text("identity: local\nusers: {ana: {role: analyst}}\n", encoding="utf-8")
