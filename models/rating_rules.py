@@ -39,7 +39,7 @@ from scipy.sparse.csgraph import connected_components
 
 from models.rules.flags import ALL_COLUMNS, check_hint_for, empty_flags, flag_id, load_config
 from models.config import load_reference
-from models.period import period_label
+from models.period import Period, period_label
 from models.ratings import convert_score
 
 RATING_RULES = ("评价雷同", "互评抬分")
@@ -273,7 +273,8 @@ def detect_rating_anomalies(ratings: pd.DataFrame | None, cfg: Mapping | None = 
     hint_cfg = cfg if cfg is not None and "check_hints" in cfg else load_config()
     rows = []
     for h in merged.values():
-        year = int(str(h["period"])[:4]) if str(h["period"])[:4].isdigit() else None
+        period = Period.try_parse(h["period"])
+        year = period.year if period else None
         unit = home.get((h["cadre_id"], year))
         rows.append({
             "flag_id": flag_id("cadre", unit, h["cadre_id"], None, None, h["rule"], h["period"]),

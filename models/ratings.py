@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from models.config import is_missing, resolve
+from models.period import period_frame
 
 
 def convert_score(x: Any, grade_scores: dict[str, float]) -> float:
@@ -44,7 +45,7 @@ def _scores(ratings: pd.DataFrame, grade_scores: dict) -> pd.Series:
 
 def _key(ratings: pd.DataFrame, by: str) -> pd.Series:
     if by == "year":
-        return ratings["period"].astype(str).str.slice(0, 4).astype(int)
+        return period_frame(ratings["period"])["year"]
     if by == "period":
         return ratings["period"].astype(str)
     raise ValueError("by 应为 'year' 或 'period'")

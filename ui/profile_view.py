@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from models.period import Period
 from ui import charts
 from ui import format as fmt
 
@@ -157,10 +158,8 @@ def chinese_dates(fig):
     fig.update_xaxes(selector={"type": "date"}, hoverformat="%Y年%-m月%-d日")
     xs = [str(x) for t in fig.data if getattr(t, "x", None) is not None and getattr(t, "orientation", None) != "h"
           for x in t.x]
-    if xs and all(_PERIOD.match(x) for x in xs):
+    if xs and all(Period.try_parse(x) for x in xs):
         ticks = sorted(set(xs))
         fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=[fmt.period_label(x) for x in ticks])
     return fig
 
-
-_PERIOD = re.compile(r"^\d{4}(-\d{2}|-Q\d)?$")
