@@ -100,6 +100,21 @@ def test_headers_are_the_contract(out):
             assert next(csv.reader(fh)) == TABLES[name].column_names, name
 
 
+def test_columns_follow_the_contract_order(monkeypatch):
+    """pipelines/demo.py writes the generator's columns in the contract's order and leaves a
+    contract column the generator does not produce empty; an unknown column is an error."""
+    from pipelines import demo as writer
+
+    monkeypatch.setitem(writer.COLUMNS, "units", ("name", "unit_id", "unit_type"))
+    header, rows = writer.contract_rows("units", [["玉城街道", "T01", "街道"]])
+    produced = {"unit_id": "T01", "name": "玉城街道", "unit_type": "街道"}
+    assert header == TABLES["units"].column_names and len(header) > len(produced)
+    assert rows == [[produced.get(c, "") for c in header]]
+    monkeypatch.setitem(writer.COLUMNS, "units", ("unit_id", "colour"))
+    with pytest.raises(ValueError, match="colour"):
+        writer.contract_rows("units", [["T01", "red"]])
+
+
 def test_keys_unique(t):
     for name, rows in t.items():
         keys = [tuple(r[k] for k in TABLES[name].key) for r in rows]

@@ -56,10 +56,11 @@ noise scale (``Spec.scale``: 固定资产投资 0.2, 总产值/增加值 0.08, �
 
 Tasks (``with_tasks``): ``n_tasks`` tasks of the last year, each led by a cadre in post that
 year in the task's unit (a lead and a deputy post per unit from the shared rotation simulator
-``datasets.rotation``: terms U(36, 60) months, movers fill free posts with probability 0.7, a
-free post stays vacant another month with probability 0.2), linear plans to the due month,
-with injected 进度滞后 / 突击完成 / 长期未更新 / 无佐证 / 成效不实 cases in ``task_truth``,
-red/yellow cards from the progress gap and a quarter-by-quarter quadrant history.
+``datasets.rotation``, ``mover_rules``: terms U(36, 60) months, a free post stays vacant 1-2
+months with probability 0.2, then goes to a mover with probability 0.7), linear plans to the
+due month, with injected 进度滞后 / 突击完成 / 长期未更新 / 无佐证 / 成效不实 cases in
+``task_truth``, red/yellow cards from the progress gap and a quarter-by-quarter quadrant
+history (``tasks``). ``evaluate`` scores a detector's flags against the truth (``metrics``).
 """
 from __future__ import annotations
 
@@ -69,7 +70,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from datasets.rotation import Post, month_index, mover_rules, simulate
+from datasets.anomaly_world.metrics import evaluate
+from datasets.anomaly_world.tasks import TASK_ROTATION, add_tasks, task_leads
+
+__all__ = ["Benchmark", "Spec", "BENCH_SPEC", "EXTRA_SPEC", "DEFAULT_COUNTS", "TASK_ROTATION", "indicator_dict",
+           "make_benchmark", "task_leads", "evaluate"]
 
 SPRING_FESTIVAL = {
     2015: (2, 19), 2016: (2, 8), 2017: (1, 28), 2018: (2, 16), 2019: (2, 5), 2020: (1, 25),
@@ -125,9 +130,6 @@ _MONTHLY_LEVEL = ["fai", "ind_output", "ind_va", "exports", "fdi", "tax", "power
 _CUM_LEVEL = ["fai", "ind_output", "ind_va", "exports", "fdi", "tax", "power", "retail"]
 _SEASONAL = ["fai", "ind_output", "ind_va", "exports", "power", "tax"]
 _TIME_SERIES = _MONTHLY_LEVEL + ["ind_va_growth", "tax_per_mu", "va_per_mu"]
-# Who leads the tasks: each unit's lead and deputy posts, terms of 3-5 years, free posts filled
-# by a mover with probability 0.7, vacant another month with probability 0.2 (datasets.rotation).
-TASK_ROTATION = {"tenure": (36, 60), "p_rotate": 0.7, "p_vacancy": 0.2, "pool_months": 6}
 DEFAULT_COUNTS = {
     ("spike", "spike"): 12, ("level_shift", "level_shift"): 16,
     ("divergence", "hard_divergence"): 7, ("divergence", "quantity_over_quality"): 5,
@@ -337,7 +339,7 @@ def make_benchmark(seed: int = 0, n_units: int = 80, n_months: int = 36, start_y
     truth = _truth_frame(plan, unit_ids, start_year)
     bench = Benchmark(values, indicator_dict(specs), units, truth, sorted(unit_ids[fast].tolist()), seed)
     if with_tasks:
-        _add_tasks(bench, rng, n_tasks, start_year + n_months // 12 - 1)
+        add_tasks(bench, rng, n_tasks, start_year + n_months // 12 - 1)
     return bench
 
 
@@ -421,134 +423,3 @@ def _truth_frame(plan, unit_ids, start_year) -> pd.DataFrame:
                 rows.append({"unit_id": unit_ids[p["u"]], "indicator": c, "kind": "companion",
                              "subtype": "efficiency_fall", "onset": onset, "magnitude": round(-0.6 * p["mag"], 4)})
     return pd.DataFrame(rows, columns=["unit_id", "indicator", "kind", "subtype", "onset", "magnitude"])
-
-
-def task_leads(n_units: int, seed: int, year: int) -> list[tuple[int, int]]:
-    """(cadre, unit) of every term in post during ``year`` of each unit's two posts (a lead and a
-    deputy), from the shared rotation simulator with :data:`TASK_ROTATION`; drawn from their own
-    stream (``[seed, 1]``), so the series draws do not depend on them. Cadres are numbered 0, 1, …"""
-    posts = [Post(u, slot=slot, senior=slot == "lead", tenure=TASK_ROTATION["tenure"])
-             for u in range(n_units) for slot in ("lead", "deputy")]
-    rules = mover_rules(TASK_ROTATION["p_rotate"], TASK_ROTATION["p_vacancy"], TASK_ROTATION["pool_months"])
-    terms = simulate(np.random.default_rng([seed, 1]), posts, rules, month_index(year, 1), month_index(year, 12))
-    return [(t.cadre, posts[t.post].unit) for t in terms]
-
-
-def _add_tasks(bench: Benchmark, rng, n_tasks: int, year: int) -> None:
-    units = bench.units["unit_id"].to_numpy()
-    leads = task_leads(len(units), bench.seed, year)
-    cadres = np.array([f"C{i + 1:04d}" for i in range(max(c for c, _ in leads) + 1)])
-    kinds = rng.choice(["normal", "进度滞后", "突击完成", "长期未更新", "无佐证", "成效不实"], size=n_tasks,
-                       p=[0.70, 0.08, 0.05, 0.06, 0.05, 0.06])
-    tasks, prog = [], []
-    for i in range(n_tasks):
-        tid = f"T{year}{i + 1:04d}"
-        lead, unit = leads[int(rng.choice(len(leads)))]  # a holder in post during the year, in that unit
-        cadre = str(cadres[lead])
-        due_m = int(rng.integers(6, 13))
-        due = (dt.date(year + due_m // 12, due_m % 12 + 1, 1) - dt.timedelta(days=1))
-        tasks.append({"task_id": tid, "unit_id": units[unit], "lead_cadre_id": cadre, "due": pd.Timestamp(due),
-                      "title": f"重点任务{i + 1}", "year": year})
-        drift = rng.normal(0, 4)
-        kind = kinds[i]
-        actual = 0.0
-        stale_from = int(rng.integers(3, 8)) if kind == "长期未更新" else 99
-        for m in range(1, 13):
-            planned = min(100.0, round(100.0 * m / due_m, 1))
-            if kind == "进度滞后":
-                target = planned - 25 - 2 * m
-            elif kind == "突击完成":
-                target = min(planned, 50.0) if m < due_m else 100.0
-            else:
-                target = planned + drift + rng.normal(0, 3)
-            if m >= stale_from:
-                target = actual
-            actual = float(np.clip(max(actual, round(target, 1)), 0, 100))
-            if kind in ("normal", "无佐证", "成效不实") and m >= due_m:
-                actual = 100.0
-            verified = np.nan
-            if m % 3 == 0:
-                verified = max(0.0, actual - abs(rng.normal(0, 2)))
-                if kind == "成效不实" and m >= 6:
-                    verified = max(0.0, actual - rng.uniform(15, 35))
-            if kind == "成效不实" and m >= 6 and m % 3 != 0:
-                verified = max(0.0, actual - rng.uniform(15, 35))
-            evidence = int(rng.poisson(1.5)) + (1 if actual >= 100 else 0)
-            if kind == "无佐证" and actual >= 100:
-                evidence = 0
-            if kind == "normal" and actual >= 100:
-                evidence = max(evidence, 1)
-            reported = pd.Timestamp(dt.date(year + m // 12, m % 12 + 1, 1) + dt.timedelta(days=int(rng.integers(0, 5))))
-            if m >= stale_from:
-                reported = pd.NaT
-            prog.append({"task_id": tid, "period": f"{year}-{m:02d}", "planned_pct": planned, "actual_pct": actual,
-                         "verified_pct": verified, "evidence_count": evidence, "reported_at": reported})
-    bench.tasks = pd.DataFrame(tasks)
-    bench.progress = pd.DataFrame(prog)
-    bench.task_truth = pd.DataFrame({"task_id": [t["task_id"] for t in tasks], "planted": kinds})
-    bench.as_of = f"{year}-12-31"
-    p = bench.progress.merge(bench.tasks[["task_id", "unit_id", "lead_cadre_id"]], on="task_id")
-    gap = p["actual_pct"] - p["planned_pct"]
-    card = np.select([gap <= -30, gap <= -20, gap < -10], ["红", "橙", "黄"], "绿")
-    bench.cards = pd.DataFrame({"task_id": p["task_id"], "unit_id": p["unit_id"], "cadre_id": p["lead_cadre_id"],
-                                "period": p["period"], "card": card})
-    quads = ["高贡献区", "逆势担当区", "平台红利区", "低效区"]
-    qrows = []
-    for c in cadres:
-        stuck = rng.random() < 0.1
-        for q in range(1, 5):
-            qrows.append({"cadre_id": c, "period": f"{year}-Q{q}",
-                          "quadrant": "低效区" if stuck and q >= 2 else str(rng.choice(quads))})
-    bench.quadrants = pd.DataFrame(qrows)
-
-
-# --------------------------------------------------------------------------------------------
-# metrics
-# --------------------------------------------------------------------------------------------
-
-def _month(p) -> int:
-    p = str(p)
-    y = int(p[:4])
-    if "Q" in p:
-        return y * 12 + 3 * (int(p[-1]) - 1)
-    if len(p) == 4:
-        return y * 12
-    return y * 12 + int(p[5:7]) - 1
-
-
-def evaluate(flags: pd.DataFrame, bench: Benchmark, top_precision: int = 20, top_fast: int = 50,
-             onset_tolerance: int = 1) -> dict:
-    """Series-level ranking metrics against the planted truth.
-
-    Series are ranked by their best flag score; companion series (real consequences of a
-    planted case) are dropped from the ranking. k = number of planted anomalous series;
-    recall by kind counts that kind's series inside the top k. Onset accuracy: level shifts and
-    spikes inside the top k whose flag onset is within ±``onset_tolerance`` months.
-    """
-    truth = bench.truth
-    pos = truth[truth["kind"] != "companion"]
-    neutral = set(zip(truth.loc[truth["kind"] == "companion", "unit_id"],
-                      truth.loc[truth["kind"] == "companion", "indicator"]))
-    kind_of = dict(zip(zip(pos["unit_id"], pos["indicator"]), pos["kind"]))
-    onset_of = dict(zip(zip(pos["unit_id"], pos["indicator"]), pos["onset"]))
-    f = flags[flags["level"] == "series"].sort_values(["score", "flag_id"], ascending=[False, True])
-    f = f.drop_duplicates(["unit_id", "indicator"])
-    ranked = [(u, i, o) for u, i, o in zip(f["unit_id"], f["indicator"], f["onset"]) if (u, i) not in neutral]
-    k = len(kind_of)
-    top_k = ranked[:k]
-    hit = [(u, i) in kind_of for u, i, _ in ranked]
-    out = {
-        "n_flags": len(ranked),
-        "k": k,
-        "precision_at_%d" % top_precision: float(np.mean(hit[:top_precision])) if ranked else 0.0,
-        "recall_at_k": sum(hit[:k]) / k if k else 0.0,
-        "fast_in_top_%d" % top_fast: sum(u in set(bench.fast_units) for u, _, _ in ranked[:top_fast]),
-    }
-    for kind in sorted(set(kind_of.values())):
-        n_kind = sum(1 for v in kind_of.values() if v == kind)
-        out[f"recall_{kind}"] = sum(kind_of.get((u, i)) == kind for u, i, _ in top_k) / n_kind
-    timed = [(u, i, o) for u, i, o in top_k if kind_of.get((u, i)) in ("level_shift", "spike")]
-    good = [isinstance(o, str) and abs(_month(o) - _month(onset_of[(u, i)])) <= onset_tolerance for u, i, o in timed]
-    out["onset_accuracy"] = float(np.mean(good)) if good else float("nan")
-    out["n_onset_checked"] = len(good)
-    return out
