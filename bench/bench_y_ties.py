@@ -58,7 +58,7 @@ def measure(home: Path, truth: Path | None) -> list[dict]:
         period, month_end = quarter.code, quarter.last_month.code
         unit_part = composite.unit_indicator_part(unit_scores, assignments, month_end)
         s = composite.cadre_scores(tasks, status, ratings, cadres, measures, as_of=month_end,
-                                   year=int(month_end[:4]), unit_part=unit_part)
+                                   year=quarter.year, unit_part=unit_part)
         s = s[s["performance_score"].notna()].reset_index(drop=True)
         sc = pd.DataFrame({"cadre_id": s["cadre_id"], "period": period, "score": s["performance_score"]})
         before = quadrant.performance_percentile(sc)
@@ -67,7 +67,7 @@ def measure(home: Path, truth: Path | None) -> list[dict]:
         cap = s[s["performance_score"] >= s["performance_score"].max() - 1e-9]
         te = s["cadre_id"].map(effect)
         ct = cap.assign(te=cap["cadre_id"].map(effect)).dropna(subset=["te"])
-        sets = roles[roles["year"] == int(month_end[:4])].groupby("cadre_id")["task_id"].agg(lambda x: tuple(sorted(x)))
+        sets = roles[roles["year"] == quarter.year].groupby("cadre_id")["task_id"].agg(lambda x: tuple(sorted(x)))
         tied = s.assign(y=after, tasks=s["cadre_id"].map(sets))
         tied = tied[tied.duplicated("y", keep=False)]
         mixed = int((tied.groupby("y")["tasks"].agg(lambda x: len(set(x))) > 1).sum())

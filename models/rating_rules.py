@@ -257,7 +257,7 @@ def detect_rating_anomalies(ratings: pd.DataFrame | None, cfg: Mapping | None = 
     hits = _uniform_hits(group_table(per_rater, s), s) + _ring_hits(per_rater, s)
     if not hits:
         return empty_flags()
-    years = {int(p[:4]) for p in per_rater["period"].unique() if p[:4].isdigit()}
+    years = {p.year for p in map(Period.try_parse, per_rater["period"].unique()) if p}
     units = cadre_units(assignments, years)
     home = {(str(r.cadre_id), int(r.year)): r.unit_id for r in units.itertuples(index=False)}
     # Several groups of one cadre can fire in one period: one flag per cadre × period × rule.
