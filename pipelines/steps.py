@@ -99,8 +99,21 @@ def attribution_step(con) -> None:
                          "period_effects": result.period_effects,
                          "attribution_indicators": result.indicator_summary()}
     result_frames["task_share_sensitivity"] = task_share_sensitivity(con, records, cfg)
+    result_frames["attribution_records"] = attribution_records(records, shares)
     for name, frame in result_frames.items():
         write_mart(con, name, frame)
+
+
+def attribution_records(records: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """The records the attribution was fitted on, one row per record × cadre with a share
+    (indicator, record_id, unit_id, period, y, cadre_id, share): indicator outcomes and one
+    record per task, records under a live excluded flag left out. Pages decompose a cadre's
+    contribution over exactly these, instead of rebuilding the records."""
+    columns = ["indicator", "record_id", "unit_id", "period", "y", "cadre_id", "share"]
+    if records.empty or shares.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("y", "share") else "object") for c in columns})
+    out = records.merge(shares[shares["share"] > 0], on=["indicator", "record_id"])
+    return out[columns].sort_values(["cadre_id", "indicator", "record_id"]).reset_index(drop=True)
 
 
 def task_roles_mart(tasks: pd.DataFrame, task_roles) -> pd.DataFrame:

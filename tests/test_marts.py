@@ -300,3 +300,23 @@ def test_task_roles_are_the_rule_the_attribution_uses(q):
     assert len(stored) > 100
     pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
     assert set(stored["role"]) == {"lead", "co"} and (stored["share"] > 0).all()
+
+
+def test_a_cadres_decomposition_rests_on_the_records_the_estimate_used(q, demo_world, monkeypatch):
+    """marts.attribution_records holds the fitted records: per cadre and indicator, the page's
+    decomposition counts exactly the records the contribution's n_obs counts."""
+    from ui import profile_queries as pq
+    from ui.queries import Scope
+
+    records = q("SELECT * FROM marts.attribution_records")
+    assert len(records) and (records["share"] > 0).all() and not records.duplicated(["record_id", "cadre_id",
+                                                                                      "indicator"]).any()
+    n_obs = q("SELECT cadre_id, indicator, n_obs FROM marts.contributions WHERE indicator <> '*' AND n_obs > 0")
+    counted = records.groupby(["cadre_id", "indicator"]).size().rename("n").reset_index()
+    both = n_obs.merge(counted, on=["cadre_id", "indicator"], how="left").fillna({"n": 0})
+    assert (both["n"] == both["n_obs"]).all(), both[both["n"] != both["n_obs"]].head()
+    monkeypatch.setenv("SHIJI_HOME", str(demo_world[1]))
+    cadre = both.sort_values(["n_obs", "cadre_id"], ascending=[False, True])["cadre_id"].iloc[0]
+    shown = pq.cadre_contributions(Scope(), cadre).set_index("indicator")
+    mine = both[both["cadre_id"] == cadre].set_index("indicator")["n_obs"]
+    assert shown.loc[mine.index, "n_records"].tolist() == mine.tolist()

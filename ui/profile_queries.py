@@ -18,7 +18,6 @@ from __future__ import annotations
 import pandas as pd
 
 from models.labels import quadrant_label
-from pipelines.steps import TASK_PERIOD
 from ui.queries import HOME_POSTS, Scope, run, seen_in_full
 # The unit page's queries and the catalogue helpers live in their own modules; re-exported here
 # because other pages and older tests read them under this name.
@@ -240,23 +239,12 @@ def cadre_comments(scope: Scope, cadre_id: str) -> pd.DataFrame:
 
 # Decomposition of the cadre's records per indicator: observed outcome (direction-adjusted),
 # platform effect of the units, period effect of the periods, the cadre's share, then the
-# estimate θ with its interval. Task categories use one record per task (mean monthly gap).
+# estimate θ with its interval. The records are those the build fitted (marts.attribution_records:
+# one per task, flagged records left out), so the decomposition rests on what the estimate did.
 _DECOMPOSITION = f"""
-WITH ind AS (
-    SELECT s.indicator, s.unit_id, s.period, s.share, o.outcome AS y
-    FROM marts.attribution_shares AS s
-    JOIN marts.indicator_outcomes AS o USING (unit_id, indicator, period)
-    WHERE s.cadre_id = $cadre AND s.share > 0 AND o.outcome IS NOT NULL
+WITH recs AS (
+    SELECT indicator, unit_id, period, share, y FROM marts.attribution_records WHERE cadre_id = $cadre
 ),
-shares AS (SELECT task_id, share FROM marts.task_roles WHERE cadre_id = $cadre),
-task AS (
-    SELECT 'task' AS indicator, t.unit_id, {TASK_PERIOD} AS period, any_value(sh.share) AS share,
-           avg(s.gap_pp) AS y
-    FROM staging.tasks AS t JOIN shares AS sh USING (task_id) JOIN marts.task_status AS s USING (task_id)
-    WHERE sh.share > 0 AND s.gap_pp IS NOT NULL
-    GROUP BY t.task_id, t.category, t.unit_id, t.year
-),
-recs AS (SELECT * FROM ind UNION ALL SELECT * FROM task),
 decomp AS (
     SELECT r.indicator, count(*) AS n_records, avg(r.share) AS mean_share, avg(r.y) AS observed,
            avg(pl.effect) AS platform, count(pl.effect) AS n_platform, avg(pe.effect) AS period_effect,
