@@ -38,7 +38,8 @@ PROVENANCE = ("_source", "_row", "_batch")
 # 8: raw/staging.unit_boundaries (units.geojson); meta.app_checks and meta.info state_*; public
 # unit_boundaries and unit_ranking.unit_id
 # 9: marts.quadrants stores quadrant_code (names at render), marts.quadrant_points, marts.task_roles
-SCHEMA_VERSION = 9
+# 10: marts.attribution_records (a home built at 9 during the change lacks it); task_roles.role lead/co
+SCHEMA_VERSION = 10
 FEEDBACK_TABLES = ("checks", "unit_boundaries")  # optional: listed once delivered
 
 
