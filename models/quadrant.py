@@ -65,6 +65,12 @@ def side_probability(x, se, cut: float, df=None) -> np.ndarray:
     return np.where(np.isnan(z), np.nan, p)
 
 
+def interval_level(config: dict) -> float:
+    """The central level of the interval x is placed by (x_low, x_high): 2 * x_side_level - 1,
+    80 % for the default 0.9, so that the interval stays off the cut exactly when x is placed."""
+    return 2 * float(config.get("x_side_level", DEFAULT_SIDE_LEVEL)) - 1
+
+
 def assign_quadrants(points: pd.DataFrame, config: dict) -> pd.DataFrame:
     """``points``: cadre_id, period, x, y, identified, and ``se`` (the posterior SD of x) and
     optionally ``df`` (degrees of freedom for a Student t posterior; normal where absent or NaN),
@@ -101,7 +107,7 @@ def assign_quadrants(points: pd.DataFrame, config: dict) -> pd.DataFrame:
     # A missing se on an identified x cannot support a side.
     determined = ~unidentified & (p_side >= level) & ~light
     status = np.where(unidentified, "unidentified", np.where(determined, "determined", "uncertain"))
-    two_sided = 2 * level - 1
+    two_sided = interval_level(config)
     if df is not None:
         dfv = np.where(np.isfinite(df) & (df > 0), df, np.inf)
         q = np.where(np.isinf(dfv), stats.norm.ppf(0.5 + two_sided / 2),

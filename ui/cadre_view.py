@@ -7,6 +7,7 @@ import streamlit as st
 
 from models.config import load_reference
 from models.period import period_frame
+from models.quadrant import interval_level
 from ui import charts
 from ui import format as fmt
 from ui import profile_queries as pq
@@ -24,7 +25,7 @@ def quadrant_config() -> dict:
 
 def side_level(qcfg: dict) -> float:
     """The central level of the interval the quadrant places x by (80 % for x_side_level 0.9)."""
-    return 2 * float(qcfg.get("x_side_level", 0.9)) - 1
+    return interval_level(qcfg)
 
 
 def headline(scores: pd.DataFrame, contrib: pd.DataFrame, history: pd.DataFrame, qcfg: dict, ind_names: dict) -> None:
