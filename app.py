@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from models.config import validate_all
 from pipelines.build import built_by_older_code, is_demo
 from ui.auth import resolve_scope, visible_pages
+from ui.policy_check import require_valid_policy
 from ui.data import current_home, ensure_published
 from ui.session import set_scope
 from ui.widgets_zh import inject as chinese_widget_text
 
 st.set_page_config(page_title="实绩 · 干部实绩监测", page_icon=":material/insights:", layout="wide")
-validate_all()  # every reference file checked before any page reads one: all problems in one message
+require_valid_policy()  # every reference file checked before any page reads one: all problems at once
 
 chinese_widget_text()  # first, so even the first run's "Stop" reads Chinese
 home = current_home()

@@ -171,6 +171,19 @@ def test_cli_refuses_to_start_on_a_broken_policy(tmp_path, monkeypatch, capsys):
     assert "Traceback" not in err
 
 
+def test_app_refuses_to_start_on_a_broken_policy(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    folder = edited_reference(tmp_path, {"briefing": _set("max_tasks", -1)})
+    monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(folder))
+    monkeypatch.setenv("SHIJI_HOME", str(tmp_path / "home"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception and len(at.error) == 1
+    shown = at.error[0].value
+    assert shown.startswith("配置文件有 1 处问题") and "1. briefing.yaml 的 max_tasks:应为整数" in shown
+    assert not (tmp_path / "home").exists()  # stopped before the first run could build anything
+
+
 def test_read_yaml_outside_the_reference_folder(tmp_path):
     path = tmp_path / "access.yaml"
     path.write_text("identity: local\nusers: {ana: {role: analyst}}\n", encoding="utf-8")
