@@ -203,36 +203,34 @@ def set_targets(rng: np.random.Generator, world: World) -> None:
 
 # --- reporting: cumulate, round, de-cumulate -------------------------------------------------
 
-def cumulate(s: Series, o: np.ndarray) -> np.ndarray:
+def _per_year(s: Series, x: np.ndarray, within_year) -> np.ndarray:
+    """``within_year(block, w)`` applied to each year's columns of a cumulative series, where
+    ``w`` are the periods' month weights; a non-cumulative series is returned as is."""
     if not s.cumulative:
-        return o.copy()
-    out = np.empty_like(o)
+        return x.copy()
+    out = np.empty_like(x)
     w = np.array([p.weight for p in s.periods], dtype=float)
     for sl in s.year_slices().values():
-        if s.is_rate:
-            out[:, sl] = np.cumsum(o[:, sl] * w[sl], axis=1) / np.cumsum(w[sl])
-        else:
-            out[:, sl] = np.cumsum(o[:, sl], axis=1)
+        out[:, sl] = within_year(x[:, sl], w[sl])
     return out
+
+
+def cumulate(s: Series, o: np.ndarray) -> np.ndarray:
+    """Year-to-date values: rates the month-weighted mean, levels the sum."""
+    if s.is_rate:
+        return _per_year(s, o, lambda block, w: np.cumsum(block * w, axis=1) / np.cumsum(w))
+    return _per_year(s, o, lambda block, w: np.cumsum(block, axis=1))
 
 
 def decumulate(s: Series, ytd: np.ndarray) -> np.ndarray:
     """Inverse of ``cumulate``: o_t = (W_t·YTD_t − W_{t−1}·YTD_{t−1}) / w_t (levels: W ≡ 1, w ≡ 1)."""
-    if not s.cumulative:
-        return ytd.copy()
-    out = np.empty_like(ytd)
-    w = np.array([p.weight for p in s.periods], dtype=float)
-    for sl in s.year_slices().values():
-        block = ytd[:, sl]
-        if s.is_rate:
-            big_w = np.cumsum(w[sl])
-            weighted = block * big_w
-            prev = np.concatenate([np.zeros((block.shape[0], 1)), weighted[:, :-1]], axis=1)
-            out[:, sl] = (weighted - prev) / w[sl]
-        else:
-            prev = np.concatenate([np.zeros((block.shape[0], 1)), block[:, :-1]], axis=1)
-            out[:, sl] = block - prev
-    return out
+
+    def per_period(block: np.ndarray, w: np.ndarray) -> np.ndarray:
+        weighted = block * np.cumsum(w) if s.is_rate else block
+        prev = np.concatenate([np.zeros((block.shape[0], 1)), weighted[:, :-1]], axis=1)
+        return (weighted - prev) / w if s.is_rate else weighted - prev
+
+    return _per_year(s, ytd, per_period)
 
 
 def published(s: Series) -> tuple[list[list[str]], np.ndarray]:
