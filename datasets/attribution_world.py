@@ -314,7 +314,7 @@ def make_shared(
     )
 
 
-# The demo county's per-record noise is twice the cadre spread: datasets/county.py states
+# The demo county's per-record noise is twice the cadre spread: datasets/county (MODEL) states
 # sd_eps = 2 x sd_theta for every indicator (e.g. gdp_growth 0.8 vs 0.4, tax_per_mu 2.5 vs 1.25,
 # the level series 0.03 vs 0.015 x m; rd_intensity 0.15 vs 0.08).
 DEMO_NOISE_RATIO = 2.0
