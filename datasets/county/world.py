@@ -92,7 +92,7 @@ def build_posts(rng: np.random.Generator, units: list[Unit], indicator_codes: se
 
 # --- rotation: the shared simulator with the county's preferences ----------------------------
 
-def rotation(rng: np.random.Generator, units: list[Unit], posts: list[Post]) -> Rotation:
+def county_rotation(rng: np.random.Generator, units: list[Unit], posts: list[Post]) -> Rotation:
     """The shared simulator (datasets.rotation) with the county's rules: closed units, reshuffles
     of same-kind town posts within a county, and movers weighted by where they come from."""
 
@@ -276,7 +276,7 @@ def build_world(seed: int, scale: str) -> tuple[World, list[np.random.Generator]
     codes = set(dictionary)
     units = build_units(n_counties, codes)
     posts = build_posts(streams[0], units, codes)
-    terms, births = rotation(streams[1], units, posts).run(HISTORY_START_MI, END_MI)
+    terms, births = county_rotation(streams[1], units, posts).run(HISTORY_START_MI, END_MI)
     names = cadre_names(streams[2], len(births))
     rng = streams[3]
     ability = std_normal(rng, len(births))
