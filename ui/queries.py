@@ -87,8 +87,3 @@ def sees(scope: Scope, home_unit) -> bool:
 
 def units(scope: Scope) -> pd.DataFrame:
     return run(scope, "SELECT unit_id, name, unit_type, is_town_level FROM staging.units ORDER BY unit_id")
-
-
-def indicator_dictionary(scope: Scope) -> pd.DataFrame:
-    # The dictionary holds no unit or person data: every role may read all of it.
-    return run(scope, "SELECT * FROM staging.indicators ORDER BY indicator", unit_column=None)
