@@ -25,6 +25,9 @@ from typing import Any, Iterable, NamedTuple
 import yaml
 
 from models.config_schema import CARDS, SCHEMAS, SCORING_METHODS, Schema, check_quota
+from models.dianjiang_schema import SCHEMAS as DIANJIANG_SCHEMAS
+
+SCHEMAS.update(DIANJIANG_SCHEMAS)  # dianjiang.yaml and archetypes.yaml (干部点将台), in their own module
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
 NAMES = tuple(SCHEMAS)  # every reference file the application reads
