@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from models.cards import task_status
+from models.config import load_reference
 from models.performance import (
     performance_scores,
     period_keys,
@@ -57,30 +58,46 @@ def test_task_scores():
     assert ts_mar.loc["B", "task_score"] == 0.0
 
 
+def _perf() -> dict:
+    return load_reference("weights")["performance"]
+
+
+def _by_category(scores: dict[str, float]) -> float:
+    """Σ w·score / Σ w over the categories, weights from weights.yaml in use."""
+    cw = _perf()["category_weights"]
+    return sum(float(cw[c]) * v for c, v in scores.items()) / sum(float(cw[c]) for c in scores)
+
+
+# The task parts of C1 and C2 (shipped weights 指标争先 0.40, 项目攻坚 0.35, 改革突破 0.25):
+#   C1: 指标争先 T1 90·1.2 = 108; 改革突破 T3 60·0.8 = 48 → (0.40·108 + 0.25·48) / 0.65 = 84.923
+#   C2: 指标争先 T1 (配合) 108; 项目攻坚 T2 100 → (0.40·108 + 0.35·100) / 0.75 = 104.267
+C1_TASKS = {"指标争先": 108.0, "改革突破": 48.0}
+C2_TASKS = {"指标争先": 108.0, "项目攻坚": 100.0}
+
+
 def test_performance_categories_difficulty_and_shares():
     ts = task_scores(task_status(TASKS, PROG), TASKS)
     p = performance_scores(ts, TASKS).set_index("cadre_id")
-    # C1: 指标争先 T1 90·1.2 = 108; 改革突破 T3 60·0.8 = 48.
-    #     (0.40·108 + 0.25·48) / (0.40 + 0.25) = 55.2 / 0.65 = 84.923
-    assert p.loc["C1", "performance_score"] == pytest.approx(55.2 / 0.65)
-    # C2: 指标争先 T1 (配合) 108; 项目攻坚 T2 100: (0.40·108 + 0.35·100) / 0.75 = 104.267 → capped 100.
-    assert p.loc["C2", "task_part"] == pytest.approx(78.2 / 0.75)
-    assert p.loc["C2", "performance_score"] == 100.0
+    cap = float(_perf()["performance_cap"])  # shipped 100
+    assert p.loc["C1", "performance_score"] == pytest.approx(min(_by_category(C1_TASKS), cap))
+    assert p.loc["C2", "task_part"] == pytest.approx(_by_category(C2_TASKS))
+    assert p.loc["C2", "performance_score"] == pytest.approx(min(_by_category(C2_TASKS), cap))  # capped
     # C3: only T1 (配合): 108 → capped 100.
-    assert p.loc["C3", "performance_score"] == 100.0
+    assert p.loc["C3", "performance_score"] == pytest.approx(min(108.0, cap))
     assert p.loc["C1", "n_tasks"] == 2 and p.loc["C3", "n_tasks"] == 1
 
 
 def test_role_share_weights_tasks_within_a_category():
-    # X leads A (score 100, share 1.0) and is the single 配合 on B (score 50, share 0.4):
-    # mean = (1.0·100 + 0.4·50) / 1.4 = 85.714.
+    # X leads A (score 100, share 1.0) and is the single 配合 on B (score 50, the co share of
+    # weights.yaml, shipped 0.4): mean = (1.0·100 + 0.4·50) / 1.4 = 85.714.
     tasks = _tasks([
         ("A", 2024, "", "项目攻坚", "U1", "X", "", "2024-12-31", 1.0),
         ("B", 2024, "", "项目攻坚", "U1", "Y", "X", "2024-12-31", 1.0),
     ])
     prog = _prog([("A", "2024-12", 100, 100), ("B", "2024-12", 100, 50)])
     p = performance_scores(task_scores(task_status(tasks, prog), tasks), tasks).set_index("cadre_id")
-    assert p.loc["X", "performance_score"] == pytest.approx(120 / 1.4)
+    co = float(load_reference("weights")["performance"]["role_shares"]["co"])
+    assert p.loc["X", "performance_score"] == pytest.approx((100 + co * 50) / (1 + co))
     assert p.loc["Y", "performance_score"] == pytest.approx(50.0)
 
 
@@ -93,15 +110,25 @@ def test_role_indicators_for_zhaoshang_and_industrial_cadres():
     })
     ts = task_scores(task_status(TASKS, PROG), TASKS)
     p = performance_scores(ts, TASKS, cadres, rm).set_index("cadre_id")
-    # C2 (招商): 转化率 0.5/0.6 → 83.333; 转化达产率 0.3/0.6 → 50; role part = 66.667.
+    ri = _perf()["role_indicators"]
+    share, cap = float(ri["share"]), float(_perf()["performance_cap"])
+    # C2 (招商), shipped targets 0.6: 转化率 0.5/0.6 → 83.333; 转化达产率 0.3/0.6 → 50;
+    # role part = 66.667.
     #   实绩分 = 0.8·104.267 + 0.2·66.667 = 83.413 + 13.333 = 96.747
-    assert p.loc["C2", "role_part"] == pytest.approx(200 / 3)
-    assert p.loc["C2", "performance_score"] == pytest.approx(0.8 * 78.2 / 0.75 + 0.2 * 200 / 3)
-    assert p.loc["C2", "role_share_used"] == 0.2
-    # C1 (工业): 提升率 0.24 vs county 0.105: 100·(0.5 + 0.135/0.30) = 95.
+    measures = ri["roles"]["招商"]["measures"]
+    role_c2 = sum(float(m["weight"]) * 100 * min(v / float(m["target"]), float(m["cap"]))
+                  for m, v in ((measures["conversion_rate"], 0.5), (measures["capacity_rate"], 0.3)))
+    assert p.loc["C2", "role_part"] == pytest.approx(role_c2)
+    assert p.loc["C2", "performance_score"] == pytest.approx(
+        min((1 - share) * _by_category(C2_TASKS) + share * role_c2, cap))
+    assert p.loc["C2", "role_share_used"] == share
+    # C1 (工业): 提升率 0.24 vs county 0.105, shipped width 0.30: 100·(0.5 + 0.135/0.30) = 95.
     #   实绩分 = 0.8·84.923 + 0.2·95 = 67.938 + 19 = 86.938
-    assert p.loc["C1", "role_part"] == pytest.approx(95.0)
-    assert p.loc["C1", "performance_score"] == pytest.approx(0.8 * 55.2 / 0.65 + 19.0)
+    width = float(ri["roles"]["工业"]["measures"]["mujun_uplift_rate"]["width"])
+    role_c1 = 100 * min(max(0.5 + (0.24 - 0.105) / width, 0.0), 1.0)
+    assert p.loc["C1", "role_part"] == pytest.approx(role_c1)
+    assert p.loc["C1", "performance_score"] == pytest.approx(
+        min((1 - share) * _by_category(C1_TASKS) + share * role_c1, cap))
     # C3 (招商) has no cohort: the role part is undefined and tasks carry 100 %.
     assert np.isnan(p.loc["C3", "role_part"]) and p.loc["C3", "role_share_used"] == 0.0
     assert "无数据" in p.loc["C3", "role_detail"]

@@ -120,7 +120,7 @@ def test_rater_counted_once_per_year():
 
 
 def test_staging_layout_score_num_and_grade():
-    r = _ratings({"上级": (5, "较好"), "服务对象": (5, 70)})
+    r = _ratings({"上级": (_enough(), "较好"), "服务对象": (_enough(), 70)})
     staged = r.assign(
         score_num=pd.to_numeric(r["score"], errors="coerce"),
         grade=r["score"].where(pd.to_numeric(r["score"], errors="coerce").isna()),
