@@ -110,7 +110,7 @@ def cadre_panel(scope: Scope, cadre: str, points: pd.DataFrame, directory: pd.Da
     if len(this):
         r = this.iloc[0]
         color = {"high_high": "green", "high_low": "blue", "low_high": "orange", "low_low": "red"}.get(
-            charts.quadrant_code(r["quadrant"], names), "gray")
+            r["quadrant_code"], "gray")
         st.badge(f"{fmt.period_label(period)}:{fmt.md(qv.where_text(r, names))}", color=color)
         c1, c2 = st.columns(2)
         c1.metric("实绩分百分位 y", fmt.pct(r["y"], 0))
