@@ -11,13 +11,32 @@ from models.config import ConfigError, load_reference
 from models.grades import apply_excellent_quota, assessment_groups, grade_for
 
 
-@pytest.mark.parametrize(
-    "total, grade",
-    [(90.0, "优秀"), (89.99, "称职"), (75.0, "称职"), (74.99, "基本称职"), (60.0, "基本称职"),
-     (59.99, "不称职"), (0.0, "不称职"), (np.nan, "不可评定")],
-)
-def test_grade_cutoffs(total, grade):
-    assert grade_for(total, blocked=False) == grade
+def test_grade_cutoffs():
+    # The cut-offs of weights.yaml in use; shipped: 90 优秀, 89.99 称职, 75 称职, 74.99 基本称职,
+    # 60 基本称职, 59.99 不称职.
+    g = load_reference("weights")["grades"]
+    levels = g["levels"]
+    for upper, lower in zip(levels, levels[1:]):
+        assert grade_for(float(upper["min"]), blocked=False) == upper["grade"]
+        assert grade_for(float(upper["min"]) - 0.01, blocked=False) == lower["grade"]
+    assert grade_for(float(levels[-1]["min"]), blocked=False) == levels[-1]["grade"]
+    assert grade_for(np.nan, blocked=False) == g.get("not_assessable", "不可评定")
+    assert grade_for(float(levels[0]["min"]), blocked=True) == g["blocked_excellent_to"]
+
+
+def _quota_policy() -> dict:
+    """weights.yaml in use with the grading the quota examples below are worked out for: the
+    cut-offs 90/75/60, 优秀 at most 20 % of a group (cap 30 %), groups of fewer than 5 pooled."""
+    cfg = copy.deepcopy(load_reference("weights"))
+    cfg["grades"].update(
+        levels=[{"grade": "优秀", "min": 90}, {"grade": "称职", "min": 75}, {"grade": "基本称职", "min": 60},
+                {"grade": "不称职", "min": 0}],
+        blocked_excellent_to="称职", excellent_quota=0.2, excellent_quota_cap=0.3)
+    cfg["grades"]["assessment_groups"]["min_size"] = 5
+    return cfg
+
+
+POLICY = _quota_policy()
 
 
 def _graded(rows):
@@ -29,7 +48,7 @@ def _graded(rows):
         rating = total if rating is None else rating
         out.append({"cadre_id": cid, "year": 2025, "performance_score": perf, "rating_score": rating,
                     "total": total, "excellent_blocked": blocked,
-                    "grade": grade_for(total, blocked), "rule": "r"})
+                    "grade": grade_for(total, blocked, POLICY), "rule": "r"})
     return pd.DataFrame(out)
 
 
@@ -41,7 +60,7 @@ def test_quota_keeps_the_top_fifth_of_the_group_by_rank():
     # 20 graded cadres, 10 at or above the 优秀 line (90..99): floor(0.2 × 20) = 4 → the best 4.
     rows = [(f"A{i:02d}", 90.0 + i) for i in range(10)] + [(f"B{i:02d}", 80.0 + i * 0.5) for i in range(10)]
     scores = _graded(rows)
-    out = apply_excellent_quota(scores, _one_group(scores)).set_index("cadre_id")
+    out = apply_excellent_quota(scores, _one_group(scores), POLICY).set_index("cadre_id")
     assert sorted(out.index[out["grade"] == "优秀"]) == ["A06", "A07", "A08", "A09"]
     assert (out["grade_by_score"] == "优秀").sum() == 10 and (out["excellent_quota_n"] == 4).all()
     assert (out["group_n"] == 20).all() and (out["group"] == "乡镇街道·平台").all()
@@ -61,7 +80,7 @@ def test_quota_skips_blocked_cadres_and_counts_them_in_the_group():
     rows = [("X1", 99.0, 99.0, 99.0, True), ("X2", 98.0, 98.0, 98.0, True), ("Y1", 95.0), ("Y2", 94.0),
             ("Y3", 93.0)] + [(f"Z{i}", 70.0 + i) for i in range(5)]
     scores = _graded(rows)
-    out = apply_excellent_quota(scores, _one_group(scores)).set_index("cadre_id")
+    out = apply_excellent_quota(scores, _one_group(scores), POLICY).set_index("cadre_id")
     assert sorted(out.index[out["grade"] == "优秀"]) == ["Y1", "Y2"]
     assert out.loc["X1", "grade"] == "称职" and pd.isna(out.loc["X1", "excellent_rank"])
     assert out.loc["Y3", "excellent_rank"] == 3 and "排第 3" in out.loc["Y3", "rule"]
@@ -73,7 +92,7 @@ def test_quota_ties_broken_by_performance_then_rating_then_id():
     rows = [("R", 95.0, 94.0, 90.0), ("Q", 95.0, 94.0, 99.0), ("P", 95.0, 96.0, 80.0),
             ("T", 92.0, 90.0, 90.0), ("S", 92.0, 90.0, 90.0)] + [(f"Z{i}", 60.0 + i) for i in range(5)]
     scores = _graded(rows)
-    out = apply_excellent_quota(scores, _one_group(scores)).set_index("cadre_id")
+    out = apply_excellent_quota(scores, _one_group(scores), POLICY).set_index("cadre_id")
     assert out.loc[["P", "Q", "R", "S", "T"], "excellent_rank"].tolist() == [1, 2, 3, 4, 5]
     assert sorted(out.index[out["grade"] == "优秀"]) == ["P", "Q"]
     # R ties Q on 综合得分: the rule says how the tie was decided.
@@ -86,25 +105,25 @@ def test_quota_pools_small_groups_and_floors_tiny_ones():
             + [(f"C{i}", 96.5 - i) for i in range(3)])
     scores = _graded(rows)
     groups = scores[["cadre_id", "year"]].assign(group=scores["cadre_id"].str[0])
-    out = apply_excellent_quota(scores, groups).set_index("cadre_id")
+    out = apply_excellent_quota(scores, groups, POLICY).set_index("cadre_id")
     assert sorted(out.index[out["grade"] == "优秀"]) == ["A00", "A01", "B0"]
     assert out.loc["C0", "group"] == out.loc["B0", "group"] == "B、C(人数不足 5 人的组合并)"
     assert out.loc["C0", "group_n"] == 6 and out.loc["C0", "excellent_quota_n"] == 1
     # A pool still below the size joins the smallest regular group of the year.
     ab = scores["cadre_id"].str[0].isin(["A", "B"]).to_numpy()
-    out2 = apply_excellent_quota(scores[ab], groups[ab]).set_index("cadre_id")
+    out2 = apply_excellent_quota(scores[ab], groups[ab], POLICY).set_index("cadre_id")
     assert out2["group"].nunique() == 1 and (out2["group_n"] == 15).all() and (out2["excellent_quota_n"] == 3).all()
     assert out2.loc["B0", "group"] == "A、B(人数不足 5 人的组并入)"
     # A year with only 3 graded cadres has no 优秀名额 at all (floor(0.6) = 0), said in the rule.
     tiny = _graded([("T1", 99.0), ("T2", 95.0), ("T3", 80.0)])
-    t = apply_excellent_quota(tiny).set_index("cadre_id")
+    t = apply_excellent_quota(tiny, config=POLICY).set_index("cadre_id")
     assert (t["grade"] != "优秀").all() and (t["excellent_quota_n"] == 0).all()
     assert "名额 0 个" in t.loc["T1", "rule"] and t.loc["T1", "group"] == "全体参评干部"
 
 
 def test_quota_above_the_cap_is_refused():
 
-    cfg = copy.deepcopy(load_reference("weights"))
+    cfg = _quota_policy()
     cfg["grades"]["excellent_quota"] = 0.4
     with pytest.raises(ConfigError, match="超出允许范围"):
         apply_excellent_quota(_graded([("A", 95.0)]), config=cfg)
