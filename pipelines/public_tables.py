@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from models.config import load_reference
-from models.period import Period
+from models.period import Period, period_frame
 from pipelines import db
 
 CARDS = ("绿", "黄", "橙", "红")
@@ -203,7 +203,7 @@ def indicator_board(full: _Full) -> pd.DataFrame:
         year = int(latest["year"].iloc[0])
         direction = row["direction"]
         mode = "progress" if additive else "level"
-        elapsed = month / 12.0 if mode == "progress" else np.nan
+        elapsed = Period.parse(period).expected_share if mode == "progress" else np.nan
         completion = achieved / target if (pd.notna(target) and target not in (0, 0.0)) else np.nan
         if mode == "progress":
             gap = (completion - elapsed) * 100.0 if pd.notna(completion) else np.nan  # pp vs 时序进度
@@ -360,7 +360,8 @@ def trends(full: _Full, board: pd.DataFrame, as_of: str) -> pd.DataFrame:
             parts.append(g.assign(series=f"completion:{indicator}", series_name=names[indicator], unit="%",
                                   n_people=pd.NA, suppressed=False))
             parts.append(g.assign(series="elapsed", series_name="时序进度", unit="%",
-                                  value=100.0 * g["month_of_year"] / 12.0, n_people=pd.NA, suppressed=False))
+                                  value=100.0 * period_frame(g["period"])["expected_share"], n_people=pd.NA,
+                                  suppressed=False))
     if not parts:
         return pd.DataFrame(columns=columns)
     out = pd.concat([p.reindex(columns=columns) for p in parts], ignore_index=True)
