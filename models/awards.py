@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from models.config import is_missing, load_reference
+from models.landmarks import as_day
 
 STAGES = ("applied_at", "reviewed_at", "approved_at", "paid_at")
 STAGE_NAMES = {"applied_at": "申报", "reviewed_at": "审核", "approved_at": "审批", "paid_at": "兑现"}
@@ -36,10 +37,6 @@ EXTRA_COLUMNS = ["cadre_id", "unit_id", "event", "kind", *STAGES, "due", "sla_st
                  "current_stage", "age_days", "days_in_stage", "overdue_days"]
 SUMMARY_COLUMNS = ["unit_id", "n", "met", "missed", "overdue_open", "open", "invalid", "median_days_total",
                    "median_days_review", "median_days_approve", "median_days_pay", "note"]
-
-
-def _date(x: Any) -> pd.Timestamp:
-    return pd.NaT if is_missing(x) else pd.to_datetime(x, errors="coerce").normalize()
 
 
 def due_date(applied: pd.Timestamp, target: dict) -> pd.Timestamp:
@@ -88,10 +85,10 @@ def award_stages(awards: pd.DataFrame, as_of: Any, config: dict | None = None) -
     applied), days_in_stage (as_of − the last date reached), overdue_days (as_of − due, when past).
     """
     target = (config or load_reference("dianjiang"))["awards"]["target"]
-    now = _date(as_of)
+    now = as_day(as_of)
     rows = []
     for rec in awards.to_dict("records"):
-        dates = {k: _date(rec.get(k)) for k in STAGES}
+        dates = {k: as_day(rec.get(k)) for k in STAGES}
         row = {k: rec.get(k) for k in ("award_id", "cadre_id", "unit_id", "event", "kind")}
         row.update(dates)
         open_from = False

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from models.config import is_missing, load_reference
+from models.dictionary import as_bool
 from models.labels import QUADRANT_CODES, quadrant_names
 from models.period import Period, complete_quarters
 
@@ -40,12 +41,6 @@ COLUMNS = ["round", "label", "cadre_id", "rank", "score", "rule", "missing", "st
 GATES = ("age", "leading")
 _DEFAULT_LANDMARK = {"months": 12}
 _DEFAULT_QUADRANT = {"codes": ["high_high", "high_low"], "quarters": 4}
-
-
-def _truthy(x: Any) -> bool:
-    if isinstance(x, str):
-        return x.strip().lower() in ("true", "1", "是", "yes", "y", "t")
-    return False if is_missing(x) else bool(x)
 
 
 def _month_index(code: str) -> int:
@@ -66,7 +61,7 @@ class _Facts:
         idx = self.period.last_month_index
         self.landmarks: dict[str, list[tuple[int, set[str], Any]]] = {}  # (months before the round, criteria, claim)
         if credits is not None and len(credits):
-            ok = credits[credits["certified"].map(_truthy) & credits["round"].astype(str).ne("")]
+            ok = credits[credits["certified"].map(as_bool) & credits["round"].astype(str).ne("")]
             for c, r, crit, claim in zip(ok["cadre_id"].astype(str), ok["round"], ok["criteria_met"], ok["claim_id"]):
                 age = idx - _month_index(str(r))
                 if age >= 0:
@@ -78,7 +73,7 @@ class _Facts:
                 "x_status", pd.Series("", index=quadrants.index)).eq("determined")
             for c, p, code, d in zip(quadrants["cadre_id"].astype(str), quadrants["period"].astype(str),
                                      quadrants["quadrant_code"], det):
-                self.quadrants[(c, p)] = (str(code), _truthy(d))
+                self.quadrants[(c, p)] = (str(code), as_bool(d))
         self.tasks: dict[str, dict] = {}
         if task_record is not None and len(task_record):
             yr = task_record[task_record["year"].astype(int) == self.period.year]
@@ -112,7 +107,7 @@ class _Facts:
 
     def leading(self, cadre: str) -> Any:
         v = self.cadres.get(cadre, {}).get("leading")
-        return None if is_missing(v) else _truthy(v)
+        return None if is_missing(v) else as_bool(v)
 
 
 def _check(facts: _Facts, cadre: str, c: dict) -> tuple[bool, str, str]:
@@ -179,7 +174,7 @@ def _excluded(negative_cases: pd.DataFrame | None, rnd: str, months: int) -> set
     dates = pd.to_datetime(negative_cases["date"], errors="coerce")
     ok = dates.le(end) & dates.gt(end - pd.DateOffset(months=months))
     if "verified" in negative_cases.columns:
-        ok &= negative_cases["verified"].map(_truthy)
+        ok &= negative_cases["verified"].map(as_bool)
     return set(negative_cases.loc[ok, "cadre_id"].astype(str))
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from models.config import is_missing, load_reference
+from models.dictionary import as_list
 from models.period import Period
 
 CRITERIA = ("c1", "c2", "c3", "c4", "c5")
@@ -94,8 +95,10 @@ def round_end(code: str) -> pd.Timestamp:
     return pd.Timestamp(Period.parse(code).end)
 
 
-def _date(x: Any) -> pd.Timestamp:
-    return pd.NaT if is_missing(x) else pd.to_datetime(x, errors="coerce")
+def as_day(x: Any) -> pd.Timestamp:
+    """A date cell as a Timestamp at midnight; NaT when empty or unreadable (shared by the
+    点将台 modules: awards, plans)."""
+    return pd.NaT if is_missing(x) else pd.to_datetime(x, errors="coerce").normalize()
 
 
 def certify(landmarks: pd.DataFrame, as_of: Any = None, config: dict | None = None,
@@ -119,7 +122,7 @@ def certify(landmarks: pd.DataFrame, as_of: Any = None, config: dict | None = No
     certified, whatever the rule says. Where the decision and the rule differ the rule text says so.
     """
     months = (rounds_config or load_reference("dianjiang"))["rounds"]["months"]
-    now = _date(as_of) if as_of is not None else pd.NaT
+    now = as_day(as_of) if as_of is not None else pd.NaT
     what = rule_text(config)
     rows = []
     for rec in landmarks.to_dict("records"):
@@ -127,7 +130,7 @@ def certify(landmarks: pd.DataFrame, as_of: Any = None, config: dict | None = No
         met = qualifies(hits, config)
         rnd = round_of(rec.get("submitted_at"), months)
         closed = bool(rnd) and (pd.isna(now) or now > round_end(rnd))
-        decided_on = _date(rec.get("decided_at"))
+        decided_on = as_day(rec.get("decided_at"))
         status = "" if is_missing(rec.get("status")) else str(rec.get("status")).strip()
         known = status in DECISIONS and (pd.isna(now) or pd.isna(decided_on) or decided_on <= now)
         decision = status if known else ("待认定" if closed else "待评审")
@@ -149,7 +152,7 @@ def certify(landmarks: pd.DataFrame, as_of: Any = None, config: dict | None = No
             "certified": certified, "rule": text, "n_criteria": len(hits), "rule_met": met,
             "decision": decision, "agrees": agrees, "round_closed": closed,
             "year": Period.parse(rnd).year if rnd else pd.NA, "unit_id": rec.get("unit_id"),
-            "title": rec.get("title"), "submitted_at": _date(rec.get("submitted_at")), "decided_at": decided_on,
+            "title": rec.get("title"), "submitted_at": as_day(rec.get("submitted_at")), "decided_at": decided_on,
         })
     out = pd.DataFrame(rows, columns=RESULT_COLUMNS + EXTRA_COLUMNS)
     out["year"] = out["year"].astype("Int64")
@@ -161,7 +164,7 @@ def _parse_claim(claim_id: Any, text: Any) -> tuple[list[tuple[str, float]], str
     """(cadre, share) pairs of one ``cadre_ids`` cell, or an error in Chinese."""
     if is_missing(text):
         return [], None
-    parts = [p.strip() for p in str(text).split(";") if p.strip()]  # full-width ;: are NFKC-folded at the door
+    parts = as_list(text)  # full-width ;: are NFKC-folded at the door
     given: dict[str, float | None] = {}
     for part in parts:
         cadre, _, raw = part.partition(":")

@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.config import is_missing, load_reference
+from models.config import load_reference
+from models.dictionary import as_list
+from models.landmarks import as_day
 from models.labels import QUADRANT_CODES, quadrant_names
 from models.period import Period
 
@@ -34,14 +36,8 @@ CAVEAT = ("实施前、中、后的对比不是一人一策的因果效应:干�
           "(均值回归);同一时期的岗位调整、任务变化和考核口径变化也会影响这些指标。")
 
 
-def _date(x: Any) -> pd.Timestamp:
-    return pd.NaT if is_missing(x) else pd.to_datetime(x, errors="coerce").normalize()
-
-
 def _review_dates(text: Any) -> list[pd.Timestamp]:
-    if is_missing(text):
-        return []
-    days = [_date(p) for p in str(text).split(";") if p.strip()]
+    days = [as_day(p) for p in as_list(text)]
     return sorted(d for d in days if not pd.isna(d))
 
 
@@ -69,10 +65,10 @@ def plan_status(plans: pd.DataFrame, as_of: Any, config: dict | None = None) -> 
     (owed minus held, at least 0), review_note (Chinese).
     """
     every = int((config or load_reference("dianjiang"))["plans"]["review_every_months"])
-    now = _date(as_of)
+    now = as_day(as_of)
     rows = []
     for rec in plans.to_dict("records"):
-        start, end = _date(rec.get("start")), _date(rec.get("end"))
+        start, end = as_day(rec.get("start")), as_day(rec.get("end"))
         row = {"plan_id": rec.get("plan_id"), "cadre_id": rec.get("cadre_id"), "start": start, "end": end}
         if pd.isna(start) or (not pd.isna(end) and end < start):
             why = "缺少开始日期" if pd.isna(start) else f"结束日期 {end:%Y-%m-%d} 早于开始日期 {start:%Y-%m-%d}"
@@ -133,7 +129,7 @@ def plan_windows(plans: pd.DataFrame, metrics: pd.DataFrame, as_of: Any = None, 
     empty). A plan without a valid start has no rows; an open-ended plan's during window runs to as_of.
     """
     months = int((config or load_reference("dianjiang"))["plans"]["window_months"])
-    now = _date(as_of) if as_of is not None else pd.NaT
+    now = as_day(as_of) if as_of is not None else pd.NaT
     labels = metric_names or {}
     cols = [c for c in metrics.columns if c not in ("cadre_id", "period")]
     qnames = quadrant_names(names) if any(c in QUADRANT_COLUMNS for c in cols) else {}
@@ -143,7 +139,7 @@ def plan_windows(plans: pd.DataFrame, metrics: pd.DataFrame, as_of: Any = None, 
         _end=metrics["period"].astype(str).map(lambda p: pd.Timestamp(spans[p].end) if spans[p] else pd.NaT))
     rows = []
     for rec in plans.to_dict("records"):
-        start, end = _date(rec.get("start")), _date(rec.get("end"))
+        start, end = as_day(rec.get("start")), as_day(rec.get("end"))
         if pd.isna(start) or (not pd.isna(end) and end < start):
             continue
         end = end if not pd.isna(end) else (now if not pd.isna(now) else m["_end"].max())
