@@ -24,7 +24,8 @@ from typing import Any, Iterable, NamedTuple
 
 import yaml
 
-from models.config_schema import CARDS, SCHEMAS, SCORING_METHODS, Schema, check_quota
+from models.config_checks import Schema
+from models.config_schema import CARDS, SCHEMAS, SCORING_METHODS, check_quota
 from models.dianjiang_schema import SCHEMAS as DIANJIANG_SCHEMAS
 
 SCHEMAS.update(DIANJIANG_SCHEMAS)  # dianjiang.yaml and archetypes.yaml (干部点将台), in their own module

@@ -1,16 +1,18 @@
 """What every data/reference/*.yaml must hold: one declarative schema per file.
 
-A schema is ``fields`` (a dotted key path → a value check; ``*`` in a path stands for every key
-of that mapping) and ``checks`` (functions over the whole file for rules that tie keys together,
-such as weights summing to 1). Each problem is a ``(key path, rule)`` pair in Chinese; the
-loader (models/config.py) adds the file name and reports every problem at once. Cross-file
-checks run only once every field has the right type, so they can read values directly.
+A schema (models/config_checks.py) is ``fields`` (a dotted key path → a value check; ``*`` in a
+path stands for every key of that mapping) and ``checks`` (functions over the whole file for
+rules that tie keys together, such as weights summing to 1). Each problem is a ``(key path,
+rule)`` pair in Chinese; the loader (models/config.py) adds the file name and reports every
+problem at once. The ``checks`` run only once every field has the right type, so they can read
+values directly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
-
+from models.config_checks import (
+    Problem, Schema, boolean, either, integer, is_number, mapping, non_negative, number, one_of, optional,
+    positive, probability, seq, share, text,
+)
 from models.vocabulary import FREQUENCIES, GRADE_WORDS, INDICATOR_KINDS, RATER_GROUPS
 
 CARDS = ("绿", "黄", "橙", "红")
@@ -18,111 +20,6 @@ SCORING_METHODS = ("completion", "rank", "growth_gap")
 # 《公务员考核规定》: 优秀 at most 30 % of those assessed; no configuration may go beyond it.
 EXCELLENT_HARD_CAP = 0.30
 GROUP_KEYS = ("unit_level", "role_type", "rank")
-
-Check = Callable[[Any], "str | None"]  # None = the value is fine, else the rule it breaks
-Problem = tuple[str, str]  # (key path, rule)
-
-
-# --- value checks --------------------------------------------------------------------------
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def number(lo: float | None = None, hi: float | None = None, *, gt: float | None = None,
-           lt: float | None = None) -> Check:
-    """A real number within the given bounds (``lo``/``hi`` inclusive, ``gt``/``lt`` strict)."""
-    bounds = [f"≥ {lo:g}" if lo is not None else "", f"≤ {hi:g}" if hi is not None else "",
-              f"> {gt:g}" if gt is not None else "", f"< {lt:g}" if lt is not None else ""]
-    rule = "应为数值" + (",且 " + "、".join(b for b in bounds if b) if any(bounds) else "")
-
-    def check(x: Any) -> str | None:
-        if not _is_number(x) or x != x:
-            return rule
-        if (lo is not None and x < lo) or (hi is not None and x > hi) \
-                or (gt is not None and x <= gt) or (lt is not None and x >= lt):
-            return f"{rule}(现为 {x:g})"
-        return None
-    return check
-
-
-def integer(lo: int | None = None) -> Check:
-    rule = "应为整数" + (f",且 ≥ {lo}" if lo is not None else "")
-
-    def check(x: Any) -> str | None:
-        if isinstance(x, bool) or not isinstance(x, int):
-            return rule
-        return f"{rule}(现为 {x})" if lo is not None and x < lo else None
-    return check
-
-
-def boolean(x: Any) -> str | None:
-    return None if isinstance(x, bool) else "应为 true 或 false"
-
-
-def text(x: Any) -> str | None:
-    return None if isinstance(x, str) and x.strip() else "应为非空文字"
-
-
-def one_of(*values: Any) -> Check:
-    def check(x: Any) -> str | None:
-        return None if x in values else f"应为 {' / '.join(map(str, values))} 之一(现为 {x!r})"
-    return check
-
-
-def mapping(values: Check | None = None, required: Iterable[Any] = ()) -> Check:
-    """A mapping, with the ``required`` keys, whose values all pass ``values``."""
-    required = tuple(required)
-
-    def check(x: Any) -> str | None:
-        if not isinstance(x, dict):
-            return "应为键值映射"
-        missing = [k for k in required if k not in x]
-        if missing:
-            return f"缺少键 {'、'.join(map(str, missing))}"
-        for k, v in x.items():
-            err = values(v) if values else None
-            if err:
-                return f"{k}: {err}"
-        return None
-    return check
-
-
-def seq(items: Check | None = None) -> Check:
-    def check(x: Any) -> str | None:
-        if not isinstance(x, list):
-            return "应为列表"
-        for i, v in enumerate(x):
-            err = items(v) if items else None
-            if err:
-                return f"第 {i + 1} 项{err}"
-        return None
-    return check
-
-
-def optional(check: Check) -> Check:
-    """``check``, or an empty value (``~`` in YAML)."""
-    return lambda x: None if x is None else check(x)
-
-
-def either(*checks: Check) -> Check:
-    def check(x: Any) -> str | None:
-        errs = [c(x) for c in checks]
-        return None if any(e is None for e in errs) else " 或 ".join(errs)
-    return check
-
-
-probability = number(gt=0, hi=1)
-share = number(0, 1)
-non_negative = number(0)
-positive = number(gt=0)
-
-
-@dataclass(frozen=True)
-class Schema:
-    fields: dict[str, Check]
-    checks: tuple[Callable[[dict], list[Problem]], ...] = field(default_factory=tuple)
-
 
 # --- rules that tie keys together -----------------------------------------------------------
 
@@ -298,6 +195,21 @@ def _check_attribution(d: dict) -> list[Problem]:
     return p
 
 
+def _check_indicators(d: dict) -> list[Problem]:
+    """The optional fields of each indicator: kind, unit_types, plausibility bounds."""
+    p: list[Problem] = []
+    for code, spec in d["indicators"].items():
+        for key, check in (("kind", one_of(*INDICATOR_KINDS)), ("unit_types", seq(text)),
+                           ("valid_min", number()), ("valid_max", number())):
+            err = check(spec[key]) if key in spec else None
+            if err:
+                p.append((f"indicators.{code}.{key}", err))
+        if is_number(spec.get("valid_min")) and is_number(spec.get("valid_max")) \
+                and spec["valid_min"] > spec["valid_max"]:
+            p.append((f"indicators.{code}", "valid_min 应不大于 valid_max"))
+    return p
+
+
 def _check_quadrants(d: dict) -> list[Problem]:
     labels = [d["names"][k] for k in QUADRANT_KEYS]
     return [] if len(set(labels)) == len(labels) else [("names", "各象限名称不能重复")]
@@ -408,7 +320,7 @@ SCHEMAS: dict[str, Schema] = {
     "indicators": Schema({
         "indicators": mapping(mapping()),
         **{f"indicators.*.{k}": check for k, check in INDICATOR_FIELDS.items()},
-    }),
+    }, (_check_indicators,)),
     "anomaly": Schema({
         "version": integer(1),
         "peer_groups": mapping(seq(text)),

@@ -18,7 +18,8 @@ from models.config import (
     read_yaml,
     validate_all,
 )
-from models.config_schema import SCHEMAS, Schema
+from models.config_checks import Schema
+from models.config_schema import SCHEMAS
 from tests import test_cards as card_checks
 from tests import test_scoring as scoring_checks
 from tests.reference_edit import edited_reference, write_reference
@@ -123,6 +124,8 @@ def _set(path: str, value):
         ("briefing", lambda d: d["default_question"].pop("task"), "default_question.task"),
         ("indicators", _set("indicators.gdp_growth.direction", 2), "indicators.gdp_growth.direction"),
         ("indicators", lambda d: d["indicators"]["exports"].pop("frequency"), "indicators.exports.frequency"),
+        ("indicators", _set("indicators.exports.kind", "数量"), "indicators.exports.kind"),
+        ("indicators", _set("indicators.exports.valid_min", 10 ** 12), "valid_min 应不大于 valid_max"),
     ],
 )
 def test_inconsistent_values_rejected(tmp_path, name, mutate, fragment):
