@@ -39,7 +39,8 @@ PROVENANCE = ("_source", "_row", "_batch")
 # unit_boundaries and unit_ranking.unit_id
 # 9: marts.quadrants stores quadrant_code (names at render), marts.quadrant_points, marts.task_roles
 # 10: marts.attribution_records (a home built at 9 during the change lacks it); task_roles.role lead/co
-SCHEMA_VERSION = 10
+# 11: marts.task_latest (each task's latest month and card counts, read by the profile pages)
+SCHEMA_VERSION = 11
 FEEDBACK_TABLES = ("checks", "unit_boundaries")  # optional: listed once delivered
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -78,6 +79,7 @@ def assessment_step(con) -> None:
     ]
     frame = pd.concat(scores, ignore_index=True) if scores else composite.empty_scores()
     write_mart(con, "cadre_scores", frame)
+    sql_mart(con, "task_latest")  # each task's latest month and its card counts, from task_status
 
 
 def attribution_step(con) -> None:
@@ -355,19 +357,23 @@ def inspection_step(con, marks: pd.DataFrame | None = None) -> None:
                                                              if feedback else None))
 
 
-# SQL marts over the model steps' results (pipelines/sql/derived, one file per relation), in order.
-DERIVED_MARTS = ("quadrant_points",)
+# SQL marts over the model steps' results (pipelines/sql/derived, one file per relation), each
+# run by the step that writes its inputs: the pages select from them and compute nothing.
+DERIVED_MARTS = ("task_latest", "quadrant_points")
+
+
+def sql_mart(con, name: str) -> None:
+    """Create ``marts.<name>`` from pipelines/sql/derived/<name>.sql (a name of DERIVED_MARTS)."""
+    if name not in DERIVED_MARTS:
+        raise ValueError(f"unknown derived mart {name}")
+    body = (Path(__file__).with_name("sql") / "derived" / f"{name}.sql").read_text(encoding="utf-8")
+    con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS\n{body.strip().rstrip(';')}")
 
 
 def derived_step(con) -> None:
-    """Marts the pages show that join model results to the staging tables: built once here so
-    pages select and filter only (the quarter a post was held, the current estimate)."""
-    from pathlib import Path
-
-    folder = Path(__file__).with_name("sql") / "derived"
-    for name in DERIVED_MARTS:
-        body = (folder / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
-        con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS\n{body}")  # names from DERIVED_MARTS only
+    """The 实绩象限 as pages show it (marts.quadrant_points): the post held in each quarter and
+    the current estimate, joined once after the model steps."""
+    sql_mart(con, "quadrant_points")
 
 
 def default_steps(home=None) -> list:

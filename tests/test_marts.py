@@ -320,3 +320,21 @@ def test_a_cadres_decomposition_rests_on_the_records_the_estimate_used(q, demo_w
     shown = pq.cadre_contributions(Scope(), cadre).set_index("indicator")
     mine = both[both["cadre_id"] == cadre].set_index("indicator")["n_obs"]
     assert shown.loc[mine.index, "n_records"].tolist() == mine.tolist()
+
+
+def test_task_latest_is_each_tasks_last_month_with_its_card_counts(q):
+    """marts.task_latest (built once; the cadre and unit pages select from it)."""
+    latest = q("SELECT * FROM marts.task_latest").set_index("task_id")
+    status = q("SELECT * FROM marts.task_status")
+    assert set(latest.index) == set(status["task_id"])
+    last = status.assign(end=period_frame(status["period"])["period_end"]).sort_values(["task_id", "end"])
+    last = last.groupby("task_id").tail(1).set_index("task_id")
+    assert (latest["last_period"] == last.loc[latest.index, "period"]).all()
+    assert (latest["card"].fillna("") == last.loc[latest.index, "card"].fillna("")).all()
+    counts = status.pivot_table(index="task_id", columns="card", values="period", aggfunc="count").fillna(0)
+    for card, column in (("黄", "n_yellow"), ("橙", "n_orange"), ("红", "n_red")):
+        expected = counts[card] if card in counts else 0
+        assert (latest[column] == pd.Series(expected, index=counts.index).reindex(latest.index).fillna(0)).all()
+    deduction = status.groupby("task_id")["deduction"].sum()
+    assert np.allclose(latest["deduction"], deduction.reindex(latest.index).fillna(0))
+    assert latest["n_red"].sum() > 0

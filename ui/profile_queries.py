@@ -91,37 +91,16 @@ def cadre_scores(scope: Scope, cadre_id: str) -> pd.DataFrame:
 
 
 _TASKS_OF_CADRE = """
-WITH mine AS (
-    SELECT t.*, r.role
-    FROM staging.tasks AS t JOIN marts.task_roles AS r ON r.task_id = t.task_id AND r.cadre_id = $cadre
-),
-latest AS (
-    SELECT s.task_id, s.period AS last_period, s.planned_pct, s.actual_pct, s.reported_pct, {check}, s.gap_pp,
-           s.status, s.card, s.card_rule, s.talk_level
-    FROM marts.task_status AS s
-    WHERE s.task_id IN (SELECT task_id FROM mine)
-    QUALIFY row_number() OVER (PARTITION BY task_id ORDER BY period DESC) = 1
-),
-cards AS (
-    SELECT task_id,
-           count(*) FILTER (WHERE card = '黄') AS n_yellow,
-           count(*) FILTER (WHERE card = '橙') AS n_orange,
-           count(*) FILTER (WHERE card = '红') AS n_red,
-           sum(deduction) AS deduction
-    FROM marts.task_status
-    WHERE task_id IN (SELECT task_id FROM mine)
-    GROUP BY task_id
-)
-SELECT $cadre AS cadre_id, m.task_id, m.year, m.title, m.category, m.unit_id, u.name AS unit_name, m.role, m.due,
-       m.difficulty, l.last_period, l.planned_pct, l.actual_pct, l.reported_pct, l.check_id, l.gap_pp, l.status,
+SELECT $cadre AS cadre_id, t.task_id, t.year, t.title, t.category, t.unit_id, u.name AS unit_name, r.role, t.due,
+       t.difficulty, l.last_period, l.planned_pct, l.actual_pct, l.reported_pct, l.check_id, l.gap_pp, l.status,
        l.card, l.card_rule, l.talk_level,
-       coalesce(c.n_yellow, 0) AS n_yellow, coalesce(c.n_orange, 0) AS n_orange, coalesce(c.n_red, 0) AS n_red,
-       coalesce(c.deduction, 0) AS deduction
-FROM mine AS m
-LEFT JOIN latest AS l USING (task_id)
-LEFT JOIN cards AS c USING (task_id)
-LEFT JOIN staging.units AS u ON u.unit_id = m.unit_id
-ORDER BY m.year DESC, m.task_id
+       coalesce(l.n_yellow, 0) AS n_yellow, coalesce(l.n_orange, 0) AS n_orange, coalesce(l.n_red, 0) AS n_red,
+       coalesce(l.deduction, 0) AS deduction
+FROM staging.tasks AS t
+JOIN marts.task_roles AS r ON r.task_id = t.task_id AND r.cadre_id = $cadre
+LEFT JOIN marts.task_latest AS l ON l.task_id = t.task_id
+LEFT JOIN staging.units AS u ON u.unit_id = t.unit_id
+ORDER BY t.year DESC, t.task_id
 """
 
 
@@ -129,10 +108,9 @@ def cadre_tasks(scope: Scope, cadre_id: str) -> pd.DataFrame:
     """Tasks the cadre leads (责任人, role lead) or co-owns (配合, co) by marts.task_roles, with the
     latest status and card counts.
     ``actual_pct`` is the figure the card uses; ``reported_pct`` the report and ``check_id`` the
-    核验记录 that replaced it (null where none did)."""
-    check = column_or_null(scope, "marts", "task_status", "check_id", "s")
-    return run(scope, _TASKS_OF_CADRE.format(check=check), {"cadre": cadre_id}, unit_column=None,
-               person_column="cadre_id")
+    核验记录 that replaced it (null where none did); latest figures and card counts from
+    marts.task_latest."""
+    return run(scope, _TASKS_OF_CADRE, {"cadre": cadre_id}, unit_column=None, person_column="cadre_id")
 
 
 _CARD_HISTORY = """

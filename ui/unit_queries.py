@@ -62,30 +62,15 @@ def unit_tasks(scope: Scope, unit_id: str) -> pd.DataFrame:
     """The unit's tasks with the latest status and card counts; the lead is named only when the
     scope sees that person in full (co-owners are not returned). ``actual_pct`` is the figure the
     card uses; ``reported_pct`` the unit's report, ``check_id`` the 核验记录 that replaced it."""
-    check = column_or_null(scope, "marts", "task_status", "check_id", "s")
     return run(scope, f"""
-        WITH latest AS (
-            SELECT s.task_id, s.period AS last_period, s.planned_pct, s.actual_pct, s.gap_pp, s.status, s.card,
-                   s.card_rule, s.reported_pct, {check}
-            FROM marts.task_status AS s WHERE s.unit_id = $unit
-            QUALIFY row_number() OVER (PARTITION BY task_id ORDER BY period DESC) = 1
-        ),
-        cards AS (
-            SELECT task_id,
-                   count(*) FILTER (WHERE card = '黄') AS n_yellow,
-                   count(*) FILTER (WHERE card = '橙') AS n_orange,
-                   count(*) FILTER (WHERE card = '红') AS n_red
-            FROM marts.task_status WHERE unit_id = $unit GROUP BY task_id
-        )
         SELECT t.task_id, t.year, t.title, t.category, t.unit_id,
                CASE WHEN {seen_in_full('t.lead_cadre_id')} THEN t.lead_cadre_id END AS lead_cadre_id,
                CASE WHEN {seen_in_full('t.lead_cadre_id')} THEN c.name END AS lead_name,
                t.due, l.last_period, l.planned_pct, l.actual_pct, l.reported_pct, l.check_id, l.gap_pp,
-               l.status, l.card, l.card_rule, coalesce(k.n_yellow, 0) AS n_yellow, coalesce(k.n_orange, 0) AS n_orange,
-               coalesce(k.n_red, 0) AS n_red
+               l.status, l.card, l.card_rule, coalesce(l.n_yellow, 0) AS n_yellow, coalesce(l.n_orange, 0) AS n_orange,
+               coalesce(l.n_red, 0) AS n_red
         FROM staging.tasks AS t
-        LEFT JOIN latest AS l USING (task_id)
-        LEFT JOIN cards AS k USING (task_id)
+        LEFT JOIN marts.task_latest AS l USING (task_id)
         LEFT JOIN staging.cadres AS c ON c.cadre_id = t.lead_cadre_id
         WHERE t.unit_id = $unit
         ORDER BY t.year DESC, t.task_id
