@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The closed vocabularies live in models/ because the policy checks need them too.
+from models.vocabulary import FREQUENCIES, GRADE_WORDS, INDICATOR_KINDS, RATER_GROUPS  # noqa: F401
+
 # Column kinds understood by pipelines.normalize:
 #   str     code or category (NFKC-normalised, stripped): compared and joined
 #   text    free text people wrote (names, titles, posts, comments): kept byte for byte
@@ -54,7 +57,6 @@ class Table:
 
 
 UNIT_TYPES = ("市", "区", "县", "县级市", "街道", "镇", "乡", "平台", "部门")
-from models.vocabulary import FREQUENCIES, GRADE_WORDS, INDICATOR_KINDS, RATER_GROUPS  # noqa: E402,F401 shared with the policy checks
 # 进度不实/成效不实 are 属实 findings that also say which figure was wrong.
 CHECK_RESULTS = ("属实", "已说明", "误报", "进度不实", "成效不实")
 

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from models.period import Period
+from models.vocabulary import GRADE_WORDS as GRADES
 
 CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "是", "对", "√", "规上"}
@@ -189,9 +190,6 @@ def parse_list(s) -> str:
     """'a; b；c' → 'a;b;c' (canonical ';'-joined, order kept, duplicates dropped)."""
     parts = [p.strip() for p in re.split(r"[;,、，；\s]+", clean(s)) if p.strip()]
     return ";".join(dict.fromkeys(parts))
-
-
-GRADES = ("好", "较好", "一般", "差")
 
 
 def parse_score(s) -> str:
