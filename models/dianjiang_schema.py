@@ -1,13 +1,13 @@
 """Schemas of the 干部点将台 reference files: ``dianjiang.yaml`` (certification rounds, 一事一奖,
 一人一策, gauges) and ``archetypes.yaml`` (the 四将 rules).
 
-Written in the style of models/config_schema.py and kept apart so that file stays under the size
-limit; models/config.py registers :data:`SCHEMAS` next to the others, so ``load_reference`` and
-``validate_all`` check these two files like every other reference file.
+Built from the value checks of models/config_checks.py; kept apart from models/config_schema.py
+so that file stays under the size limit. models/config.py registers :data:`SCHEMAS` next to the
+others, so ``load_reference`` and ``validate_all`` check these two files like every other one.
 """
 from __future__ import annotations
 
-from models.config_schema import Problem, Schema, boolean, integer, mapping, number, seq, share, text
+from models.config_checks import Problem, Schema, boolean, integer, mapping, number, seq, share, text
 from models.labels import QUADRANT_CODES
 
 # Condition kinds of archetypes.yaml and the bound keys each takes (models/four_generals.py).

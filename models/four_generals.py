@@ -20,12 +20,14 @@ Inputs (all DataFrames; a missing optional frame reads as "no record"):
   from ``x_status == "determined"`` when only that is given). Undetermined quarters never count.
 * ``task_record``: cadre_id, year, tasks_led, on_time_share (0–1, empty when no task led),
   red_cards; one row per cadre × year.
-* ``negative_cases``: cadre_id, date, verified (optional, true when absent).
+* ``negative_cases``: cadre_id, date (or year: read as its 1 January), verified (optional, true
+  when absent).
 
 Age is taken in the round's year: round year − birth_year.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -41,6 +43,12 @@ COLUMNS = ["round", "label", "cadre_id", "rank", "score", "rule", "missing", "st
 GATES = ("age", "leading")
 _DEFAULT_LANDMARK = {"months": 12}
 _DEFAULT_QUADRANT = {"codes": ["high_high", "high_low"], "quarters": 4}
+
+
+@lru_cache(maxsize=256)
+def _quarters(rnd: str, n: int) -> tuple[str, ...]:
+    """The codes of the last ``n`` complete quarters at a round (asked once per cadre and label)."""
+    return tuple(q.code for q in complete_quarters(rnd, n))
 
 
 def _month_index(code: str) -> int:
@@ -87,9 +95,9 @@ class _Facts:
         return len(claims), f"近{months}个月认定成果 {len(claims)} 项"
 
     def quadrant_count(self, cadre: str, spec: dict) -> tuple[int, str, int]:
-        quarters = complete_quarters(self.round, int(spec["quarters"]))
+        quarters = _quarters(self.round, int(spec["quarters"]))
         codes = set(spec["codes"])
-        seen = [self.quadrants.get((cadre, q.code), ("", False)) for q in quarters]
+        seen = [self.quadrants.get((cadre, q), ("", False)) for q in quarters]
         determined = [code for code, d in seen if d and code in QUADRANT_CODES]
         n = sum(code in codes for code in determined)
         where = "/".join(self.names.get(c, c) for c in spec["codes"])
@@ -171,7 +179,10 @@ def _excluded(negative_cases: pd.DataFrame | None, rnd: str, months: int) -> set
     if negative_cases is None or not len(negative_cases):
         return set()
     end = pd.Timestamp(Period.parse(rnd).end)
-    dates = pd.to_datetime(negative_cases["date"], errors="coerce")
+    if "date" in negative_cases.columns:
+        dates = pd.to_datetime(negative_cases["date"], errors="coerce")
+    else:  # a case known only by its year counts from the year's first day (it may precede the round)
+        dates = pd.to_datetime(negative_cases["year"].astype(int).astype(str) + "-01-01")
     ok = dates.le(end) & dates.gt(end - pd.DateOffset(months=months))
     if "verified" in negative_cases.columns:
         ok &= negative_cases["verified"].map(as_bool)

@@ -90,6 +90,20 @@ def round_of(date: Any, months: list[int] | None = None) -> str:
     return Period.month(year, month).code
 
 
+def rounds_held(first: Any, as_of: Any, months: list[int] | None = None) -> list[str]:
+    """Round codes, oldest first, from the round of the date ``first`` to the last round closed
+    at ``as_of`` (its last day before ``as_of``): the rounds a 四将 selection runs for."""
+    months = sorted(months or load_reference("dianjiang")["rounds"]["months"])
+    start, now = as_day(first), as_day(as_of)
+    if pd.isna(start) or pd.isna(now):
+        return []
+    out, code = [], round_of(start, months)
+    while code and round_end(code) < now:
+        out.append(code)
+        code = round_of(round_end(code) + pd.Timedelta(days=1), months)
+    return out
+
+
 def round_end(code: str) -> pd.Timestamp:
     """The last day of a round (its month's last day): the round is closed after it."""
     return pd.Timestamp(Period.parse(code).end)

@@ -128,6 +128,14 @@ def test_veteran(result):
     assert not ((sel["cadre_id"] == "V3") | (near["cadre_id"] == "V3")).any()  # excluded everywhere
 
 
+def test_negative_case_known_by_year_only():
+    cases = pd.DataFrame({"cadre_id": ["V1"], "year": [2024]})  # no verified column: verified
+    sel, _ = select([ROUND], CADRES, CREDITS, QUADRANTS, TASKS, cases, config=RULES, names=NAMES)
+    assert "V1" not in set(sel["cadre_id"])
+    sel, _ = select(["2023-12"], CADRES, CREDITS, QUADRANTS, TASKS, cases, config=RULES, names=NAMES)
+    assert "V1" not in set(sel["cadre_id"])  # 2023 task record: none led
+
+
 def test_young_blood(result):
     sel, near = result
     got = _rows(sel, "热血小将")

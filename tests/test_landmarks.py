@@ -141,3 +141,12 @@ def test_composite_counts_certified_landmarks():
     out = cadre_scores(tasks, task_status(tasks, prog), landmarks=composite_landmarks(credits)).set_index("cadre_id")
     # L2 is certified by the committee although the rule says no: the bonus follows the decision.
     assert out.loc["C3", "n_landmarks"] == 1 and out.loc["C3", "bonus"] == 2.0
+
+
+def test_rounds_held_up_to_as_of():
+    from models.landmarks import rounds_held
+
+    assert rounds_held("2024-02-10", "2025-01-05") == ["2024-06", "2024-09", "2024-12"]
+    assert rounds_held("2024-02-10", "2024-06-30") == []  # the June round closes after its last day
+    assert rounds_held("2024-07-01", "2025-07-01", months=[12]) == ["2024-12", "2025-12"][:1]
+    assert rounds_held(None, "2025-01-01") == []
