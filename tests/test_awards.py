@@ -98,3 +98,17 @@ def test_unit_summary(stages):
 
 def test_open_items_overdue_first(stages):
     assert list(open_items(stages.reset_index())["award_id"]) == ["A5", "A4"]
+
+
+def test_target_is_read_from_dianjiang_yaml_and_checked():
+    import copy
+
+    from models.config import check_reference, load_reference
+
+    cfg = load_reference("dianjiang")
+    assert cfg["awards"]["target"] == {"months": 1}
+    bad = copy.deepcopy(cfg)
+    bad["awards"]["target"] = {"months": 1, "days": 30}
+    bad["rounds"]["months"] = [12, 6]
+    paths = [p for p, _ in check_reference("dianjiang", bad)]
+    assert paths == ["rounds.months", "awards.target"]
