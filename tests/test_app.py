@@ -47,3 +47,31 @@ def test_a_version_built_by_older_code_asks_for_a_rebuild(published_home, monkey
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception and any("pipelines rebuild" in e.value for e in at.error)
+
+
+def test_a_deep_link_as_the_first_request_of_a_fresh_server_opens_its_page_in_scope(demo_world, browser):
+    """Before any session has run app.py, Streamlit treats the top-level pages/ folder as a v1
+    pages folder and runs /cadre's script alone; the page hands over to app.py (public
+    st.navigation, ui.session) and the same URL opens with app.py's data, scope and menu."""
+    from pipelines import db
+    from pipelines.home import Home
+    from tests.browser import screenshot_path, serve, wait_for_app
+
+    _, home, _ = demo_world
+    row = db.query(Home(home).current_path(), "SELECT cadre_id, name FROM staging.cadres ORDER BY cadre_id LIMIT 1").iloc[0]
+    with serve(home) as url:  # a server of its own: no session has run app.py yet
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{url}/cadre?cadre={row['cadre_id']}", wait_until="domcontentloaded")
+        page.wait_for_selector("text=任职经历", timeout=90_000)  # the cadre's tabs: the scope admitted the page
+        wait_for_app(page)
+        assert page.url == f"{url}/cadre?cadre={row['cadre_id']}"
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator("[role='dialog']").count() == 0 and page.get_by_text("not found").count() == 0
+        assert page.get_by_role("heading", name="干部画像").is_visible()
+        assert page.get_by_text(f"{row['name']}({row['cadre_id']})").first.is_visible()
+        # app.py ran: its menu (not pages/' file names) and its demo badge are on the page
+        nav = page.locator("[data-testid='stSidebarNav']")
+        assert nav.get_by_text("实绩象限").count() == 1 and nav.get_by_text("quadrants").count() == 0
+        assert page.get_by_text("演示数据", exact=True).is_visible()
+        page.screenshot(path=str(screenshot_path("deep_link_fresh_server.png")))
+        page.close()

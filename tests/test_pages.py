@@ -485,3 +485,35 @@ def test_hostile_names_and_titles_render_literally_on_every_page(hostile_home, m
     assert "Heading.body" in shown["briefing"], shown["briefing"]
     assert {"Heading.body", "PlotlyChart"} <= shown["unit"] and "PlotlyChart" in shown["screen"], shown
     assert "Markdown.body" in shown["cadre"] and "PageLink.label" in shown["cadre"], shown["cadre"]
+
+
+# --- no private Streamlit API (issue 15) ------------------------------------------------------------
+
+PRIVATE_IMPORT = re.compile(r"^\s*(?:from|import)\s+streamlit\.(?:runtime|errors|web|proto|elements|commands)\b", re.M)
+# Not moved off yet, asked of their owners (issue 15): the peer address behind a trusted proxy
+# (ui/auth.py) and a try/except the pages no longer need (ui/briefing.py). Nothing else may join.
+PENDING = {"ui/auth.py", "ui/briefing.py"}
+
+
+def test_no_private_streamlit_import_outside_tests():
+    found = set()
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] in ("tests", "artifacts") or any(part.startswith(".") for part in rel.parts):
+            continue
+        if PRIVATE_IMPORT.search(path.read_text(encoding="utf-8")):
+            found.add(rel.as_posix())
+    assert found - PENDING == set(), f"private Streamlit imports: {sorted(found - PENDING)}"
+    assert not {p for p in found if p.startswith(("pages/", "app.py"))}
+
+
+def test_pages_import_only_ui_streamlit_and_pandas():
+    allowed = re.compile(r"^(?:ui(?:\.|$)|streamlit$|pandas$|pathlib$|urllib\.parse$)")
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = len(text.splitlines())
+        assert lines <= 120, (path.name, lines)
+        modules = re.findall(r"^\s*from\s+([\w.]+)\s+import|^\s*import\s+([\w.]+)", text, re.M)
+        bad = [m for pair in modules for m in pair if m and not allowed.match(m)]
+        assert not bad, (path.name, bad)
+

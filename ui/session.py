@@ -5,12 +5,17 @@ may open it."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import streamlit as st
 
 from ui.queries import Scope
 
 _KEY = "_shiji_scope"
+
+
+def _blank() -> None:
+    """The default page of the one-off navigation in ``current_scope`` (never run)."""
 
 
 def set_scope(scope: Scope) -> None:
@@ -29,12 +34,16 @@ def current_scope(page: str | None = None) -> Scope:
         # the project keeps) as a v1 pages folder and ran this page alone, without app.py. Its
         # documented rule is that "as soon as any session executes st.navigation, the app ignores
         # the pages/ directory (across all sessions)", so this page calls st.navigation itself
-        # (hidden, one page: nothing is drawn) and reruns the same URL: app.py now runs first,
+        # (hidden: nothing is drawn) and reruns the same URL: app.py now runs first,
         # builds the data, sets the scope and opens this page with its query parameters. Public
         # API only; client.showSidebarNavigation would merely hide the v1 menu, and st.switch_page
-        # to app.py would lose the page and its parameters.
+        # to app.py would lose the page and its parameters. This page is listed after a blank
+        # default (a lone page would be the default, at "/"), so the URL's page is found and no
+        # "page not found" is sent.
         st.session_state["_shiji_rerouted"] = True
-        st.navigation([st.Page(f"pages/{page}.py")], position="hidden")
+        script = Path(__file__).resolve().parents[1] / "pages" / f"{page}.py"
+        st.navigation([st.Page(_blank, title="实绩", url_path="start"), st.Page(script, url_path=page)],
+                      position="hidden")
         st.rerun()
     if scope is None:
         scope = resolve_scope(current_home())
