@@ -21,6 +21,9 @@ from models.config import (
 from models.config_checks import Schema
 from models.config_schema import SCHEMAS
 from tests import test_cards as card_checks
+from tests import test_grades as grade_checks
+from tests import test_performance as performance_checks
+from tests import test_ratings as rating_checks
 from tests import test_scoring as scoring_checks
 from tests.reference_edit import edited_reference, write_reference
 
@@ -246,7 +249,16 @@ def _client_weights(d: dict) -> None:
     sc["indicators"]["industrial_power"]["weight"] = 2
     sc["bands"] = [{"max_share": s, "band": b} for s, b in ((0.2, "绿"), (0.4, "黄"), (0.8, "橙"), (1.0, "红"))]
     d["performance"]["role_shares"] = {"lead": 0.7, "co": 0.3}
+    d["performance"]["category_weights"].update({"指标争先": 0.5, "改革突破": 0.2})
+    d["performance"]["role_indicators"]["share"] = 0.3
     d["composite"].update(performance_weight=0.7, rating_weight=0.3)
+    d["grades"]["levels"][0]["min"] = 92
+
+
+def _client_ratings(d: dict) -> None:
+    d["group_weights"] = {"上级": 0.3, "同级": 0.2, "下级": 0.15, "群众": 0.1, "服务对象": 0.25}
+    d["grade_scores"]["较好"] = 85
+    d["min_raters"] = 6
 
 
 def _client_cards(d: dict) -> None:
@@ -274,12 +286,21 @@ KEY_CHECKS = [
         "test_escalation_over_consecutive_months_and_reset", "test_deduction_modes",
         "test_overrides_are_separate_rows_with_reason", "test_roles_and_shares",
         "test_deductions_go_to_the_lead_and_red_blocks", "test_invariants_on_random_progress")),
+    *(getattr(performance_checks, name) for name in (
+        "test_performance_categories_difficulty_and_shares", "test_role_share_weights_tasks_within_a_category",
+        "test_role_indicators_for_zhaoshang_and_industrial_cadres")),
+    grade_checks.test_grade_cutoffs,
+    *(getattr(rating_checks, name) for name in (
+        "test_grade_words_converted", "test_all_groups_full_uses_nominal_weights",
+        "test_dropped_rater_group_and_renormalised_weights", "test_absent_group_renormalised_too",
+        "test_staging_layout_score_num_and_grade", "test_several_cadres_independent")),
 ]
 
 
 @pytest.fixture
 def client_policy(tmp_path, monkeypatch):
-    folder = edited_reference(tmp_path, {"weights": _client_weights, "cards": _client_cards})
+    folder = edited_reference(tmp_path, {"weights": _client_weights, "cards": _client_cards,
+                                         "ratings": _client_ratings})
     monkeypatch.setenv("SHIJI_REFERENCE_DIR", str(folder))
     assert load_reference("weights")["indicator_scoring"]["defaults"]["cap"] == 1.5  # the edit is in force
     return folder
@@ -287,8 +308,9 @@ def client_policy(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("check", KEY_CHECKS, ids=lambda f: f.__name__.removeprefix("test_"))
 def test_key_checks_follow_an_edited_policy(client_policy, check):
-    """The scoring and card tests' key checks under a client's weights.yaml and cards.yaml (other
-    caps, weights, widths, bands, shares, thresholds, deductions): they read the policy in use."""
+    """The scoring, card, performance, grade and rating tests' key checks under a client's
+    weights.yaml, cards.yaml and ratings.yaml (other caps, weights, widths, bands, shares,
+    thresholds, deductions, cut-offs, rater weights): they read the policy in use."""
     if hasattr(check, "pytestmark"):
         for case in _cases(check):
             check(*case)
