@@ -69,7 +69,8 @@ class _Facts:
         idx = self.period.last_month_index
         self.landmarks: dict[str, list[tuple[int, set[str], Any]]] = {}  # (months before the round, criteria, claim)
         if credits is not None and len(credits):
-            ok = credits[credits["certified"].map(as_bool) & credits["round"].astype(str).ne("")]
+            dated = credits["round"].map(lambda r: Period.try_parse(r) is not None)  # a claim with no round: no date
+            ok = credits[credits["certified"].map(as_bool) & dated]
             for c, r, crit, claim in zip(ok["cadre_id"].astype(str), ok["round"], ok["criteria_met"], ok["claim_id"]):
                 age = idx - _month_index(str(r))
                 if age >= 0:
@@ -88,7 +89,7 @@ class _Facts:
             self.tasks = {str(r["cadre_id"]): r for r in yr.to_dict("records")}
 
     # -- evidence per kind: (value, evidence text) ------------------------------------------
-    def landmarks_count(self, cadre: str, spec: dict) -> tuple[int, str]:
+    def landmarks_count(self, cadre: str, spec: dict) -> tuple[int, str]:  # distinct certified claims
         months, anyof = int(spec["months"]), [c.lower() for c in spec.get("criteria_any") or []]
         claims = {claim for age, crit, claim in self.landmarks.get(cadre, [])
                   if age < months and (not anyof or crit & set(anyof))}
