@@ -225,3 +225,24 @@ def test_series_chart_draws_the_month_a_cumulative_check_implies():
     assert "当期:核验 16 万元,填报 41 万元" in hover and "累计:核验 1,180 万元,填报 1,205 万元" in hover
     assert "None" not in hover and "nan" not in hover and "说明" not in hover
     assert _hover({t.name: t for t in fig.data}["货物出口额(填报当期值)"]).endswith("(核验记录 K002 核验为 16 万元)")
+
+
+def test_marks_follow_the_code_and_read_with_the_names_in_use(qcfg):
+    """Points carry quadrant_code (the mart's); a name column left from another wording changes
+    nothing: each trace is the code's cadres, named by the config passed, on the code's colour."""
+    from ui import palette
+
+    frame = _evidence_points(qcfg)
+    frame["quadrant_code"] = ["high_high", "unidentified", "low_high", "low_low", "unidentified"]
+    frame["quadrant"] = "旧名称"
+    renamed = {**qcfg, "names": {code: f"{name}·新" for code, name in qcfg["names"].items()}}
+    traces = {t.name: t for t in charts.quadrant_scatter(frame, renamed).data}
+    for cadre, code in (("C1", "high_high"), ("C3", "low_high"), ("C4", "low_low")):
+        trace = traces[renamed["names"][code]]
+        assert [c[0] for c in trace.customdata] == [cadre] and trace.marker.color == palette.QUADRANT[code]
+    assert charts.where_label(frame, renamed["names"]).tolist() == [
+        renamed["names"]["high_high"], charts.UNCERTAIN_LABEL, renamed["names"]["low_high"],
+        renamed["names"]["low_low"], renamed["names"]["unidentified"]]
+    colours = charts.trajectory(frame.assign(period=["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"]),
+                                renamed).data[0].marker.color
+    assert list(colours) == [palette.QUADRANT[c] for c in ("high_high", "low_high", "low_low")]
