@@ -37,7 +37,6 @@ crash never leaves a half public file under its final name (``Home.clean_partial
 leftover).
 """
 from __future__ import annotations
-from __future__ import annotations
 
 import datetime as dt
 import os
